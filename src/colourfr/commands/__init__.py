@@ -1,0 +1,1 @@
+"""Subcommands of the colourfr CLI (one module each, auto-discovered)."""

@@ -1,0 +1,5 @@
+"""Quality estimators: registry keyed by the names used in config."""
+
+from colourfr.registry import Registry
+
+REGISTRY = Registry("quality estimator")
