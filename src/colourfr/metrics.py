@@ -1,0 +1,595 @@
+"""ISO/IEC 19795-1 verification metrics from dissimilarity scores.
+
+All functions are pure and typed; file reading lives in :mod:`colourfr.scores`.
+
+Conventions (the issue's definitions, implemented exactly):
+
+* scores are *dissimilarities*: a comparison is accepted (a "match") iff ``score < t``;
+* the threshold for a target FMR comes from the N valid (finite) impostor scores sorted
+  ascending ``s_1..s_N``: ``k = floor(FMR * N)`` and ``t = s_(k+1)``. Every threshold above
+  ``t`` would accept ``s_1..s_(k+1)`` and exceed the target, so ``t`` is the most permissive
+  threshold whose *achieved* FMR (``#{impostor < t} / N``, reported) does not exceed it;
+* FTA = genuine transactions with a failure / all genuine transactions;
+  FNMR = valid genuine scores ``>= t`` / valid genuine scores;
+  FRR = FTA + FNMR * (1 - FTA);
+* d' = |mu_g - mu_i| / sqrt((sd_g^2 + sd_i^2) / 2) with *population* standard deviations.
+
+Only the (k+1)-th smallest impostor score is needed for a threshold, so
+:class:`StreamingImpostorSelector` finds it for 10^9 impostors in bounded memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from colourfr.errors import ColourfrError
+
+FloatArray = NDArray[np.float64]
+
+
+class MetricsError(ColourfrError):
+    """Metrics cannot be computed from the given scores (the message says why)."""
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The decision threshold for one FMR target, or the reason there is none."""
+
+    fmr_target: float
+    threshold: float | None  # accept iff score < threshold
+    achieved_fmr: float | None  # #{impostor < threshold} / n_impostor_valid
+    n_impostor_valid: int
+    note: str = ""  # why there is no threshold, or why the estimate is weak
+
+    @property
+    def defined(self) -> bool:
+        return self.threshold is not None
+
+
+def valid_scores(scores: ArrayLike) -> FloatArray:
+    """The finite scores as float64 (NaN marks a failed comparison)."""
+    array = np.asarray(scores, dtype=np.float64).ravel()
+    return array[np.isfinite(array)]
+
+
+def _check_fmr_target(fmr_target: float) -> None:
+    if not (0.0 < fmr_target <= 1.0) or math.isnan(fmr_target):
+        raise MetricsError(f"FMR target must lie in (0, 1], got {fmr_target!r}")
+
+
+def _threshold_from_order_statistic(
+    fmr_target: float, n_valid: int, kth: Callable[[int], float], count_below: Callable[[float], int]
+) -> Threshold:
+    """Shared rule: ``kth(j)`` returns the j-th smallest (0-based) valid impostor score."""
+    _check_fmr_target(fmr_target)
+    if n_valid == 0:
+        return Threshold(fmr_target, None, None, 0, "no valid impostor scores")
+    k = math.floor(fmr_target * n_valid)
+    if k + 1 > n_valid:
+        # Only possible for a target of 1: every impostor may be accepted, no s_(k+1) exists.
+        return Threshold(
+            fmr_target, None, None, n_valid, f"k+1={k + 1} exceeds N={n_valid}: no threshold"
+        )
+    threshold = float(kth(k))
+    achieved = count_below(threshold) / n_valid
+    note = ""
+    if n_valid * fmr_target < 1.0:
+        note = (
+            f"only {n_valid} valid impostors (< 1/FMR = {1.0 / fmr_target:g}):"
+            " threshold is the smallest impostor score, achieved FMR 0"
+        )
+    return Threshold(fmr_target, threshold, achieved, n_valid, note)
+
+
+def threshold_at_fmr(impostor_scores: ArrayLike, fmr_target: float) -> Threshold:
+    """Threshold for one FMR target from impostor scores (NaNs ignored); O(N) selection."""
+    valid = valid_scores(impostor_scores)
+
+    def kth(j: int) -> float:
+        return float(np.partition(valid, j)[j])
+
+    def count_below(t: float) -> int:
+        return int(np.count_nonzero(valid < t))
+
+    return _threshold_from_order_statistic(fmr_target, valid.size, kth, count_below)
+
+
+def thresholds_at_fmrs(impostor_scores: ArrayLike, fmr_targets: Sequence[float]) -> list[Threshold]:
+    """Thresholds for several targets with one sort of the valid impostor scores."""
+    ordered = np.sort(valid_scores(impostor_scores))
+
+    def kth(j: int) -> float:
+        return float(ordered[j])
+
+    def count_below(t: float) -> int:
+        return int(np.searchsorted(ordered, t, side="left"))
+
+    return [
+        _threshold_from_order_statistic(target, ordered.size, kth, count_below)
+        for target in fmr_targets
+    ]
+
+
+# ------------------------------------------------------------------- streaming selection
+
+
+@dataclass
+class StreamingImpostorSelector:
+    """Thresholds for 10^9 impostor scores fed block by block, in bounded memory.
+
+    The threshold needs only the (k+1)-th smallest valid score with ``k = floor(FMR*N)``.
+    ``max_count`` is an upper bound on the number of scores that will be fed (e.g.
+    references x probes); the selector keeps only the ``floor(max(FMR) * max_count) + 1``
+    smallest scores seen so far (plus one block), so memory is O(max FMR * max_count +
+    block) instead of O(N). Every impostor below the final threshold ranks at most k < that
+    capacity, so the achieved FMR count is exact too. Mean and population variance are
+    accumulated with Chan's pairwise update for d'.
+    """
+
+    fmr_targets: Sequence[float]
+    max_count: int
+    n_seen: int = 0
+    n_valid: int = 0
+    _kept: FloatArray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
+    _cutoff: float = math.inf  # largest kept value once the buffer is full
+    _mean: float = 0.0
+    _m2: float = 0.0
+
+    def __post_init__(self) -> None:
+        for target in self.fmr_targets:
+            _check_fmr_target(target)
+        if self.max_count < 0:
+            raise MetricsError(f"max_count must be >= 0, got {self.max_count}")
+        self.capacity = math.floor(max(self.fmr_targets) * self.max_count) + 1
+
+    def update(self, block: ArrayLike) -> None:
+        scores = np.asarray(block).ravel()
+        self.n_seen += scores.size
+        if self.n_seen > self.max_count:
+            raise MetricsError(
+                f"streamed {self.n_seen} scores, more than the declared max_count {self.max_count}"
+            )
+        finite = scores[np.isfinite(scores)]
+        if finite.size == 0:
+            return
+        self._update_moments(finite)
+        self.n_valid += finite.size
+        # Cheap pre-filter: once the buffer is full, anything >= its largest kept value
+        # can never be among the capacity smallest.
+        candidates = finite[finite < self._cutoff] if math.isfinite(self._cutoff) else finite
+        if candidates.size == 0:
+            return
+        merged = np.concatenate([self._kept, candidates.astype(np.float64, copy=False)])
+        if merged.size > self.capacity:
+            merged = np.partition(merged, self.capacity - 1)[: self.capacity]
+            self._cutoff = float(merged.max())
+        self._kept = merged
+
+    def _update_moments(self, finite: NDArray[np.generic]) -> None:
+        n_block = finite.size
+        block_mean = float(np.mean(finite, dtype=np.float64))
+        block_m2 = float(np.sum((finite.astype(np.float64) - block_mean) ** 2))
+        n_total = self.n_valid + n_block
+        delta = block_mean - self._mean
+        self._mean += delta * n_block / n_total
+        self._m2 += block_m2 + delta * delta * self.n_valid * n_block / n_total
+
+    @property
+    def mean(self) -> float:
+        return self._mean if self.n_valid else math.nan
+
+    @property
+    def population_sd(self) -> float:
+        return math.sqrt(self._m2 / self.n_valid) if self.n_valid else math.nan
+
+    @property
+    def kept_bytes(self) -> int:
+        return int(self._kept.nbytes)
+
+    def thresholds(self) -> list[Threshold]:
+        ordered = np.sort(self._kept)
+
+        def kth(j: int) -> float:
+            if j >= ordered.size:  # cannot happen while n_valid <= max_count
+                raise MetricsError(f"rank {j + 1} was not retained (capacity {self.capacity})")
+            return float(ordered[j])
+
+        def count_below(t: float) -> int:
+            return int(np.searchsorted(ordered, t, side="left"))
+
+        return [
+            _threshold_from_order_statistic(target, self.n_valid, kth, count_below)
+            for target in self.fmr_targets
+        ]
+
+
+def streaming_thresholds(
+    blocks: Iterable[ArrayLike], fmr_targets: Sequence[float], max_count: int
+) -> StreamingImpostorSelector:
+    """Feed every block to a :class:`StreamingImpostorSelector` and return it."""
+    selector = StreamingImpostorSelector(fmr_targets, max_count)
+    for block in blocks:
+        selector.update(block)
+    return selector
+
+
+# --------------------------------------------------------------------- rates and d'
+
+
+@dataclass(frozen=True)
+class GenuineOutcome:
+    """FTA, FNMR and FRR of one scenario's genuine transactions at one threshold."""
+
+    n_genuine: int
+    n_genuine_valid: int
+    fta: float | None
+    fnmr: float | None  # None when no threshold or no valid genuine score
+    frr: float | None
+
+
+def failure_to_acquire_rate(n_genuine: int, n_failed: int) -> float | None:
+    return n_failed / n_genuine if n_genuine else None
+
+
+def false_non_match_rate(valid_genuine: FloatArray, threshold: float) -> float | None:
+    """Fraction of valid genuine scores that are rejected (``>= threshold``)."""
+    if valid_genuine.size == 0:
+        return None
+    return float(np.count_nonzero(valid_genuine >= threshold)) / valid_genuine.size
+
+
+def false_reject_rate(fta: float | None, fnmr: float | None) -> float | None:
+    """FRR = FTA + FNMR * (1 - FTA); when every attempt failed (FTA = 1), FRR = 1."""
+    if fta is None:
+        return None
+    if fta == 1.0:
+        return 1.0
+    if fnmr is None:
+        return None
+    return fta + fnmr * (1.0 - fta)
+
+
+def genuine_outcome(genuine_scores: ArrayLike, threshold: float | None) -> GenuineOutcome:
+    """Rates for the genuine transactions; NaN scores are failures to acquire."""
+    scores = np.asarray(genuine_scores, dtype=np.float64).ravel()
+    finite = np.isfinite(scores)
+    valid = scores[finite]
+    n_genuine = scores.size
+    fta = failure_to_acquire_rate(n_genuine, n_genuine - valid.size)
+    fnmr = None if threshold is None else false_non_match_rate(valid, threshold)
+    return GenuineOutcome(n_genuine, int(valid.size), fta, fnmr, false_reject_rate(fta, fnmr))
+
+
+def decidability(genuine_valid: ArrayLike, impostor_valid: ArrayLike) -> float | None:
+    """d' with population standard deviations; None when either side is empty.
+
+    Infinite when both distributions are point masses at different values.
+    """
+    genuine = valid_scores(genuine_valid)
+    impostor = valid_scores(impostor_valid)
+    if genuine.size == 0 or impostor.size == 0:
+        return None
+    return decidability_from_moments(
+        float(genuine.mean()), float(genuine.std()), float(impostor.mean()), float(impostor.std())
+    )
+
+
+def decidability_from_moments(
+    mean_genuine: float, sd_genuine: float, mean_impostor: float, sd_impostor: float
+) -> float | None:
+    spread = math.sqrt((sd_genuine**2 + sd_impostor**2) / 2.0)
+    separation = abs(mean_genuine - mean_impostor)
+    if spread == 0.0:
+        return None if separation == 0.0 else math.inf
+    return separation / spread
+
+
+# ------------------------------------------------------------------------ EER and DET
+
+
+@dataclass(frozen=True)
+class ErrorCurve:
+    """FMR and FNMR at increasing thresholds (accept iff score < threshold)."""
+
+    thresholds: FloatArray
+    fmr: FloatArray
+    fnmr: FloatArray
+
+
+def error_curve(
+    genuine_scores: ArrayLike, impostor_scores: ArrayLike, max_points: int | None = None
+) -> ErrorCurve:
+    """FMR(t) and FNMR(t) at every distinct valid score (plus +inf), or ``max_points``
+    thresholds spread evenly in rank over the pooled scores when given.
+
+    Both sides are sorted once; each threshold costs two binary searches.
+    """
+    genuine = np.sort(valid_scores(genuine_scores))
+    impostor = np.sort(valid_scores(impostor_scores))
+    if genuine.size == 0 or impostor.size == 0:
+        raise MetricsError("an error curve needs valid genuine and valid impostor scores")
+    pooled = np.unique(np.concatenate([genuine, impostor]))
+    if max_points is not None and pooled.size > max_points:
+        picks = np.unique(np.linspace(0, pooled.size - 1, max_points).round().astype(np.int64))
+        pooled = pooled[picks]
+    thresholds = np.append(pooled, np.inf)
+    fmr = np.searchsorted(impostor, thresholds, side="left") / impostor.size
+    fnmr = 1.0 - np.searchsorted(genuine, thresholds, side="left") / genuine.size
+    return ErrorCurve(thresholds, fmr.astype(np.float64), fnmr.astype(np.float64))
+
+
+def equal_error_rate(genuine_scores: ArrayLike, impostor_scores: ArrayLike) -> float | None:
+    """EER: where the FMR and FNMR step curves cross, interpolated linearly between the two
+    operating points that bracket the crossing (FMR rises, FNMR falls with the threshold).
+    Uses all distinct thresholds, so it is exact for the empirical curves."""
+    genuine = valid_scores(genuine_scores)
+    impostor = valid_scores(impostor_scores)
+    if genuine.size == 0 or impostor.size == 0:
+        return None
+    curve = error_curve(genuine, impostor)
+    diff = curve.fmr - curve.fnmr  # non-decreasing in the threshold
+    # At the lowest threshold (the smallest pooled score) FMR = 0; at +inf FNMR = 0.
+    crossing = int(np.argmax(diff >= 0.0))
+    if diff[crossing] == 0.0 or crossing == 0:
+        return float((curve.fmr[crossing] + curve.fnmr[crossing]) / 2.0)
+    before, after = crossing - 1, crossing
+    d0, d1 = diff[before], diff[after]
+    weight = d0 / (d0 - d1)  # fraction of the way from `before` to `after` where diff = 0
+    fmr = curve.fmr[before] + weight * (curve.fmr[after] - curve.fmr[before])
+    fnmr = curve.fnmr[before] + weight * (curve.fnmr[after] - curve.fnmr[before])
+    return float((fmr + fnmr) / 2.0)
+
+
+# --------------------------------------------------------------------- one evaluation
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """All figures of one scenario at one FMR target (thresholds from the baseline)."""
+
+    fmr_target: float
+    threshold: float | None
+    fmr: float | None
+    fta: float | None
+    fnmr: float | None
+    frr: float | None
+    d_prime: float | None
+    eer: float | None
+    n_genuine: int
+    n_genuine_valid: int
+    n_impostor_valid: int
+    note: str = ""
+
+
+def evaluate_scenario(
+    genuine_scores: ArrayLike,
+    baseline_impostor_scores: ArrayLike,
+    fmr_targets: Sequence[float],
+) -> list[OperatingPoint]:
+    """One row per FMR target: scenario genuine scores against baseline impostors."""
+    genuine = np.asarray(genuine_scores, dtype=np.float64).ravel()
+    impostor_valid = valid_scores(baseline_impostor_scores)
+    d_prime = decidability(genuine, impostor_valid)
+    eer = equal_error_rate(genuine, impostor_valid)
+    points: list[OperatingPoint] = []
+    for threshold in thresholds_at_fmrs(impostor_valid, fmr_targets):
+        outcome = genuine_outcome(genuine, threshold.threshold)
+        points.append(
+            OperatingPoint(
+                fmr_target=threshold.fmr_target,
+                threshold=threshold.threshold,
+                fmr=threshold.achieved_fmr,
+                fta=outcome.fta,
+                fnmr=outcome.fnmr,
+                frr=outcome.frr,
+                d_prime=d_prime,
+                eer=eer,
+                n_genuine=outcome.n_genuine,
+                n_genuine_valid=outcome.n_genuine_valid,
+                n_impostor_valid=threshold.n_impostor_valid,
+                note=threshold.note,
+            )
+        )
+    return points
+
+
+# ------------------------------------------------------------------ subject bootstrap
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Percentile intervals per FMR target for FTA, FNMR, FRR and d'."""
+
+    replicates: int
+    confidence: float
+    seed: int
+    fta: Interval
+    fnmr: dict[float, Interval]
+    frr: dict[float, Interval]
+    d_prime: Interval
+
+
+def _weighted_threshold(
+    sorted_scores: FloatArray, cumulative_weights: NDArray[np.int64], fmr_target: float
+) -> float | None:
+    """The rule t = s_(k+1) on the multiset where sorted score i appears w_i times
+    (``cumulative_weights`` = cumsum of w)."""
+    cumulative = cumulative_weights
+    total = int(cumulative[-1]) if cumulative.size else 0
+    if total == 0:
+        return None
+    k = math.floor(fmr_target * total)
+    if k + 1 > total:
+        return None
+    # first index whose cumulative count reaches k+1
+    return float(sorted_scores[int(np.searchsorted(cumulative, k + 1, side="left"))])
+
+
+def _percentile_interval(values: Sequence[float | None], confidence: float) -> Interval:
+    finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
+    if finite.size == 0:
+        return Interval(None, None)
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(finite, [alpha, 1.0 - alpha])
+    return Interval(float(low), float(high))
+
+
+def subject_bootstrap(
+    genuine_scores: ArrayLike,
+    genuine_subjects: ArrayLike,
+    impostor_scores: ArrayLike,
+    impostor_reference_subjects: ArrayLike,
+    impostor_probe_subjects: ArrayLike,
+    fmr_targets: Sequence[float],
+    replicates: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> BootstrapResult:
+    """Subject-level bootstrap of FTA, FNMR, FRR and d'.
+
+    Each replicate draws subjects with replacement; a subject drawn m times contributes
+    its genuine transactions m times, and an impostor comparison between reference subject
+    a and probe subject b appears m_a * m_b times (the comparisons the resampled population
+    would make). The threshold is recomputed from each replicate's impostors with the same
+    rule. Genuine NaN scores are FTA; impostor NaNs are dropped.
+    """
+    if replicates < 1:
+        raise MetricsError(f"bootstrap replicates must be >= 1, got {replicates}")
+    if not 0.0 < confidence < 1.0:
+        raise MetricsError(f"bootstrap confidence must lie in (0, 1), got {confidence}")
+    genuine = np.asarray(genuine_scores, dtype=np.float64).ravel()
+    impostor = np.asarray(impostor_scores, dtype=np.float64).ravel()
+    genuine_subjects_arr = np.asarray(genuine_subjects).ravel()
+    ref_subjects = np.asarray(impostor_reference_subjects).ravel()
+    probe_subjects = np.asarray(impostor_probe_subjects).ravel()
+    if genuine_subjects_arr.size != genuine.size:
+        raise MetricsError("genuine scores and genuine subjects differ in length")
+    if ref_subjects.size != impostor.size or probe_subjects.size != impostor.size:
+        raise MetricsError("impostor scores and impostor subjects differ in length")
+
+    # Integer-code subjects over the union so a replicate is one multiplicity vector.
+    keep_impostor = np.isfinite(impostor)
+    all_subjects, codes = np.unique(
+        np.concatenate(
+            [genuine_subjects_arr, ref_subjects[keep_impostor], probe_subjects[keep_impostor]]
+        ).astype(str),
+        return_inverse=True,
+    )
+    n_gen = genuine.size
+    n_imp = int(keep_impostor.sum())
+    genuine_codes = codes[:n_gen]
+    ref_codes = codes[n_gen : n_gen + n_imp]
+    probe_codes = codes[n_gen + n_imp :]
+    order = np.argsort(impostor[keep_impostor], kind="stable")
+    sorted_impostor = impostor[keep_impostor][order]
+    ref_codes, probe_codes = ref_codes[order], probe_codes[order]
+    genuine_failed = ~np.isfinite(genuine)
+    genuine_filled = np.where(genuine_failed, 0.0, genuine)
+
+    rng = np.random.default_rng(seed)
+    fta_values: list[float | None] = []
+    dprime_values: list[float | None] = []
+    fnmr_values: dict[float, list[float | None]] = {t: [] for t in fmr_targets}
+    frr_values: dict[float, list[float | None]] = {t: [] for t in fmr_targets}
+    n_subjects = all_subjects.size
+    for _ in range(replicates):
+        multiplicity = np.bincount(rng.integers(0, n_subjects, n_subjects), minlength=n_subjects)
+        gen_weight = multiplicity[genuine_codes]
+        imp_weight = multiplicity[ref_codes].astype(np.int64) * multiplicity[probe_codes]
+        total_gen = int(gen_weight.sum())
+        valid_weight = np.where(genuine_failed, 0, gen_weight)
+        total_valid = int(valid_weight.sum())
+        fta = (total_gen - total_valid) / total_gen if total_gen else None
+        fta_values.append(fta)
+        total_imp = int(imp_weight.sum())
+        if total_valid and total_imp:
+            mu_g = float(np.average(genuine_filled, weights=valid_weight))
+            var_g = float(np.average((genuine_filled - mu_g) ** 2, weights=valid_weight))
+            mu_i = float(np.average(sorted_impostor, weights=imp_weight))
+            var_i = float(np.average((sorted_impostor - mu_i) ** 2, weights=imp_weight))
+            dprime_values.append(
+                decidability_from_moments(mu_g, math.sqrt(var_g), mu_i, math.sqrt(var_i))
+            )
+        else:
+            dprime_values.append(None)
+        cumulative_imp = np.cumsum(imp_weight)
+        for target in fmr_targets:
+            threshold = _weighted_threshold(sorted_impostor, cumulative_imp, target)
+            fnmr = None
+            if threshold is not None and total_valid:
+                rejected = (genuine_filled >= threshold) & ~genuine_failed
+                fnmr = float(gen_weight[rejected].sum()) / total_valid
+            fnmr_values[target].append(fnmr)
+            frr_values[target].append(false_reject_rate(fta, fnmr))
+    return BootstrapResult(
+        replicates=replicates,
+        confidence=confidence,
+        seed=seed,
+        fta=_percentile_interval(fta_values, confidence),
+        fnmr={t: _percentile_interval(v, confidence) for t, v in fnmr_values.items()},
+        frr={t: _percentile_interval(v, confidence) for t, v in frr_values.items()},
+        d_prime=_percentile_interval(dprime_values, confidence),
+    )
+
+
+# ----------------------------------------------------------------------- McNemar test
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Paired comparison of reject decisions (FTA counts as reject) on the same pairs."""
+
+    n_pairs: int
+    both_reject: int
+    only_a_rejects: int
+    only_b_rejects: int
+    both_accept: int
+    p_value: float  # exact two-sided binomial test on the discordant pairs
+    statistic: float  # chi-square with continuity correction (for reference)
+
+
+def reject_decisions(scores: ArrayLike, threshold: float) -> NDArray[np.bool_]:
+    """True where a genuine transaction is rejected: failure (NaN) or score >= threshold."""
+    array = np.asarray(scores, dtype=np.float64).ravel()
+    return ~np.isfinite(array) | (array >= threshold)
+
+
+def mcnemar_test(reject_a: ArrayLike, reject_b: ArrayLike) -> McNemarResult:
+    """McNemar's test on paired reject decisions of two scenarios."""
+    from scipy.stats import binomtest
+
+    a = np.asarray(reject_a, dtype=bool).ravel()
+    b = np.asarray(reject_b, dtype=bool).ravel()
+    if a.size != b.size:
+        raise MetricsError(f"paired decisions differ in length: {a.size} vs {b.size}")
+    only_a = int(np.count_nonzero(a & ~b))
+    only_b = int(np.count_nonzero(~a & b))
+    discordant = only_a + only_b
+    if discordant == 0:
+        p_value, statistic = 1.0, 0.0
+    else:
+        p_value = float(binomtest(only_a, discordant, 0.5, alternative="two-sided").pvalue)
+        statistic = (abs(only_a - only_b) - 1.0) ** 2 / discordant
+    return McNemarResult(
+        n_pairs=int(a.size),
+        both_reject=int(np.count_nonzero(a & b)),
+        only_a_rejects=only_a,
+        only_b_rejects=only_b,
+        both_accept=int(np.count_nonzero(~a & ~b)),
+        p_value=min(1.0, p_value),
+        statistic=max(0.0, statistic),
+    )

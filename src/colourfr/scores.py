@@ -1,0 +1,274 @@
+"""Score files: one row per comparison, CSV or Parquet.
+
+Columns (the contract in docs/architecture.md):
+
+========================  ==========================================================
+``reference``, ``probe``  image ids (non-empty strings)
+``genuine``               boolean: true = same subject (CSV: true/false/1/0, any case)
+``score``                 dissimilarity (cosine distance 1 - cos for ArcFace); NaN/empty
+                          when either side failed to acquire
+``failure``               reason when the score is NaN (e.g. ``probe:no_face``), else empty
+========================  ==========================================================
+
+Optional: ``fold`` (pair-list protocols) and ``reference_subject``/``probe_subject``
+(needed by the subject-level bootstrap). ``failure`` may be omitted by users whose
+scores have no failures. Every problem raises :class:`ScoreFileError` naming the file and
+the line (CSV: physical line, header = line 1) or row (Parquet: 1-based data row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from colourfr.errors import ColourfrError
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("reference", "probe", "genuine", "score")
+SCORE_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, "failure")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("failure", "fold", "reference_subject", "probe_subject")
+_TRUE = frozenset({"true", "1", "t", "yes"})
+_FALSE = frozenset({"false", "0", "f", "no"})
+
+
+class ScoreFileError(ColourfrError):
+    """A score file is unreadable or violates the schema; names the file and line."""
+
+
+def _row_locator(path: Path) -> Callable[[int], str]:
+    """Human position of 0-based data row i: CSV line (header is line 1) or Parquet row."""
+    if path.suffix.lower() == ".csv":
+        return lambda i: f"line {i + 2}"
+    return lambda i: f"row {i + 1}"
+
+
+def read_scores(path: str | Path) -> pd.DataFrame:
+    """Read and validate a score file (``.csv`` or ``.parquet``).
+
+    Returns a frame with ``reference``/``probe`` (str), ``genuine`` (bool), ``score``
+    (float64, NaN = failure) and ``failure`` (str or None), plus any optional columns.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ScoreFileError(f"{path}: score file not found")
+    try:
+        if suffix == ".csv":
+            # Everything as text so that we, not pandas, decide what is a bad value and
+            # blank lines stay rows (keeps data-row -> physical-line mapping exact).
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, skip_blank_lines=False
+            )
+        elif suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        else:
+            raise ScoreFileError(f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)")
+    except ScoreFileError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+        raise ScoreFileError(f"{path}: cannot read score file ({exc})") from exc
+    return validate_scores(frame, str(path), _row_locator(path))
+
+
+def _first_bad(mask: np.ndarray) -> int | None:
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else None
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Column as str with missing values as ''."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+    return column.where(column.notna(), "").astype(str)
+
+
+def _stripped_text(column: pd.Series) -> pd.Series:
+    """Stripped text, missing as ''. Categorical columns (dictionary-encoded Parquet from
+    :func:`write_scores`) stay categorical: 10^7 rows then cost codes, not strings."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return _as_text(column).str.strip()
+    labels = np.array([str(c).strip() for c in column.cat.categories] + [""], dtype=object)
+    codes = column.cat.codes.to_numpy()
+    codes = np.where(codes < 0, labels.size - 1, codes)
+    new_codes, uniques = pd.factorize(labels)
+    categorical = pd.Categorical.from_codes(new_codes[codes], categories=uniques.astype(str))
+    return pd.Series(categorical, index=column.index, name=column.name)
+
+
+def _parse_genuine(column: pd.Series, source: str, where: Callable[[int], str]) -> pd.Series:
+    if pd.api.types.is_bool_dtype(column) and not column.isna().any():
+        return column.astype(bool)
+    text = _as_text(column).str.strip().str.lower()
+    is_true = text.isin(_TRUE).to_numpy()
+    is_false = text.isin(_FALSE).to_numpy()
+    bad = _first_bad(~(is_true | is_false))
+    if bad is not None:
+        raise ScoreFileError(
+            f"{source}: {where(bad)}: genuine must be true/false (or 1/0), got "
+            f"{column.iloc[bad]!r}"
+        )
+    return pd.Series(is_true, index=column.index, name="genuine")
+
+
+def _parse_score(column: pd.Series, source: str, where: Callable[[int], str]) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        numeric = column.astype(np.float64)
+    else:
+        text = _as_text(column).str.strip()
+        numeric = pd.to_numeric(text, errors="coerce").astype(np.float64)
+        declared_missing = text.str.lower().isin({"", "nan", "na", "null", "none"})
+        bad = _first_bad((numeric.isna() & ~declared_missing).to_numpy())
+        if bad is not None:
+            raise ScoreFileError(
+                f"{source}: {where(bad)}: score is not a number: {column.iloc[bad]!r}"
+            )
+    bad = _first_bad(np.isinf(numeric.to_numpy()))
+    if bad is not None:
+        raise ScoreFileError(f"{source}: {where(bad)}: score is infinite")
+    return numeric.rename("score")
+
+
+def validate_scores(
+    frame: pd.DataFrame, source: str, where: Callable[[int], str] | None = None
+) -> pd.DataFrame:
+    """Check the schema and normalise types; ``where(i)`` names data row i in messages."""
+    locate = where or (lambda i: f"row {i + 1}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScoreFileError(
+            f"{source}: line 1: missing column(s) {', '.join(missing)}"
+            f" (found: {', '.join(map(str, frame.columns)) or 'none'};"
+            f" required: {', '.join(REQUIRED_COLUMNS)})"
+        )
+    if len(frame) == 0:
+        raise ScoreFileError(f"{source}: no score rows")
+    frame = frame.reset_index(drop=True)
+    out = pd.DataFrame(index=frame.index)
+    for id_column in ("reference", "probe"):
+        text = _stripped_text(frame[id_column])
+        bad = _first_bad((text == "").to_numpy())
+        if bad is not None:
+            raise ScoreFileError(f"{source}: {locate(bad)}: {id_column} is empty")
+        out[id_column] = text
+    out["genuine"] = _parse_genuine(frame["genuine"], source, locate)
+    out["score"] = _parse_score(frame["score"], source, locate)
+    if "failure" in frame.columns:
+        failure_text = _stripped_text(frame["failure"])
+    else:
+        failure_text = pd.Series("", index=frame.index)
+    has_failure = (failure_text != "").to_numpy()
+    score_missing = out["score"].isna().to_numpy()
+    bad = _first_bad(score_missing & ~has_failure)
+    if bad is not None:
+        raise ScoreFileError(
+            f"{source}: {locate(bad)}: score is missing but no failure reason is given"
+        )
+    bad = _first_bad(~score_missing & has_failure)
+    if bad is not None:
+        raise ScoreFileError(
+            f"{source}: {locate(bad)}: failure {failure_text.iloc[bad]!r} given with a score;"
+            " a failed comparison has an empty score"
+        )
+    out["failure"] = failure_text.astype(object).where(has_failure, None)
+    for optional in ("fold", "reference_subject", "probe_subject"):
+        if optional in frame.columns:
+            out[optional] = _stripped_text(frame[optional])
+    duplicated = out.duplicated(subset=["reference", "probe"], keep="first").to_numpy()
+    bad = _first_bad(duplicated)
+    if bad is not None:
+        raise ScoreFileError(
+            f"{source}: {locate(bad)}: duplicate comparison reference={out['reference'].iloc[bad]!r}"
+            f" probe={out['probe'].iloc[bad]!r}"
+        )
+    return out
+
+
+def write_scores(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a score frame to ``.parquet`` (dictionary-encoded ids) or ``.csv``."""
+    path = Path(path)
+    columns = list(SCORE_COLUMNS) + [c for c in OPTIONAL_COLUMNS[1:] if c in frame.columns]
+    missing = [c for c in SCORE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScoreFileError(f"{path}: cannot write scores without column(s) {', '.join(missing)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = frame.loc[:, columns]
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        ordered.to_csv(path, index=False, na_rep="")
+    elif suffix in {".parquet", ".pq"}:
+        ordered.to_parquet(path, index=False)
+    else:
+        raise ScoreFileError(f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)")
+
+
+def require_impostors(frame: pd.DataFrame, source: str) -> np.ndarray:
+    """Valid impostor scores of a baseline; error if there are none."""
+    impostor = frame.loc[~frame["genuine"], "score"].to_numpy(dtype=np.float64)
+    if impostor.size == 0:
+        raise ScoreFileError(
+            f"{source}: baseline has no impostor rows (genuine=false); thresholds need them"
+        )
+    valid = impostor[np.isfinite(impostor)]
+    if valid.size == 0:
+        raise ScoreFileError(f"{source}: baseline has impostor rows but none has a valid score")
+    return valid
+
+
+def require_genuine(frame: pd.DataFrame, source: str) -> np.ndarray:
+    """Genuine scores (NaN = failure); error if the file has no genuine rows."""
+    genuine = frame.loc[frame["genuine"], "score"].to_numpy(dtype=np.float64)
+    if genuine.size == 0:
+        raise ScoreFileError(f"{source}: no genuine rows (genuine=true)")
+    return genuine
+
+
+def check_same_genuine_pairs(
+    frame: pd.DataFrame, source: str, other: pd.DataFrame, other_source: str
+) -> None:
+    """Error naming the first genuine pair present in one file but not the other."""
+    where = _row_locator(Path(source))
+    where_other = _row_locator(Path(other_source))
+    mine = frame.loc[frame["genuine"], ["reference", "probe"]]
+    theirs = other.loc[other["genuine"], ["reference", "probe"]]
+    mine_keys = pd.MultiIndex.from_frame(mine)
+    theirs_keys = pd.MultiIndex.from_frame(theirs)
+    not_in_other = ~mine_keys.isin(theirs_keys)
+    if not_in_other.any():
+        i = int(np.flatnonzero(not_in_other)[0])
+        row = int(mine.index[i])
+        raise ScoreFileError(
+            f"{source}: {where(row)}: genuine pair reference={mine['reference'].iloc[i]!r}"
+            f" probe={mine['probe'].iloc[i]!r} is not in {other_source}: files do not match"
+        )
+    not_in_mine = ~theirs_keys.isin(mine_keys)
+    if not_in_mine.any():
+        i = int(np.flatnonzero(not_in_mine)[0])
+        row = int(theirs.index[i])
+        raise ScoreFileError(
+            f"{other_source}: {where_other(row)}: genuine pair reference="
+            f"{theirs['reference'].iloc[i]!r} probe={theirs['probe'].iloc[i]!r} is not in"
+            f" {source}: files do not match"
+        )
+
+
+def paired_genuine_scores(
+    frame_a: pd.DataFrame, source_a: str, frame_b: pd.DataFrame, source_b: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine scores of two files aligned on (reference, probe); files must match."""
+    check_same_genuine_pairs(frame_a, source_a, frame_b, source_b)
+    a = frame_a.loc[frame_a["genuine"], ["reference", "probe", "score"]]
+    b = frame_b.loc[frame_b["genuine"], ["reference", "probe", "score"]]
+    merged = a.merge(b, on=["reference", "probe"], suffixes=("_a", "_b"), validate="one_to_one")
+    return merged["score_a"].to_numpy(np.float64), merged["score_b"].to_numpy(np.float64)
+
+
+def subjects_of(frame: pd.DataFrame, source: str, columns: Sequence[str]) -> list[np.ndarray]:
+    """Subject columns needed by the bootstrap, or an error naming the file."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ScoreFileError(
+            f"{source}: the subject-level bootstrap needs column(s) {', '.join(missing)}"
+        )
+    return [frame[c].to_numpy() for c in columns]
