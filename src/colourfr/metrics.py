@@ -21,10 +21,11 @@ Only the (k+1)-th smallest impostor score is needed for a threshold, so
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from colourfr.errors import ColourfrError
@@ -448,6 +449,14 @@ def _percentile_interval(values: Sequence[float | None], confidence: float) -> I
     return Interval(float(low), float(high))
 
 
+@dataclass(frozen=True)
+class GenuineSample:
+    """One scenario's genuine scores (NaN = FTA) and the subject of each transaction."""
+
+    scores: ArrayLike
+    subjects: ArrayLike
+
+
 def subject_bootstrap(
     genuine_scores: ArrayLike,
     genuine_subjects: ArrayLike,
@@ -459,91 +468,133 @@ def subject_bootstrap(
     seed: int = 0,
     confidence: float = 0.95,
 ) -> BootstrapResult:
-    """Subject-level bootstrap of FTA, FNMR, FRR and d'.
+    """Subject-level bootstrap of one scenario (see :func:`subject_bootstrap_many`)."""
+    results = subject_bootstrap_many(
+        {"scenario": GenuineSample(genuine_scores, genuine_subjects)},
+        impostor_scores,
+        impostor_reference_subjects,
+        impostor_probe_subjects,
+        fmr_targets,
+        replicates=replicates,
+        seed=seed,
+        confidence=confidence,
+    )
+    return results["scenario"]
 
-    Each replicate draws subjects with replacement; a subject drawn m times contributes
-    its genuine transactions m times, and an impostor comparison between reference subject
-    a and probe subject b appears m_a * m_b times (the comparisons the resampled population
-    would make). The threshold is recomputed from each replicate's impostors with the same
-    rule. Genuine NaN scores are FTA; impostor NaNs are dropped.
+
+def subject_bootstrap_many(
+    genuine: Mapping[str, GenuineSample],
+    impostor_scores: ArrayLike,
+    impostor_reference_subjects: ArrayLike,
+    impostor_probe_subjects: ArrayLike,
+    fmr_targets: Sequence[float],
+    replicates: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, BootstrapResult]:
+    """Subject-level bootstrap of FTA, FNMR, FRR and d' for several scenarios at once.
+
+    Each replicate draws subjects with replacement (from the union of all subjects); a
+    subject drawn m times contributes its genuine transactions m times, and an impostor
+    comparison between reference subject a and probe subject b appears m_a * m_b times
+    (the comparisons the resampled population would make). Each replicate's threshold is
+    recomputed from its impostors with the same rule and shared by all scenarios, so the
+    scenarios' intervals come from the same resampled populations. Genuine NaN scores are
+    FTA; impostor NaNs are dropped. Intervals are percentile intervals.
     """
     if replicates < 1:
         raise MetricsError(f"bootstrap replicates must be >= 1, got {replicates}")
     if not 0.0 < confidence < 1.0:
         raise MetricsError(f"bootstrap confidence must lie in (0, 1), got {confidence}")
-    genuine = np.asarray(genuine_scores, dtype=np.float64).ravel()
     impostor = np.asarray(impostor_scores, dtype=np.float64).ravel()
-    genuine_subjects_arr = np.asarray(genuine_subjects).ravel()
     ref_subjects = np.asarray(impostor_reference_subjects).ravel()
     probe_subjects = np.asarray(impostor_probe_subjects).ravel()
-    if genuine_subjects_arr.size != genuine.size:
-        raise MetricsError("genuine scores and genuine subjects differ in length")
     if ref_subjects.size != impostor.size or probe_subjects.size != impostor.size:
         raise MetricsError("impostor scores and impostor subjects differ in length")
+    scenario_scores: dict[str, FloatArray] = {}
+    scenario_subjects: dict[str, np.ndarray] = {}
+    for name, sample in genuine.items():
+        scenario_scores[name] = np.asarray(sample.scores, dtype=np.float64).ravel()
+        scenario_subjects[name] = np.asarray(sample.subjects).ravel()
+        if scenario_subjects[name].size != scenario_scores[name].size:
+            raise MetricsError(f"{name}: genuine scores and genuine subjects differ in length")
 
     # Integer-code subjects over the union so a replicate is one multiplicity vector.
     keep_impostor = np.isfinite(impostor)
-    all_subjects, codes = np.unique(
-        np.concatenate(
-            [genuine_subjects_arr, ref_subjects[keep_impostor], probe_subjects[keep_impostor]]
-        ).astype(str),
-        return_inverse=True,
+    codes_by_subject = pd.Index(
+        pd.unique(
+            np.concatenate(
+                [*(s.astype(str) for s in scenario_subjects.values()),
+                 ref_subjects[keep_impostor].astype(str), probe_subjects[keep_impostor].astype(str)]
+            )
+        )
     )
-    n_gen = genuine.size
-    n_imp = int(keep_impostor.sum())
-    genuine_codes = codes[:n_gen]
-    ref_codes = codes[n_gen : n_gen + n_imp]
-    probe_codes = codes[n_gen + n_imp :]
+    n_subjects = len(codes_by_subject)
     order = np.argsort(impostor[keep_impostor], kind="stable")
     sorted_impostor = impostor[keep_impostor][order]
-    ref_codes, probe_codes = ref_codes[order], probe_codes[order]
-    genuine_failed = ~np.isfinite(genuine)
-    genuine_filled = np.where(genuine_failed, 0.0, genuine)
+    ref_codes = codes_by_subject.get_indexer(ref_subjects[keep_impostor][order].astype(str))
+    probe_codes = codes_by_subject.get_indexer(probe_subjects[keep_impostor][order].astype(str))
+    genuine_codes = {
+        name: codes_by_subject.get_indexer(subjects.astype(str))
+        for name, subjects in scenario_subjects.items()
+    }
 
     rng = np.random.default_rng(seed)
-    fta_values: list[float | None] = []
-    dprime_values: list[float | None] = []
-    fnmr_values: dict[float, list[float | None]] = {t: [] for t in fmr_targets}
-    frr_values: dict[float, list[float | None]] = {t: [] for t in fmr_targets}
-    n_subjects = all_subjects.size
+    draws: dict[str, dict[str, list[float | None]]] = {
+        name: {"fta": [], "d_prime": [], **{f"fnmr@{t}": [] for t in fmr_targets},
+               **{f"frr@{t}": [] for t in fmr_targets}}
+        for name in genuine
+    }
     for _ in range(replicates):
-        multiplicity = np.bincount(rng.integers(0, n_subjects, n_subjects), minlength=n_subjects)
-        gen_weight = multiplicity[genuine_codes]
+        multiplicity = (
+            np.bincount(rng.integers(0, n_subjects, n_subjects), minlength=n_subjects)
+            if n_subjects
+            else np.zeros(0, dtype=np.int64)
+        )
         imp_weight = multiplicity[ref_codes].astype(np.int64) * multiplicity[probe_codes]
-        total_gen = int(gen_weight.sum())
-        valid_weight = np.where(genuine_failed, 0, gen_weight)
-        total_valid = int(valid_weight.sum())
-        fta = (total_gen - total_valid) / total_gen if total_gen else None
-        fta_values.append(fta)
-        total_imp = int(imp_weight.sum())
-        if total_valid and total_imp:
-            mu_g = float(np.average(genuine_filled, weights=valid_weight))
-            var_g = float(np.average((genuine_filled - mu_g) ** 2, weights=valid_weight))
+        cumulative_imp = np.cumsum(imp_weight)
+        total_imp = int(cumulative_imp[-1]) if cumulative_imp.size else 0
+        thresholds = {t: _weighted_threshold(sorted_impostor, cumulative_imp, t) for t in fmr_targets}
+        impostor_moments = None
+        if total_imp:
             mu_i = float(np.average(sorted_impostor, weights=imp_weight))
             var_i = float(np.average((sorted_impostor - mu_i) ** 2, weights=imp_weight))
-            dprime_values.append(
-                decidability_from_moments(mu_g, math.sqrt(var_g), mu_i, math.sqrt(var_i))
-            )
-        else:
-            dprime_values.append(None)
-        cumulative_imp = np.cumsum(imp_weight)
-        for target in fmr_targets:
-            threshold = _weighted_threshold(sorted_impostor, cumulative_imp, target)
-            fnmr = None
-            if threshold is not None and total_valid:
-                rejected = (genuine_filled >= threshold) & ~genuine_failed
-                fnmr = float(gen_weight[rejected].sum()) / total_valid
-            fnmr_values[target].append(fnmr)
-            frr_values[target].append(false_reject_rate(fta, fnmr))
-    return BootstrapResult(
-        replicates=replicates,
-        confidence=confidence,
-        seed=seed,
-        fta=_percentile_interval(fta_values, confidence),
-        fnmr={t: _percentile_interval(v, confidence) for t, v in fnmr_values.items()},
-        frr={t: _percentile_interval(v, confidence) for t, v in frr_values.items()},
-        d_prime=_percentile_interval(dprime_values, confidence),
-    )
+            impostor_moments = (mu_i, math.sqrt(var_i))
+        for name, scores in scenario_scores.items():
+            record = draws[name]
+            weight = multiplicity[genuine_codes[name]]
+            failed = ~np.isfinite(scores)
+            filled = np.where(failed, 0.0, scores)
+            total_gen = int(weight.sum())
+            valid_weight = np.where(failed, 0, weight)
+            total_valid = int(valid_weight.sum())
+            fta = (total_gen - total_valid) / total_gen if total_gen else None
+            record["fta"].append(fta)
+            if total_valid and impostor_moments is not None:
+                mu_g = float(np.average(filled, weights=valid_weight))
+                sd_g = math.sqrt(float(np.average((filled - mu_g) ** 2, weights=valid_weight)))
+                record["d_prime"].append(decidability_from_moments(mu_g, sd_g, *impostor_moments))
+            else:
+                record["d_prime"].append(None)
+            for target, threshold in thresholds.items():
+                fnmr = None
+                if threshold is not None and total_valid:
+                    rejected = (filled >= threshold) & ~failed
+                    fnmr = float(weight[rejected].sum()) / total_valid
+                record[f"fnmr@{target}"].append(fnmr)
+                record[f"frr@{target}"].append(false_reject_rate(fta, fnmr))
+    return {
+        name: BootstrapResult(
+            replicates=replicates,
+            confidence=confidence,
+            seed=seed,
+            fta=_percentile_interval(record["fta"], confidence),
+            fnmr={t: _percentile_interval(record[f"fnmr@{t}"], confidence) for t in fmr_targets},
+            frr={t: _percentile_interval(record[f"frr@{t}"], confidence) for t in fmr_targets},
+            d_prime=_percentile_interval(record["d_prime"], confidence),
+        )
+        for name, record in draws.items()
+    }
 
 
 # ----------------------------------------------------------------------- McNemar test

@@ -1,0 +1,229 @@
+"""Load and validate the workflow configuration.
+
+Validation happens once, at Snakemake parse time, in two layers:
+1. the JSON schema (draft 2020-12) in ``colourfr/schema/config.schema.yaml``, which also
+   fills in defaults;
+2. semantic checks the schema cannot express: plugin names exist in their registries,
+   plugin ``params`` match the plugin's own schema (defaults filled), paths exist,
+   scenarios reference known variants and exactly one baseline computes impostors.
+All problems are collected and raised together as one :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from colourfr.errors import ConfigError, UnknownPluginError
+from colourfr.registry import Registry
+
+FAMILIES = ("colourisers", "recognition", "quality")
+
+
+def schema_path() -> Path:
+    return Path(str(resources.files("colourfr") / "schema" / "config.schema.yaml"))
+
+
+def _load_schema() -> dict[str, Any]:
+    return yaml.safe_load(schema_path().read_text())
+
+
+def _with_defaults(validator_class: type) -> type:
+    """A validator that fills ``default`` values into the instance while validating."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):  # type: ignore[no-untyped-def]
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if isinstance(subschema, dict) and "default" in subschema:
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_DefaultingValidator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def _format_path(prefix: str, path: Iterator[Any] | Any) -> str:
+    parts = [prefix] if prefix else []
+    parts.extend(str(p) for p in path)
+    return ".".join(parts) or "(top level)"
+
+
+def validate_against(schema: Mapping[str, Any], instance: Any, where: str) -> list[str]:
+    """Validate and fill defaults in place; return human-readable problems."""
+    validator = _DefaultingValidator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        problems.append(f"{_format_path(where, error.absolute_path)}: {error.message}")
+    return problems
+
+
+def registry_for(family: str) -> Registry:
+    if family == "colourisers":
+        from colourfr.colourisers import REGISTRY
+    elif family == "recognition":
+        from colourfr.recognition import REGISTRY
+    elif family == "quality":
+        from colourfr.quality import REGISTRY
+    elif family == "datasets":
+        from colourfr.datasets import REGISTRY
+    else:  # pragma: no cover - programming error
+        raise ValueError(family)
+    return REGISTRY
+
+
+def _resolve(path: str, base: Path) -> Path:
+    candidate = Path(os.path.expanduser(path))
+    return candidate if candidate.is_absolute() else (base / candidate)
+
+
+def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
+    problems: list[str] = []
+    for family in FAMILIES:
+        registry = registry_for(family)
+        for name, instance in config.get(family, {}).items():
+            where = f"{family}.{name}"
+            plugin_name = instance.setdefault("plugin", name)
+            try:
+                spec = registry.get(plugin_name)
+            except UnknownPluginError as exc:
+                problems.append(f"{where}.plugin: {exc}")
+                continue
+            params = instance.setdefault("params", {})
+            problems.extend(validate_against(spec.params_schema, params, f"{where}.params"))
+            for key in spec.path_params:
+                value = params.get(key)
+                if value is None:
+                    continue
+                resolved = _resolve(str(value), base)
+                params[key] = str(resolved)
+                if instance["enabled"] and not resolved.exists():
+                    problems.append(f"{where}.params.{key}: file not found: {resolved}")
+            if spec.uses_gpu is False and instance.get("gpu"):
+                problems.append(f"{where}.gpu: plugin {plugin_name!r} does not use a GPU")
+    recognition = config.get("recognition", {})
+    if not any(i["enabled"] for i in recognition.values()):
+        problems.append("recognition: no recognition system is enabled")
+    for name, instance in config.get("quality", {}).items():
+        detector = instance.get("detector")
+        if detector is None:
+            enabled = [n for n, i in recognition.items() if i["enabled"]]
+            if enabled:
+                instance["detector"] = enabled[0]
+        elif detector not in recognition or not recognition[detector]["enabled"]:
+            problems.append(
+                f"quality.{name}.detector: {detector!r} is not an enabled recognition system"
+            )
+    return problems
+
+
+def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
+    problems: list[str] = []
+    registry = registry_for("datasets")
+    protocols = config["protocols"]
+    for name, dataset in config["datasets"].items():
+        where = f"datasets.{name}"
+        try:
+            spec = registry.get(dataset["format"])
+        except UnknownPluginError as exc:
+            problems.append(f"{where}.format: {exc}")
+            continue
+        options = dataset.setdefault("options", {})
+        problems.extend(validate_against(spec.params_schema, options, f"{where}.options"))
+        for key in spec.path_params:
+            if options.get(key) is not None:
+                resolved = _resolve(str(options[key]), base)
+                options[key] = str(resolved)
+                if dataset["enabled"] and not resolved.exists():
+                    problems.append(f"{where}.options.{key}: file not found: {resolved}")
+        root = dataset.get("root")
+        if root is None:
+            if not dataset["download"]:
+                problems.append(f"{where}.root: no root given and download is false")
+        else:
+            resolved_root = _resolve(root, base)
+            dataset["root"] = str(resolved_root)
+            if dataset["enabled"] and not resolved_root.is_dir():
+                problems.append(f"{where}.root: folder not found: {resolved_root}")
+        exclude = []
+        for listed in dataset["subjects"]["exclude_lists"]:
+            resolved = _resolve(listed, base)
+            if not resolved.is_file():
+                problems.append(f"{where}.subjects.exclude_lists: file not found: {resolved}")
+            exclude.append(str(resolved))
+        dataset["subjects"]["exclude_lists"] = exclude
+        for protocol in dataset["protocols"]:
+            if protocol not in protocols:
+                problems.append(
+                    f"{where}.protocols: unknown protocol {protocol!r}; defined: "
+                    f"{', '.join(sorted(protocols))}"
+                )
+    if not any(d["enabled"] for d in config["datasets"].values()):
+        problems.append("datasets: no dataset is enabled")
+    return problems
+
+
+def _check_scenarios(config: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    ids = [s["id"] for s in config["scenarios"]]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        problems.append(f"scenarios: duplicate id(s) {', '.join(duplicates)}")
+    baselines = [s for s in config["scenarios"] if s["baseline"]]
+    if len(baselines) != 1:
+        problems.append(
+            f"scenarios: exactly one scenario must be the baseline (baseline: true), "
+            f"found {len(baselines)}"
+        )
+    elif not baselines[0]["impostors"]:
+        problems.append(
+            f"scenarios.{baselines[0]['id']}: the baseline must compute impostors "
+            "(its thresholds are reused for all scenarios)"
+        )
+    elif "colourised" in (baselines[0]["reference"], baselines[0]["probe"]):
+        problems.append("scenarios: the baseline cannot use the colourised variant")
+    metrics = config["metrics"]
+    if metrics["primary_fmr"] not in metrics["fmr_targets"]:
+        problems.append(
+            f"metrics.primary_fmr: {metrics['primary_fmr']} is not one of fmr_targets"
+        )
+    return problems
+
+
+def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> dict:
+    """Return a validated deep copy of ``config`` with defaults filled and paths resolved."""
+    config = copy.deepcopy(dict(config))
+    problems = validate_against(_load_schema(), config, "")
+    if not problems:
+        base = Path(base_dir).resolve()
+        problems += _check_datasets(config, base)
+        problems += _check_instances(config, base)
+        problems += _check_scenarios(config)
+        config["results_dir"] = str(config["results_dir"])
+    if problems:
+        raise ConfigError(
+            "invalid configuration:\n  " + "\n  ".join(problems)
+        )
+    return config
+
+
+def load_config(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] = ".") -> dict:
+    try:
+        with open(path) as handle:
+            raw = yaml.safe_load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return validate_config(raw, base_dir)

@@ -1,0 +1,80 @@
+"""Dataset formats: each reader turns a distributed dataset layout into a raw listing.
+
+A reader is ``read_<format>(root, **options) -> pandas.DataFrame`` with the columns of
+:data:`colourfr.datasets.manifest.RAW_COLUMNS`. :func:`colourfr.datasets.manifest.build_manifest`
+then validates the listing (ids, files, decodability) and assigns shards.
+"""
+
+from colourfr.registry import PluginSpec, Registry
+
+REGISTRY = Registry("dataset format")
+
+REGISTRY.register(
+    PluginSpec(
+        name="lfw",
+        factory="colourfr.datasets.lfw:read_lfw",
+        summary="Labeled Faces in the Wild: root/<images_dir>/<Name>/<Name>_NNNN.jpg",
+        params_schema={
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "images_dir": {
+                    "type": "string",
+                    "default": "images_deepfunneled",
+                    "description": "folder below root holding <Name>/<Name>_NNNN.jpg",
+                },
+            },
+        },
+    )
+)
+REGISTRY.register(
+    PluginSpec(
+        name="folder",
+        factory="colourfr.datasets.folder:read_folder",
+        summary="Generic layout root/<subject>/<image>; image id = <subject>/<file stem>",
+        params_schema={
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "extensions": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^\\.[A-Za-z0-9]+$"},
+                    "default": [".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff"],
+                },
+            },
+        },
+    )
+)
+REGISTRY.register(
+    PluginSpec(
+        name="csv",
+        factory="colourfr.datasets.csv_list:read_csv_list",
+        summary="A user CSV with columns image_id, subject_id, path (+ optional session, "
+        "capture_date, pose, expression); relative paths are relative to root",
+        params_schema={
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["list"],
+            "properties": {
+                "list": {"type": "string", "description": "the CSV file"},
+            },
+        },
+        path_params=("list",),
+    )
+)
+REGISTRY.register(
+    PluginSpec(
+        name="feret",
+        factory="colourfr.datasets.feret:read_feret",
+        summary="Colour FERET (NIST) in its distributed DVD layout",
+        params_schema={"type": "object"},
+    )
+)
+REGISTRY.register(
+    PluginSpec(
+        name="frgc",
+        factory="colourfr.datasets.frgc:read_frgc",
+        summary="FRGC v2.0 (Notre Dame) in its distributed layout with BEE signature sets",
+        params_schema={"type": "object"},
+    )
+)

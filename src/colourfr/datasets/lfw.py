@@ -1,0 +1,51 @@
+"""Labeled Faces in the Wild (Huang et al. 2007; deep-funneled: Huang et al. 2012)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from colourfr.datasets.manifest import RAW_COLUMNS, empty_raw_listing
+from colourfr.errors import ManifestError
+
+_LFW_FILE = re.compile(r"^(?P<name>.+)_(?P<number>\d{4})\.jpg$")
+
+
+def read_lfw(root: Path, images_dir: str = "images_deepfunneled") -> pd.DataFrame:
+    """List ``root/<images_dir>/<Name>/<Name>_NNNN.jpg``; image id ``<Name>_NNNN``."""
+    image_root = Path(root) / images_dir
+    if not image_root.is_dir():
+        raise ManifestError(f"LFW image folder not found: {image_root}")
+    rows = []
+    for subject_dir in sorted(p for p in image_root.iterdir() if p.is_dir()):
+        for image_path in sorted(subject_dir.iterdir()):
+            match = _LFW_FILE.match(image_path.name)
+            if match is None or match.group("name") != subject_dir.name:
+                continue  # LFW folders hold nothing else; foreign files are ignored
+            rows.append(
+                {
+                    "image_id": image_path.stem,
+                    "subject_id": subject_dir.name,
+                    "path": str(image_path.resolve()),
+                    "session": "",
+                    "capture_date": "",
+                    "pose": "",
+                    "expression": "",
+                }
+            )
+    if not rows:
+        return empty_raw_listing()
+    return pd.DataFrame(rows, columns=RAW_COLUMNS)
+
+
+def read_name_list(path: Path) -> list[str]:
+    """Names from an LFW people file (``peopleDevTrain.txt``: a count, then ``Name\\tN``)."""
+    lines = Path(path).read_text().split("\n")
+    names: list[str] = []
+    for line in lines[1:]:
+        fields = line.split("\t")
+        if len(fields) >= 2 and fields[0]:
+            names.append(fields[0])
+    return names

@@ -1,0 +1,190 @@
+"""From a reader's raw listing to a validated, sharded manifest.
+
+Listing defects (duplicate ids, missing files, an empty dataset) stop the workflow with
+one error naming the culprit. Per-image decoding defects (zero-byte, truncated,
+undecodable, unsupported mode) are a property of the sample: the image stays in the
+manifest with its ``status`` and is counted as a failure to acquire downstream.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from colourfr.errors import ImageReadError, ManifestError
+from colourfr.images import read_rgb
+
+RAW_COLUMNS = (
+    "image_id",
+    "subject_id",
+    "path",
+    "session",
+    "capture_date",
+    "pose",
+    "expression",
+)
+OPTIONAL_COLUMNS = ("session", "capture_date", "pose", "expression")
+MANIFEST_COLUMNS = (*RAW_COLUMNS, "width", "height", "status", "detail", "shard")
+STATUS_OK = "ok"
+
+
+def empty_raw_listing() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=str) for column in RAW_COLUMNS})
+
+
+@dataclass(frozen=True)
+class SubjectSelection:
+    """Which subjects enter the experiment."""
+
+    min_images: int = 1
+    max_subjects: int | None = None
+    exclude: frozenset[str] = frozenset()
+
+
+def shard_name(index: int) -> str:
+    return f"s{index:04d}"
+
+
+def _check_image_ids(listing: pd.DataFrame, dataset: str) -> None:
+    duplicated = listing[listing["image_id"].duplicated(keep=False)]
+    if not duplicated.empty:
+        first = duplicated.sort_values("image_id").head(2)
+        raise ManifestError(
+            f"dataset {dataset}: duplicate image_id {first['image_id'].iloc[0]!r} "
+            f"({'; '.join(first['path'])})"
+        )
+    for image_id in listing["image_id"]:
+        parts = Path(image_id).parts
+        if not image_id or image_id.startswith("/") or ".." in parts or "\\" in image_id:
+            raise ManifestError(
+                f"dataset {dataset}: image_id {image_id!r} cannot name an output file "
+                "(empty, absolute, backslash or '..')"
+            )
+    for column in ("subject_id", "path"):
+        blank = listing[listing[column].astype(str).str.strip() == ""]
+        if not blank.empty:
+            raise ManifestError(
+                f"dataset {dataset}: image {blank['image_id'].iloc[0]!r} has an empty {column}"
+            )
+
+
+def select_subjects(listing: pd.DataFrame, selection: SubjectSelection) -> pd.DataFrame:
+    """Apply exclusions, the minimum image count and the subject cap (by subject name)."""
+    kept = listing[~listing["subject_id"].isin(selection.exclude)]
+    counts = kept.groupby("subject_id")["image_id"].transform("size")
+    kept = kept[counts >= selection.min_images]
+    if selection.max_subjects is not None:
+        subjects = sorted(kept["subject_id"].unique())[: selection.max_subjects]
+        kept = kept[kept["subject_id"].isin(subjects)]
+    return kept
+
+
+def _probe_image(path: str) -> tuple[int, int, str, str]:
+    try:
+        rgb = read_rgb(path)
+    except ImageReadError as exc:
+        return 0, 0, exc.reason, exc.detail
+    return int(rgb.shape[1]), int(rgb.shape[0]), STATUS_OK, ""
+
+
+def inspect_images(paths: Sequence[str], threads: int = 1) -> list[tuple[int, int, str, str]]:
+    """Decode every image once: (width, height, status, detail) per path."""
+    if threads <= 1:
+        return [_probe_image(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(_probe_image, paths, chunksize=64))
+
+
+def build_manifest(
+    listing: pd.DataFrame,
+    dataset: str,
+    *,
+    selection: SubjectSelection = SubjectSelection(),
+    shard_size: int = 1000,
+    threads: int = 1,
+    fail_on_bad_image: bool = False,
+) -> pd.DataFrame:
+    """Validate a raw listing and return the manifest (see MANIFEST_COLUMNS)."""
+    missing_columns = [c for c in RAW_COLUMNS if c not in listing.columns]
+    if missing_columns:
+        raise ManifestError(f"dataset {dataset}: listing lacks columns {missing_columns}")
+    if listing.empty:
+        raise ManifestError(f"dataset {dataset}: no images found")
+    listing = listing.loc[:, list(RAW_COLUMNS)].astype(str)
+    _check_image_ids(listing, dataset)
+    listing = select_subjects(listing, selection)
+    if listing.empty:
+        raise ManifestError(
+            f"dataset {dataset}: no subject left after selection (min_images="
+            f"{selection.min_images}, {len(selection.exclude)} excluded subjects)"
+        )
+    absent = [p for p in listing["path"] if not os.path.isfile(p)]
+    if absent:
+        raise ManifestError(
+            f"dataset {dataset}: {len(absent)} listed image file(s) do not exist, e.g. {absent[0]}"
+        )
+    listing = listing.sort_values(["subject_id", "image_id"], kind="stable").reset_index(drop=True)
+    inspected = inspect_images(list(listing["path"]), threads=threads)
+    manifest = listing.assign(
+        width=[w for w, _, _, _ in inspected],
+        height=[h for _, h, _, _ in inspected],
+        status=[s for _, _, s, _ in inspected],
+        detail=[d for _, _, _, d in inspected],
+    )
+    bad = manifest[manifest["status"] != STATUS_OK]
+    if fail_on_bad_image and not bad.empty:
+        row = bad.iloc[0]
+        raise ManifestError(
+            f"dataset {dataset}: {len(bad)} unreadable image(s), e.g. {row['path']}: "
+            f"{row['status']} {row['detail']}".rstrip()
+        )
+    if (manifest["status"] == STATUS_OK).sum() == 0:
+        raise ManifestError(f"dataset {dataset}: none of the {len(manifest)} images can be read")
+    if shard_size < 1:
+        raise ManifestError(f"shard_size must be >= 1, got {shard_size}")
+    manifest["shard"] = [shard_name(i // shard_size) for i in range(len(manifest))]
+    return manifest.loc[:, list(MANIFEST_COLUMNS)]
+
+
+def manifest_issues(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose image could not be decoded (recorded, counted as FTA downstream)."""
+    bad = manifest[manifest["status"] != STATUS_OK]
+    return bad.loc[:, ["image_id", "subject_id", "path", "status", "detail"]]
+
+
+def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in MANIFEST_COLUMNS if c not in table.columns]
+    if missing:
+        raise ManifestError(f"{path}: not a colourfr manifest (missing {missing})")
+    table["width"] = table["width"].astype(int)
+    table["height"] = table["height"].astype(int)
+    return table
+
+
+def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def read_subject_list(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str]:
+    """Subjects from LFW people files (count line, then ``Name<TAB>N``) or one name per line."""
+    names: set[str] = set()
+    for path in paths:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError as exc:
+            raise ManifestError(f"cannot read subject list {path}: {exc}") from None
+        for line in lines:
+            field = line.split("\t")[0].strip()
+            if field and not field.isdigit():
+                names.add(field)
+    return frozenset(names)

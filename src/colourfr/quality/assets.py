@@ -1,0 +1,64 @@
+"""Downloadable files of the quality estimators (pure data, no heavy imports).
+
+FaceQnet
+    The weights are GitHub release assets of the FaceQnet repository
+    (uam-biometrics/FaceQnet, formerly javier2491/FaceQnet). The authors publish
+    neither a sha256 nor a file size for them, so none is recorded here: inventing one
+    would make every genuine copy fail. Without a digest a download is checked
+    structurally instead, when it is loaded: :mod:`colourfr.quality.faceqnet` refuses
+    any .h5 whose input is not 224x224x3 or whose output is not one value. Record the
+    sha256 of your copy from the provenance the estimator reports.
+LightQNet
+    Frozen TensorFlow graphs committed to KaenChan/lightqnet (MIT). The sha256 values
+    are those of the files in that repository (the same bytes as ../shared/models).
+"""
+
+from __future__ import annotations
+
+from colourfr.assets import Asset
+
+FACEQNET_V0 = Asset(
+    name="faceqnet-v0",
+    urls=("https://github.com/uam-biometrics/FaceQnet/releases/download/v0/FaceQnet.h5",),
+    sha256=None,  # not published by the authors
+    size=None,  # not published by the authors
+    filename="FaceQnet.h5",
+    licence="FaceQnet repository (uam-biometrics); no licence file, research use",
+)
+
+FACEQNET_V1 = Asset(
+    name="faceqnet-v1",
+    urls=("https://github.com/uam-biometrics/FaceQnet/releases/download/v1.0/FaceQnet_v1.h5",),
+    sha256=None,  # not published by the authors
+    size=None,  # not published by the authors
+    filename="FaceQnet_v1.h5",
+    licence="FaceQnet repository (uam-biometrics); no licence file, research use",
+)
+
+_LIGHTQNET_BASE = "https://raw.githubusercontent.com/KaenChan/lightqnet/master/"
+
+LIGHTQNET = {
+    "dm100": Asset(
+        name="lightqnet-dm100",
+        urls=(_LIGHTQNET_BASE + "lightqnet-dm100.pb",),
+        sha256="057b8ea2714953b70745934bcd7a927f4676a827a55509a2adc64e7282f836f3",
+        size=1875662,
+        licence="MIT (KaenChan/lightqnet)",
+    ),
+    "dm050": Asset(
+        name="lightqnet-dm050",
+        urls=(_LIGHTQNET_BASE + "lightqnet-dm050.pb",),
+        sha256="cf7d045e9c6b7eb99a599d1af9447cab6c23d4d97a2be4738d8279def859c4ac",
+        size=633029,
+        licence="MIT (KaenChan/lightqnet)",
+    ),
+    "dm025": Asset(
+        name="lightqnet-dm025",
+        urls=(_LIGHTQNET_BASE + "lightqnet-dm025.pb",),
+        sha256="731eade9066ca76c78c9a989dd5d5c73d9dd2dfc3084bdb5fdfb6ad87cac6c10",
+        size=298422,
+        licence="MIT (KaenChan/lightqnet)",
+    ),
+}
+
+ASSETS: list[Asset] = [FACEQNET_V0, FACEQNET_V1, *LIGHTQNET.values()]

@@ -1,0 +1,152 @@
+"""LightQNet face image quality (Chen, Yi, Lv; IEEE Signal Processing Letters 2021).
+
+MIT-licensed frozen TensorFlow graphs from KaenChan/lightqnet, run with OpenCV's DNN
+module (no TensorFlow needed), so this is the estimator that works fully offline.
+
+Preprocessing, as the authors' demo (``main.py`` -> ``face_normalizer.py`` ->
+``tf_face_quality_model.py``):
+
+1. similarity transform (least squares, as ``skimage.transform.SimilarityTransform``)
+   of three points -- left eye, right eye and the mouth centre (mean of the two mouth
+   corners) -- onto the template (34.19, 46.16), (65.65, 45.98), (50.12, 82.40) given in
+   percent of the output side, warped to 160x160 (the demo's default ``image_size``);
+2. ``cv2.resize`` to 96x96 (bilinear);
+3. ``(x - 128) / 128`` in float32; NHWC input tensor ``input``, output ``confidence_st``
+   (an Identity of ``UncertaintyModule/Sigmoid``, so the score lies in (0, 1)).
+
+Channel order: the training code (KaenChan/lightqnet-train, ``utils/imageprocessing``)
+reads images as RGB, while the demo feeds OpenCV's BGR array. We follow training and
+feed RGB; ``channel_order="bgr"`` reproduces the demo instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from colourfr.assets import Asset, resolve_asset, sha256_of
+from colourfr.errors import AssetError
+from colourfr.quality.assets import LIGHTQNET
+from colourfr.quality.faces import similarity_transform, unusable_reason, warp
+from colourfr.recognition.base import FaceRecord
+
+#: Template of the authors' aligner, in percent of the aligned image's side.
+TEMPLATE_PERCENT = np.array([[34.19, 46.16], [65.65, 45.98], [50.12, 82.40]], dtype=np.float64)
+ALIGN_SIZE = 160
+INPUT_SIZE = 96
+INPUT_TENSOR = "input"
+OUTPUT_TENSOR = "confidence_st"
+
+
+def alignment_points(landmarks: np.ndarray) -> np.ndarray:
+    """The three points the template fits: both eyes and the mouth centre."""
+    points = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    mouth_centre = points[3:5].mean(axis=0)
+    return np.stack([points[0], points[1], mouth_centre])
+
+
+def align_face(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(96, 96, 3) uint8 aligned face, channel order as given."""
+    target = TEMPLATE_PERCENT / 100.0 * ALIGN_SIZE
+    matrix = similarity_transform(alignment_points(landmarks), target)
+    aligned = warp(rgb, matrix, (ALIGN_SIZE, ALIGN_SIZE))
+    return cv2.resize(aligned, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_LINEAR)
+
+
+def normalise(faces: np.ndarray) -> np.ndarray:
+    """(N, 96, 96, 3) uint8 -> float32 ``(x - 128) / 128`` in NCHW for ``cv2.dnn``."""
+    batch = (np.asarray(faces, dtype=np.float32) - 128.0) / 128.0
+    return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+
+
+class LightQNet:
+    """Quality estimator ``lightqnet``: one aligned face per image, batched forward."""
+
+    name = "lightqnet"
+
+    def __init__(
+        self,
+        variant: Literal["dm100", "dm050", "dm025"] = "dm100",
+        model_path: str | None = None,
+        cache_dir: str = "resources/models/lightqnet",
+        allow_download: bool = True,
+        channel_order: Literal["rgb", "bgr"] = "rgb",
+        threads: int = 0,
+    ) -> None:
+        if variant not in LIGHTQNET:
+            raise AssetError(
+                f"quality lightqnet: unknown variant {variant!r}; choose one of {sorted(LIGHTQNET)}"
+            )
+        if channel_order not in ("rgb", "bgr"):
+            raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+        self.variant = variant
+        self.channel_order = channel_order
+        self.asset: Asset = LIGHTQNET[variant]
+        self.model_path = resolve_asset(self.asset, model_path, cache_dir, allow_download)
+        self._check_graph(self.model_path)
+        if threads > 0:
+            cv2.setNumThreads(threads)
+        self.net = cv2.dnn.readNetFromTensorflow(str(self.model_path))
+
+    @staticmethod
+    def _check_graph(path: Path) -> None:
+        """The frozen graph must name the tensors the authors' code uses."""
+        data = Path(path).read_bytes()
+        for tensor in (INPUT_TENSOR, OUTPUT_TENSOR):
+            if tensor.encode() not in data:
+                raise AssetError(
+                    f"{path}: not a LightQNet graph (no tensor named {tensor!r})"
+                )
+
+    def prepare(self, image: np.ndarray, face: FaceRecord) -> np.ndarray:
+        """The network input for one face (96x96 uint8, in the configured channel order)."""
+        aligned = align_face(image, np.asarray(face.landmarks))
+        return aligned[:, :, ::-1] if self.channel_order == "bgr" else aligned
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        """Scores for an (N, 96, 96, 3) uint8 batch of aligned faces."""
+        if len(faces) == 0:
+            return np.empty(0, dtype=np.float64)
+        # confidence_st is an Identity of the last layer OpenCV keeps (the sigmoid),
+        # so the network's unconnected output is exactly that tensor.
+        self.net.setInput(normalise(faces), INPUT_TENSOR)
+        output = self.net.forward()
+        return np.asarray(output, dtype=np.float64).reshape(len(faces))
+
+    def score(
+        self, images: Sequence[np.ndarray], faces: Sequence[FaceRecord]
+    ) -> tuple[np.ndarray, list[str | None]]:
+        if len(images) != len(faces):
+            raise ValueError(f"{len(images)} images but {len(faces)} face records")
+        scores = np.full(len(images), np.nan)
+        reasons: list[str | None] = [None] * len(images)
+        batch: list[np.ndarray] = []
+        positions: list[int] = []
+        for index, (image, face) in enumerate(zip(images, faces)):
+            reason = unusable_reason(image, face, "landmarks")
+            if reason is not None:
+                reasons[index] = reason
+                continue
+            batch.append(self.prepare(image, face))
+            positions.append(index)
+        if batch:
+            scores[positions] = self.predict(np.stack(batch))
+        return scores, reasons
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "estimator": self.name,
+            "variant": self.variant,
+            "weights": os.fspath(self.model_path),
+            "weights_sha256": sha256_of(self.model_path),
+            "channel_order": self.channel_order,
+            "alignment": f"3-point similarity to {TEMPLATE_PERCENT.tolist()} % of {ALIGN_SIZE}px, "
+            f"resized to {INPUT_SIZE}px",
+            "normalisation": "(x-128)/128",
+            "opencv": cv2.__version__,
+        }

@@ -1,0 +1,1 @@
+"""Convert InsightFace's legacy MXNet models (symbol JSON + ``.params``) to ONNX, no MXNet."""

@@ -1,0 +1,1 @@
+"""Tables and figures of the results (performance tables, DET, FRR-threshold plots)."""

@@ -1,0 +1,442 @@
+"""Performance of scenarios against a baseline: tables (paper's Table 3), plots (DET,
+FRR vs threshold as in Fig. 4b, score distributions), paired tests.
+
+Reads validated score frames (see :mod:`colourfr.scores`), computes everything with the
+pure functions of :mod:`colourfr.metrics` and writes files. Thresholds always come from
+the baseline's valid impostor scores and are reused for every scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from colourfr.metrics import (
+    GenuineSample,
+    error_curve,
+    evaluate_scenario,
+    mcnemar_test,
+    reject_decisions,
+    subject_bootstrap_many,
+    thresholds_at_fmrs,
+    valid_scores,
+)
+from colourfr.scores import (
+    ScoreFileError,
+    paired_genuine_scores,
+    require_genuine,
+    require_impostors,
+    subjects_of,
+)
+
+#: Fields of one (file, FMR target) result, in the CLI's JSON order.
+RESULT_FIELDS: tuple[str, ...] = (
+    "file", "fmr_target", "threshold", "fmr", "fta", "fnmr", "frr", "d_prime", "eer",
+    "n_genuine", "n_genuine_valid", "n_impostor_valid",
+)
+CI_FIELDS: tuple[str, ...] = (
+    "fta_low", "fta_high", "fnmr_low", "fnmr_high", "frr_low", "frr_high",
+    "d_prime_low", "d_prime_high",
+)
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    replicates: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def evaluate_frames(
+    scenarios: Mapping[str, pd.DataFrame],
+    baseline: pd.DataFrame,
+    baseline_source: str,
+    fmr_targets: Sequence[float],
+    bootstrap: BootstrapSettings | None = None,
+) -> pd.DataFrame:
+    """One row per (scenario, FMR target) with :data:`RESULT_FIELDS` (``file`` = the
+    scenario's name) plus ``note`` and, with ``bootstrap``, the interval columns."""
+    impostor = require_impostors(baseline, baseline_source)
+    genuine_by_name = {name: require_genuine(frame, name) for name, frame in scenarios.items()}
+    rows: list[dict[str, Any]] = []
+    for name, genuine in genuine_by_name.items():
+        for point in evaluate_scenario(genuine, impostor, fmr_targets):
+            row = asdict(point)
+            rows.append({"file": name, **row})
+    table = pd.DataFrame(rows)
+    if bootstrap is not None:
+        intervals = bootstrap_frames(scenarios, baseline, baseline_source, fmr_targets, bootstrap)
+        table = table.merge(intervals, on=["file", "fmr_target"], how="left")
+    return table
+
+
+def bootstrap_frames(
+    scenarios: Mapping[str, pd.DataFrame],
+    baseline: pd.DataFrame,
+    baseline_source: str,
+    fmr_targets: Sequence[float],
+    settings: BootstrapSettings,
+) -> pd.DataFrame:
+    """Subject-level bootstrap intervals (columns :data:`CI_FIELDS`) per scenario/target."""
+    impostor_rows = baseline.loc[~baseline["genuine"]]
+    ref_subjects, probe_subjects = subjects_of(
+        impostor_rows, baseline_source, ("reference_subject", "probe_subject")
+    )
+    samples = {}
+    for name, frame in scenarios.items():
+        genuine_rows = frame.loc[frame["genuine"]]
+        (probe_subject,) = subjects_of(genuine_rows, name, ("probe_subject",))
+        samples[name] = GenuineSample(genuine_rows["score"].to_numpy(np.float64), probe_subject)
+    results = subject_bootstrap_many(
+        samples,
+        impostor_rows["score"].to_numpy(np.float64),
+        ref_subjects,
+        probe_subjects,
+        fmr_targets,
+        replicates=settings.replicates,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
+    rows = []
+    for name, result in results.items():
+        for target in fmr_targets:
+            rows.append(
+                {
+                    "file": name,
+                    "fmr_target": target,
+                    "fta_low": result.fta.low,
+                    "fta_high": result.fta.high,
+                    "fnmr_low": result.fnmr[target].low,
+                    "fnmr_high": result.fnmr[target].high,
+                    "frr_low": result.frr[target].low,
+                    "frr_high": result.frr[target].high,
+                    "d_prime_low": result.d_prime.low,
+                    "d_prime_high": result.d_prime.high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def records_for_json(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts; non-finite numbers (no threshold, infinite d') become null."""
+    columns = [*RESULT_FIELDS, "note", *[c for c in CI_FIELDS if c in table.columns]]
+    records = []
+    for row in table[columns].to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, (np.floating, np.integer)):
+                value = value.item()
+            if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+                value = None
+            clean[key] = _finite_or_none(value)
+        records.append(clean)
+    return records
+
+
+# --------------------------------------------------------------------------- Table 3
+
+
+def _percent(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{100.0 * float(value):.3f}"
+
+
+def _plain(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return f"{float(value):.{digits}f}"
+
+
+def _with_interval(point: str, low: Any, high: Any, scale: float) -> str:
+    if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
+        return point
+    return f"{point} [{scale * float(low):.3f}, {scale * float(high):.3f}]"
+
+
+def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The paper's Table 3 layout: per FMR target, one row per scenario with d', FTA %,
+    FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present)."""
+    labels = scenario_labels or {}
+    has_ci = "fta_low" in table.columns
+    rows = []
+    for record in table.to_dict(orient="records"):
+        def cell(key: str, scale: float, formatted: str) -> str:
+            if not has_ci:
+                return formatted
+            return _with_interval(formatted, record.get(f"{key}_low"), record.get(f"{key}_high"), scale)
+
+        rows.append(
+            {
+                "FMR target (%)": f"{100.0 * record['fmr_target']:g}",
+                "Scenario": labels.get(record["file"], record["file"]),
+                "d'": cell("d_prime", 1.0, _plain(record["d_prime"])),
+                "FTA (%)": cell("fta", 100.0, _percent(record["fta"])),
+                "FNMR (%)": cell("fnmr", 100.0, _percent(record["fnmr"])),
+                "FRR (%)": cell("frr", 100.0, _percent(record["frr"])),
+                "Threshold": _plain(record["threshold"], 4),
+                "Achieved FMR (%)": _percent(record["fmr"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join(["---"] * len(frame.columns)) + "|"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body]) + "\n"
+
+
+def _latex_escape(text: str) -> str:
+    return (
+        text.replace("\\", r"\textbackslash{}").replace("%", r"\%").replace("_", r"\_")
+        .replace("&", r"\&").replace("#", r"\#")
+    )
+
+
+def _latex(frame: pd.DataFrame, caption: str) -> str:
+    spec = "ll" + "r" * (len(frame.columns) - 2)
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{_latex_escape(caption)}}}",
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(_latex_escape(c) for c in frame.columns) + r" \\",
+        r"\midrule",
+    ]
+    previous_target = None
+    for row in frame.itertuples(index=False):
+        if previous_target is not None and row[0] != previous_target:
+            lines.append(r"\midrule")
+        previous_target = row[0]
+        lines.append(" & ".join(_latex_escape(str(v)) for v in row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def format_table(table: pd.DataFrame, fmt: str, scenario_labels: Mapping[str, str] | None = None) -> str:
+    """Render results as ``md`` or ``tex`` (Table 3 layout) or ``csv`` (all fields)."""
+    if fmt == "csv":
+        columns = [*RESULT_FIELDS, "note", *[c for c in CI_FIELDS if c in table.columns]]
+        return table[columns].to_csv(index=False)
+    layout = table3(table, scenario_labels)
+    if fmt == "md":
+        return _markdown(layout)
+    if fmt == "tex":
+        return _latex(
+            layout,
+            "Verification performance per scenario (thresholds from the baseline's impostors).",
+        )
+    raise ValueError(f"unknown table format {fmt!r}")
+
+
+def write_performance_tables(
+    table: pd.DataFrame,
+    csv_path: str | Path,
+    md_path: str | Path,
+    tex_path: str | Path,
+    scenario_labels: Mapping[str, str] | None = None,
+) -> None:
+    for path, fmt in ((csv_path, "csv"), (md_path, "md"), (tex_path, "tex")):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(format_table(table, fmt, scenario_labels))
+
+
+# --------------------------------------------------------------------------- McNemar
+
+
+def mcnemar_against(
+    scenarios: Mapping[str, pd.DataFrame],
+    reference_name: str,
+    baseline: pd.DataFrame,
+    baseline_source: str,
+    fmr_targets: Sequence[float],
+) -> pd.DataFrame:
+    """McNemar test of each scenario's reject decisions against ``reference_name``'s on
+    the same genuine pairs, at each baseline threshold (FTA counts as reject)."""
+    impostor = require_impostors(baseline, baseline_source)
+    reference = scenarios[reference_name]
+    rows = []
+    for threshold in thresholds_at_fmrs(impostor, fmr_targets):
+        if threshold.threshold is None:
+            continue
+        for name, frame in scenarios.items():
+            if name == reference_name:
+                continue
+            scores_ref, scores_other = paired_genuine_scores(reference, reference_name, frame, name)
+            result = mcnemar_test(
+                reject_decisions(scores_ref, threshold.threshold),
+                reject_decisions(scores_other, threshold.threshold),
+            )
+            rows.append(
+                {"scenario_a": reference_name, "scenario_b": name,
+                 "fmr_target": threshold.fmr_target, "threshold": threshold.threshold,
+                 **asdict(result)}
+            )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
+    for path in (png, pdf):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, bbox_inches="tight", dpi=200)
+
+
+def plot_det(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    fmr_marks: Sequence[float] = (0.001,),
+    scenario_labels: Mapping[str, str] | None = None,
+    max_points: int = 2000,
+) -> None:
+    """DET curves (probit axes): FNMR vs FMR of each scenario's genuine scores against the
+    baseline impostors; vertical lines at the FMR targets."""
+    from scipy.stats import norm
+
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    fig, ax = plt.subplots(figsize=(5.0, 4.5))
+    clip = 1e-6
+    for name, genuine in scenarios.items():
+        if valid_scores(genuine).size == 0:
+            continue
+        curve = error_curve(genuine, impostor, max_points=max_points)
+        fmr = np.clip(curve.fmr, clip, 1 - clip)
+        fnmr = np.clip(curve.fnmr, clip, 1 - clip)
+        ax.plot(norm.ppf(fmr), norm.ppf(fnmr), label=labels.get(name, name), linewidth=1.4)
+    ticks = np.array([1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5])
+    ax.set_xticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
+    ax.set_yticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
+    for mark in fmr_marks:
+        ax.axvline(norm.ppf(mark), color="grey", linestyle=":", linewidth=1)
+    ax.set_xlim(norm.ppf(1e-5), norm.ppf(0.5))
+    ax.set_ylim(norm.ppf(1e-5), norm.ppf(0.5))
+    ax.set_xlabel("FMR (%)")
+    ax.set_ylabel("FNMR (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def plot_frr_vs_threshold(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    marked_fmr: float = 0.001,
+    scenario_labels: Mapping[str, str] | None = None,
+    points: int = 400,
+) -> None:
+    """FRR (FTA included) of each scenario as the threshold varies, as in the paper's
+    Fig. 4b; the baseline threshold at ``marked_fmr`` is drawn as a vertical line."""
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    all_valid = np.concatenate([valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]])
+    grid = np.linspace(float(all_valid.min()), float(all_valid.max()), points)
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    for name, genuine in scenarios.items():
+        scores = np.asarray(genuine, dtype=np.float64)
+        failed = ~np.isfinite(scores)
+        valid = np.sort(scores[~failed])
+        fta = failed.mean() if scores.size else math.nan
+        fnmr = 1.0 - np.searchsorted(valid, grid, side="left") / max(valid.size, 1)
+        frr = fta + fnmr * (1.0 - fta)
+        ax.plot(grid, 100.0 * frr, label=labels.get(name, name), linewidth=1.4)
+    (threshold,) = thresholds_at_fmrs(impostor, [marked_fmr])
+    if threshold.threshold is not None:
+        ax.axvline(threshold.threshold, color="black", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"FMR {100 * marked_fmr:g}%", (threshold.threshold, 95), rotation=90,
+            ha="right", va="top", fontsize="small",
+        )
+    ax.set_xlabel("decision threshold (cosine distance)")
+    ax.set_ylabel("FRR (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def plot_score_distributions(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    scenario_labels: Mapping[str, str] | None = None,
+    max_impostors: int = 200_000,
+    seed: int = 0,
+) -> None:
+    """Genuine score densities per scenario and the baseline impostor density.
+
+    Very large impostor sets are randomly subsampled (seeded) for the density estimate."""
+    import seaborn as sns
+
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    impostor_valid = valid_scores(impostor)
+    if impostor_valid.size > max_impostors:
+        impostor_valid = np.random.default_rng(seed).choice(impostor_valid, max_impostors, replace=False)
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    sns.kdeplot(impostor_valid, ax=ax, color="black", linestyle="--", label="impostor (baseline)",
+                warn_singular=False)
+    for name, genuine in scenarios.items():
+        valid = valid_scores(genuine)
+        if valid.size > 1:
+            sns.kdeplot(valid, ax=ax, label=f"genuine {labels.get(name, name)}", warn_singular=False)
+    ax.set_xlabel("cosine distance")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def genuine_arrays(scenarios: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    return {name: require_genuine(frame, name) for name, frame in scenarios.items()}
+
+
+__all__ = [
+    "BootstrapSettings",
+    "RESULT_FIELDS",
+    "ScoreFileError",
+    "evaluate_frames",
+    "format_table",
+    "mcnemar_against",
+    "plot_det",
+    "plot_frr_vs_threshold",
+    "plot_score_distributions",
+    "records_for_json",
+    "table3",
+    "write_performance_tables",
+]

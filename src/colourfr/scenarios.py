@@ -1,0 +1,71 @@
+"""Scenarios as data: which image variant is the reference and which the probe.
+
+A scenario whose reference or probe is ``colourised`` expands into one instance per
+enabled colouriser (``s4`` -> ``s4-trained-unet``, ``s4-exemplar-transfer``); the
+others keep their id. Variant names used in paths: ``original``, ``grey``,
+``colourised-<colouriser>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ORIGINAL = "original"
+GREY = "grey"
+COLOURISED = "colourised"
+
+
+def colourised_variant(colouriser: str) -> str:
+    return f"{COLOURISED}-{colouriser}"
+
+
+@dataclass(frozen=True)
+class ScenarioInstance:
+    id: str
+    scenario: str
+    label: str
+    reference: str
+    probe: str
+    impostors: bool
+    baseline: bool
+    colouriser: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def expand_scenarios(
+    scenarios: Sequence[Mapping[str, Any]], colourisers: Sequence[str]
+) -> list[ScenarioInstance]:
+    instances: list[ScenarioInstance] = []
+    for scenario in scenarios:
+        uses_colour = COLOURISED in (scenario["reference"], scenario["probe"])
+        label = scenario.get("label") or f"{scenario['reference']} / {scenario['probe']}"
+        for colouriser in colourisers if uses_colour else [None]:
+
+            def variant(name: str, c: str | None = colouriser) -> str:
+                return colourised_variant(c) if name == COLOURISED and c else name
+
+            instances.append(
+                ScenarioInstance(
+                    id=f"{scenario['id']}-{colouriser}" if colouriser else scenario["id"],
+                    scenario=scenario["id"],
+                    label=f"{label} ({colouriser})" if colouriser else label,
+                    reference=variant(scenario["reference"]),
+                    probe=variant(scenario["probe"]),
+                    impostors=bool(scenario.get("impostors", False)),
+                    baseline=bool(scenario.get("baseline", False)),
+                    colouriser=colouriser,
+                )
+            )
+    return instances
+
+
+def variants_in_use(instances: Sequence[ScenarioInstance]) -> list[str]:
+    seen: dict[str, None] = {}
+    for instance in instances:
+        seen.setdefault(instance.reference)
+        seen.setdefault(instance.probe)
+    return list(seen)
