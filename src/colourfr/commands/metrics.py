@@ -1,0 +1,90 @@
+"""``colourfr metrics``: ISO/IEC 19795-1 figures for your own score files.
+
+Thresholds come from the baseline file's valid impostor scores; every SCORES file is
+evaluated at those thresholds. Output on stdout (json, csv, md or tex).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from colourfr.errors import ColourfrError
+from colourfr.scores import check_same_genuine_pairs, read_scores
+
+
+class MetricsArgumentError(ColourfrError):
+    """A command-line value is invalid."""
+
+
+def _fmr(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"FMR target must lie in (0, 1), got {text}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "metrics",
+        help="FTA, FNMR, FRR, d', EER of score files at thresholds from a baseline",
+        description=(
+            "Score files (CSV or Parquet) have columns reference, probe, genuine, score"
+            " [, failure]; score is a dissimilarity (accept iff score < threshold), empty/NaN"
+            " when a side failed to acquire. For each FMR target the threshold is s_(k+1) of"
+            " the baseline's N sorted valid impostor scores, k = floor(FMR*N)."
+        ),
+    )
+    parser.add_argument("scores", nargs="+", metavar="SCORES", help="score files to evaluate")
+    parser.add_argument("--baseline", required=True, metavar="BASELINE",
+                        help="score file whose impostor scores set the thresholds")
+    parser.add_argument("--fmr", type=_fmr, action="append", metavar="FMR",
+                        help="FMR target as a fraction (repeatable; default 0.001)")
+    parser.add_argument("--format", choices=("json", "csv", "md", "tex"), default="json")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="add subject-level bootstrap intervals with N replicates (needs"
+                             " reference_subject/probe_subject columns)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--confidence", type=float, default=0.95,
+                        help="bootstrap interval level (default 0.95)")
+    parser.add_argument("--unpaired", action="store_true",
+                        help="allow files whose genuine pairs differ from the baseline's")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from colourfr.reporting.performance import (
+        BootstrapSettings,
+        evaluate_frames,
+        format_table,
+        records_for_json,
+    )
+
+    fmr_targets: list[float] = args.fmr or [0.001]
+    if args.bootstrap < 0:
+        raise MetricsArgumentError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    baseline_path = str(args.baseline)
+    baseline = read_scores(baseline_path)
+    scenarios = {}
+    for path in args.scores:
+        source = str(path)
+        frame = baseline if Path(source).resolve() == Path(baseline_path).resolve() else read_scores(source)
+        if not args.unpaired:
+            check_same_genuine_pairs(frame, source, baseline, baseline_path)
+        scenarios[source] = frame
+    settings = (
+        BootstrapSettings(args.bootstrap, args.seed, args.confidence) if args.bootstrap else None
+    )
+    table = evaluate_frames(scenarios, baseline, baseline_path, fmr_targets, settings)
+    if args.format == "json":
+        json.dump(records_for_json(table), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_table(table, args.format))
+    return 0
