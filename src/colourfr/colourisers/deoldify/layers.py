@@ -17,8 +17,6 @@ forward (as ``torch.nn.utils.spectral_norm`` does), which the self-trained colou
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -216,9 +214,3 @@ def _icnr_(weight: torch.Tensor, scale: int = 2) -> None:
 def sigmoid_range(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     return torch.sigmoid(x) * (high - low) + low
 
-
-def log2_int(value: int) -> int:
-    exponent = int(round(math.log2(value)))
-    if 2**exponent != value:
-        raise ValueError(f"{value} is not a power of two")
-    return exponent
