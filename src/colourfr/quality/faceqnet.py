@@ -154,3 +154,13 @@ class FaceQnet:
             "postprocessing": "clip to [0, 1]",
             "keras": keras.__version__,
         }
+
+
+def faceqnet_v0(**params: Any) -> FaceQnet:
+    """Registry factory for ``faceqnet-v0``."""
+    return FaceQnet(version="v0", **params)
+
+
+def faceqnet_v1(**params: Any) -> FaceQnet:
+    """Registry factory for ``faceqnet-v1``."""
+    return FaceQnet(version="v1", **params)
