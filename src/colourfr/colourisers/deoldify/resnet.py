@@ -73,7 +73,7 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _stage(block: type[BasicBlock] | type[Bottleneck], in_channels: int, planes: int,
+def _stage(block: type[BasicBlock | Bottleneck], in_channels: int, planes: int,
            blocks: int, stride: int) -> tuple[nn.Sequential, int]:
     out_channels = planes * block.expansion
     downsample = None
@@ -91,7 +91,7 @@ def resnet_body(name: str) -> nn.Sequential:
         blocks, bottleneck = RESNET_CONFIGS[name]
     except KeyError:
         raise ValueError(f"unknown ResNet body {name!r}; known: {sorted(RESNET_CONFIGS)}") from None
-    block: type[BasicBlock] | type[Bottleneck] = Bottleneck if bottleneck else BasicBlock
+    block: type[BasicBlock | Bottleneck] = Bottleneck if bottleneck else BasicBlock
     children: list[nn.Module] = [
         nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
         nn.BatchNorm2d(64),
