@@ -69,19 +69,19 @@ class EmbeddingSet:
             )
         unique_ids, counts = np.unique(ids_arr, return_counts=True)
         if (counts > 1).any():
-            raise ComparisonError(f"{source}: duplicate id {unique_ids[counts > 1][0]!r}")
+            raise ComparisonError(f"{source}: duplicate id {str(unique_ids[counts > 1][0])!r}")
         acquired = np.array([f is None for f in failures_arr], dtype=bool)
         finite_rows = np.isfinite(matrix).all(axis=1)
         broken = acquired & ~finite_rows
         if broken.any():
             raise ComparisonError(
-                f"{source}: id {ids_arr[broken][0]!r} has no failure reason but a non-finite"
+                f"{source}: id {str(ids_arr[broken][0])!r} has no failure reason but a non-finite"
                 " embedding"
             )
         norms = np.linalg.norm(np.where(acquired[:, None], matrix, 0.0), axis=1)
         zero = acquired & (norms == 0.0)
         if zero.any():
-            raise ComparisonError(f"{source}: id {ids_arr[zero][0]!r} has an all-zero embedding")
+            raise ComparisonError(f"{source}: id {str(ids_arr[zero][0])!r} has an all-zero embedding")
         return cls(ids_arr, subjects_arr, matrix, failures_arr)
 
     @property

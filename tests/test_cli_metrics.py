@@ -1,0 +1,110 @@
+"""`colourfr metrics` end to end on small hand-made score files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from colourfr.cli import main
+
+# Baseline: 10 impostors 0.1..1.0 and 4 genuine pairs (one failed).
+BASELINE = (
+    "reference,probe,genuine,score,failure,reference_subject,probe_subject\n"
+    + "".join(f"r{i},q{i},false,{v / 10:.1f},,x{i},y{i}\n" for i, v in enumerate(range(1, 11)))
+    + "ra,pa,true,0.05,,a,a\nrb,pb,true,0.15,,b,b\nrc,pc,true,0.25,,c,c\n"
+    + "rd,pd,true,,probe:no_face,d,d\n"
+)
+# Scenario: same genuine pairs, worse scores.
+SCENARIO = (
+    "reference,probe,genuine,score,failure,reference_subject,probe_subject\n"
+    "ra,pa,true,0.35,,a,a\nrb,pb,true,,reference:no_face,b,b\n"
+    "rc,pc,true,0.15,,c,c\nrd,pd,true,,probe:no_face,d,d\n"
+)
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    baseline = tmp_path / "s1.csv"
+    baseline.write_text(BASELINE)
+    scenario = tmp_path / "s2.csv"
+    scenario.write_text(SCENARIO)
+    return baseline, scenario
+
+
+def test_json_output_fields_and_values(files, capsys) -> None:
+    baseline, scenario = files
+    code = main(["metrics", str(baseline), str(scenario), "--baseline", str(baseline),
+                 "--fmr", "0.1", "--fmr", "0.001"])
+    assert code == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == 4
+    expected_keys = {"file", "fmr_target", "threshold", "fmr", "fta", "fnmr", "frr", "d_prime",
+                     "eer", "n_genuine", "n_genuine_valid", "n_impostor_valid"}
+    assert expected_keys <= set(records[0])
+    by_key = {(Path(r["file"]).name, r["fmr_target"]): r for r in records}
+    # Baseline at FMR 0.1: t = s_2 = 0.2; valid genuine {0.05, 0.15, 0.25}: one >= t.
+    base = by_key[("s1.csv", 0.1)]
+    assert base["threshold"] == 0.2 and base["fmr"] == pytest.approx(0.1)
+    assert base["fta"] == 0.25 and base["fnmr"] == pytest.approx(1 / 3)
+    assert base["frr"] == pytest.approx(0.25 + (1 / 3) * 0.75)
+    assert (base["n_genuine"], base["n_genuine_valid"], base["n_impostor_valid"]) == (4, 3, 10)
+    # Scenario at the same threshold: FTA 2/4, valid {0.35, 0.15}: one rejected -> 1/2.
+    scen = by_key[("s2.csv", 0.1)]
+    assert scen["threshold"] == 0.2
+    assert scen["fta"] == 0.5 and scen["fnmr"] == 0.5 and scen["frr"] == 0.75
+    # FMR 0.001 with 10 impostors: k = 0, t = 0.1; note says the estimate is weak.
+    low = by_key[("s1.csv", 0.001)]
+    assert low["threshold"] == 0.1 and low["fmr"] == 0.0 and "1/FMR" in low["note"]
+
+
+@pytest.mark.parametrize("fmt, marker", [("md", "| FMR target (%) |"), ("tex", r"\toprule"),
+                                         ("csv", "file,fmr_target,threshold")])
+def test_table_formats(files, capsys, fmt: str, marker: str) -> None:
+    baseline, scenario = files
+    assert main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "0.1",
+                 "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert marker in out
+    if fmt != "csv":
+        assert "50.000" in out  # FTA of the scenario in percent, three decimals
+
+
+def test_bootstrap_adds_intervals(files, capsys) -> None:
+    baseline, scenario = files
+    assert main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "0.1",
+                 "--bootstrap", "50", "--seed", "3"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["fta_low"] <= record["fta"] <= record["fta_high"]
+
+
+def test_mismatched_files_give_one_line_error(files, tmp_path: Path, capsys) -> None:
+    baseline, _ = files
+    other = tmp_path / "other.csv"
+    other.write_text("reference,probe,genuine,score\nra,pa,true,0.3\nzz,pz,true,0.2\n")
+    assert main(["metrics", str(other), "--baseline", str(baseline)]) == 2
+    err = capsys.readouterr().err
+    assert "other.csv: line 3: genuine pair reference='zz'" in err
+    assert main(["metrics", str(other), "--baseline", str(baseline), "--unpaired"]) == 0
+
+
+def test_impostor_free_baseline_is_an_error(files, tmp_path: Path, capsys) -> None:
+    _, scenario = files
+    assert main(["metrics", str(scenario), "--baseline", str(scenario)]) == 2
+    assert "baseline has no impostor rows" in capsys.readouterr().err
+
+
+def test_bad_score_value_reports_file_and_line(files, tmp_path: Path, capsys) -> None:
+    baseline, _ = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text("reference,probe,genuine,score\nra,pa,true,0.3\nrb,pb,true,high\n")
+    assert main(["metrics", str(bad), "--baseline", str(baseline)]) == 2
+    assert "bad.csv: line 3: score is not a number" in capsys.readouterr().err
+
+
+def test_fmr_argument_is_checked(files, capsys) -> None:
+    baseline, scenario = files
+    with pytest.raises(SystemExit):
+        main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "2"])
+    assert "FMR target must lie in (0, 1)" in capsys.readouterr().err
