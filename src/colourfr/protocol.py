@@ -23,6 +23,7 @@ KIND_REFERENCE_PER_SUBJECT = "reference-per-subject"
 KIND_LFW_PAIRS = "lfw-pairs"
 ALL_VS_ALL = "all-vs-all"
 PAIR_LIST = "pairs"
+PAIR_COLUMNS = ["reference", "probe", "genuine", "fold"]
 
 
 @dataclass
@@ -161,7 +162,7 @@ def lfw_pairs(manifest: pd.DataFrame, pairs_file: str | os.PathLike[str]) -> Pro
         comparisons=PAIR_LIST,
         references=references.reset_index(drop=True),
         probes=probes.reset_index(drop=True),
-        pairs=pairs[["reference", "probe", "genuine", "fold"]],
+        pairs=pairs[PAIR_COLUMNS],
     )
 
 
@@ -183,8 +184,9 @@ def write_protocol(protocol: Protocol, directory: str | os.PathLike[str]) -> Non
     directory = Path(directory)
     write_table_atomic(protocol.references, directory / "references.csv")
     write_table_atomic(protocol.probes, directory / "probes.csv")
-    if protocol.pairs is not None:
-        write_table_atomic(protocol.pairs, directory / "pairs.csv")
+    # Always written (empty for all-vs-all) so that the file set is the same for every kind.
+    pairs = protocol.pairs if protocol.pairs is not None else pd.DataFrame(columns=PAIR_COLUMNS)
+    write_table_atomic(pairs, directory / "pairs.csv")
     summary = {
         "kind": protocol.kind,
         "comparisons": protocol.comparisons,

@@ -1,0 +1,23 @@
+# The greyscale variant: ImageMagick-exact Rec. 709 luma, 8-bit single-channel PNGs.
+
+
+rule greyscale:
+    input:
+        index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
+    output:
+        index=f"{R}/{{dataset}}/variants/grey/{{shard}}.csv",
+        images=directory(f"{R}/{{dataset}}/variants/grey/{{shard}}"),
+    log:
+        f"{R}/logs/{{dataset}}/greyscale_{{shard}}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/greyscale.py"
+
+
+@register_targets
+def greyscale_targets(dataset):
+    return variant_indexes(dataset, GREY)

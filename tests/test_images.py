@@ -1,0 +1,146 @@
+"""Image decoding and the ImageMagick-exact greyscale variant."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colourfr.errors import ImageReadError
+from colourfr.images import grey_to_rgb, read_grey, read_rgb, rec709_luma, write_png
+
+IMAGEMAGICK = shutil.which("magick") or shutil.which("convert")
+
+
+def imagemagick_grey(source: Path, target: Path) -> np.ndarray:
+    assert IMAGEMAGICK is not None
+    command = [IMAGEMAGICK, str(source), "-grayscale", "Rec709Luma", str(target)]
+    subprocess.run(command, check=True, capture_output=True)
+    array = np.asarray(Image.open(target))
+    return array if array.ndim == 2 else array[:, :, 0]
+
+
+def test_rec709_luma_hand_worked() -> None:
+    # 0.212656*255 = 54.227...; quantum round(257*54.227) = 13936 -> 13936 // 257 = 54
+    rgb = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0]]], np.uint8)
+    assert rec709_luma(rgb).tolist() == [[54, 182, 18, 255, 0]]
+
+
+def test_rec709_luma_truncates_like_imagemagick_not_rounds() -> None:
+    # 0.212656*10 + 0.715158*200 + 0.072186*30 = 147.4...: both give 147; pick a value with
+    # fractional part > .5: R=G=0, B=7 -> 0.505302 -> round would give 1, ImageMagick 0.
+    rgb = np.array([[[0, 0, 7]]], np.uint8)
+    assert rec709_luma(rgb)[0, 0] == 0
+
+
+def test_grey_input_is_unchanged() -> None:
+    values = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    assert np.array_equal(rec709_luma(grey_to_rgb(values)), values)
+
+
+@pytest.mark.skipif(IMAGEMAGICK is None, reason="ImageMagick not installed (apt install imagemagick)")
+def test_bit_exact_with_imagemagick_on_lfw(lfw_root: Path, tmp_path: Path) -> None:
+    images = sorted((lfw_root / "images_deepfunneled").glob("A*/*.jpg"))[::40][:25]
+    assert images
+    for source in images:
+        expected = imagemagick_grey(source, tmp_path / "im.png")
+        assert np.array_equal(rec709_luma(read_rgb(source)), expected), source
+
+
+@pytest.mark.skipif(IMAGEMAGICK is None, reason="ImageMagick not installed (apt install imagemagick)")
+def test_bit_exact_with_imagemagick_on_all_colours(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, size=(256, 256, 3), dtype=np.uint8)
+    source = tmp_path / "random.png"
+    Image.fromarray(rgb).save(source)
+    expected = imagemagick_grey(source, tmp_path / "im.png")
+    assert np.array_equal(rec709_luma(rgb), expected)
+
+
+def test_cli_greyscale_writes_single_channel_png(lfw_root: Path, tmp_path: Path) -> None:
+    from colourfr.cli import main
+
+    source = next((lfw_root / "images_deepfunneled" / "Aaron_Eckhart").glob("*.jpg"))
+    target = tmp_path / "grey.png"
+    assert main(["greyscale", str(source), str(target)]) == 0
+    written = Image.open(target)
+    assert written.mode == "L" and written.size == (250, 250)
+    assert np.array_equal(np.asarray(written), rec709_luma(read_rgb(source)))
+
+
+def test_cli_greyscale_names_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from colourfr.cli import main
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"")
+    assert main(["greyscale", str(broken), str(tmp_path / "out.png")]) == 2
+    assert "broken.jpg" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize(
+    "mode, array",
+    [
+        ("L", np.full((40, 50), 120, np.uint8)),
+        ("RGBA", np.full((40, 50, 4), 200, np.uint8)),
+        ("LA", np.full((40, 50, 2), 90, np.uint8)),
+    ],
+)
+def test_read_rgb_converts_modes(tmp_path: Path, mode: str, array: np.ndarray) -> None:
+    path = tmp_path / "x.png"
+    Image.fromarray(array, mode=mode).save(path)
+    rgb = read_rgb(path)
+    assert rgb.shape == (40, 50, 3) and rgb.dtype == np.uint8
+
+
+def test_read_rgb_palette_and_cmyk(tmp_path: Path) -> None:
+    base = Image.fromarray(np.random.default_rng(1).integers(0, 255, (30, 30, 3), dtype=np.uint8))
+    base.convert("P").save(tmp_path / "p.png")
+    base.convert("CMYK").save(tmp_path / "c.jpg")
+    assert read_rgb(tmp_path / "p.png").shape == (30, 30, 3)
+    assert read_rgb(tmp_path / "c.jpg").shape == (30, 30, 3)
+
+
+def test_read_rgb_sixteen_bit_keeps_top_byte(tmp_path: Path) -> None:
+    path = tmp_path / "deep.png"
+    Image.fromarray(np.full((8, 8), 0xAB12, np.uint16)).save(path)
+    rgb = read_rgb(path)
+    assert rgb.shape == (8, 8, 3) and int(rgb[0, 0, 0]) == 0xAB
+
+
+def test_read_rgb_reasons(tmp_path: Path) -> None:
+    with pytest.raises(ImageReadError) as missing:
+        read_rgb(tmp_path / "nope.jpg")
+    assert missing.value.reason == "missing"
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageReadError) as zero:
+        read_rgb(empty)
+    assert zero.value.reason == "empty_file"
+    garbage = tmp_path / "garbage.jpg"
+    garbage.write_bytes(b"not an image at all" * 10)
+    with pytest.raises(ImageReadError) as undecodable:
+        read_rgb(garbage)
+    assert undecodable.value.reason == "undecodable"
+
+
+def test_read_rgb_truncated_jpeg(lfw_root: Path, tmp_path: Path) -> None:
+    source = next((lfw_root / "images_deepfunneled" / "Aaron_Eckhart").glob("*.jpg"))
+    data = source.read_bytes()
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageReadError) as error:
+        read_rgb(truncated)
+    assert error.value.reason == "truncated"
+    assert "cut.jpg" in str(error.value)
+
+
+def test_write_png_round_trip(tmp_path: Path) -> None:
+    grey = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    write_png(tmp_path / "g.png", grey)
+    assert np.array_equal(read_grey(tmp_path / "g.png"), grey)
+    assert not list(tmp_path.glob(".*tmp"))

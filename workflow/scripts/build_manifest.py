@@ -1,0 +1,56 @@
+"""Snakemake script: dataset -> validated manifest + recorded per-image issues."""
+
+from pathlib import Path
+
+from colourfr.datasets import REGISTRY
+from colourfr.datasets.manifest import (
+    SubjectSelection,
+    build_manifest,
+    manifest_issues,
+    read_subject_list,
+    write_table_atomic,
+)
+from colourfr.logs import setup_script_logging
+
+log = setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
+dataset_name = snakemake.wildcards.dataset  # noqa: F821
+dataset = snakemake.params.dataset  # noqa: F821
+
+root = dataset["root"]
+if root is None:
+    from colourfr.datasets.download import fetch_dataset
+
+    root = fetch_dataset(
+        dataset["format"],
+        Path(snakemake.params.resources_dir) / "datasets" / dataset_name,  # noqa: F821
+        allow_download=snakemake.params.allow_downloads,  # noqa: F821
+    )
+
+reader = REGISTRY.get(dataset["format"]).load_factory()
+listing = reader(Path(root), **dataset["options"])
+log.info("%s: %d images listed under %s", dataset_name, len(listing), root)
+subjects = dataset["subjects"]
+selection = SubjectSelection(
+    min_images=subjects["min_images"],
+    max_subjects=subjects["max_subjects"],
+    exclude=read_subject_list(subjects["exclude_lists"]),
+)
+manifest = build_manifest(
+    listing,
+    dataset_name,
+    selection=selection,
+    shard_size=snakemake.params.shard_size,  # noqa: F821
+    threads=snakemake.threads,  # noqa: F821
+    fail_on_bad_image=dataset["fail_on_bad_image"],
+)
+issues = manifest_issues(manifest)
+log.info(
+    "%s: %d images of %d subjects in %d shards; %d unreadable (recorded as FTA)",
+    dataset_name,
+    len(manifest),
+    manifest["subject_id"].nunique(),
+    manifest["shard"].nunique(),
+    len(issues),
+)
+write_table_atomic(issues, snakemake.output.issues)  # noqa: F821
+write_table_atomic(manifest, snakemake.output.manifest)  # noqa: F821

@@ -1,0 +1,18 @@
+"""Snakemake script: the paper's Table 1 (dataset overview) as CSV and Markdown."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from colourfr.logs import setup_script_logging
+from colourfr.protocol import dataset_overview, read_protocol
+from colourfr.reporting.tables import write_markdown
+
+setup_script_logging(snakemake)  # noqa: F821
+rows = [
+    dataset_overview(snakemake.wildcards.dataset, name, read_protocol(Path(summary).parent))  # noqa: F821
+    for name, summary in zip(snakemake.params.protocols, snakemake.input.summaries)  # noqa: F821
+]
+table = pd.concat(rows, ignore_index=True)
+table.to_csv(snakemake.output.csv, index=False)  # noqa: F821
+write_markdown(table, snakemake.output.md, title=f"Dataset overview: {snakemake.wildcards.dataset}")  # noqa: F821

@@ -1,0 +1,9 @@
+"""Snakemake script: index of the original images of one shard (no copies are made)."""
+
+from colourfr.datasets.manifest import read_manifest
+from colourfr.logs import setup_script_logging
+from colourfr.variants import original_index, write_index
+
+setup_script_logging(snakemake)  # noqa: F821
+manifest = read_manifest(snakemake.input.manifest)  # noqa: F821
+write_index(original_index(manifest, snakemake.wildcards.shard), snakemake.output.index)  # noqa: F821
