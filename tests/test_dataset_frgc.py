@@ -44,7 +44,7 @@ TARGET = [
     Still("nd1R00010", "nd1S04201", "nd1/Fall2003/04201d58.jpg", "10/01/2003"),
     Still("nd1R00011", "nd1S04201", "nd1/Fall2003/04201d59.jpg", "10/01/2003"),
     Still("nd1R00020", "nd1S04201", "nd1/Spring2004/04201d102.jpg", "02/17/2004"),
-    Still("nd1R00030", "nd1S04202", "nd1/Fall2003/04202d10.jpg", None),
+    Still("nd1R00030", "nd1S04202", "nd1/Fall2003/04202d10.jpg", "10/08/2003"),
 ]
 QUERY = [
     Still("nd1R00012", "nd1S04201", "nd1/Fall2003/04201d60.jpg", "10/01/2003"),
@@ -187,16 +187,27 @@ def test_experiment_4_target_and_query(frgc: Path) -> None:
     assert all(conditions[still.recording] == "controlled" for still in TARGET)
     assert set(frame["pose"]) == {"frontal"}
 
+    # every recording is dated: a session is a capture day
+    dates = {still.recording: iso(still.capture_date or "") for still in expected}
+    assert frame.set_index("image_id")["capture_date"].to_dict() == dates
+    assert frame.set_index("image_id")["session"].to_dict() == dates
+
+
+def test_one_undated_recording_makes_collections_the_sessions(
+    frgc: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    undated = TARGET[3]
+    path = frgc / "BEE_DIST/FRGC2.0/metadata/FRGC_2.0_Metadata.xml"
+    path.write_text(metadata_xml([s for s in TARGET + QUERY if s != undated]))
+    with caplog.at_level(logging.WARNING):
+        frame = read_frgc(frgc)
+    assert "1 of 6 recordings have no capture date" in caplog.text
     by_id = frame.set_index("image_id")
-    for still in expected:
-        row = by_id.loc[still.recording]
-        if still.capture_date is None:
-            # not in the metadata: no date, the collection stands in for the session
-            assert row["capture_date"] == ""
-            assert row["session"] == collection_of(still.file_name)
-        else:
-            assert row["capture_date"] == iso(still.capture_date)
-            assert row["session"] == iso(still.capture_date)
+    # dates stay where known, but sessions follow one rule for the whole dataset
+    assert by_id.loc[undated.recording, "capture_date"] == ""
+    assert by_id.loc[TARGET[0].recording, "capture_date"] == "2003-10-01"
+    expected = {s.recording: collection_of(s.file_name) for s in TARGET + QUERY}
+    assert by_id["session"].to_dict() == expected
 
 
 def test_controlled_only(frgc: Path) -> None:

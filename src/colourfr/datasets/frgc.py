@@ -25,10 +25,12 @@ experiment 2.0.2). What each manifest column means for FRGC:
 * ``subject_id``: the signature name, e.g. ``nd1S04201``;
 * ``capture_date``: the ``capturedate`` of the recording in ``FRGC_2.0_Metadata.xml``
   (ISO), or empty when that file is absent or does not list the recording;
-* ``session``: the capture date when known (a subject session of FRGC is one day:
-  four controlled and two uncontrolled stills), otherwise the collection folder
-  (``Fall2003``), a coarser session that still never puts a reference and a probe
-  of the same day together when probes are drawn from other sessions;
+* ``session``: the capture date (a subject session of FRGC is one day: four controlled
+  and two uncontrolled stills) when every listed recording has one; otherwise the
+  collection folder (``Fall2003``) for every row, a coarser session that still never
+  puts a reference and a probe of the same day together when probes are drawn from
+  other sessions. One rule per dataset, because the protocol orders sessions: dates
+  mixed with folder names would not sort in time;
 * ``pose``: ``frontal`` (FRGC stills are frontal by design);
 * ``expression``: the acquisition condition the signature set records, ``controlled``
   (studio lighting; experiment 2.0.1/2.0.2 sets and the 2.0.4 target set) or
@@ -430,12 +432,25 @@ def read_frgc(
                 "image_id": item.recording_id,
                 "subject_id": item.subject_id,
                 "path": str(image_path.resolve()),
-                "session": capture_date or collection_of(item.file_name),
+                "session": capture_date,
                 "capture_date": capture_date,
                 "pose": "frontal",
                 "expression": item.condition,
+                "_collection": collection_of(item.file_name),
             }
         )
+    undated = sum(1 for row in rows if not row["capture_date"])
+    if undated:
+        if capture_dates:
+            log.warning(
+                "%s: %d of %d recordings have no capture date in the metadata; sessions "
+                "are the collection folders instead of capture days",
+                root,
+                undated,
+                len(rows),
+            )
+        for row in rows:
+            row["session"] = row["_collection"]
     if not rows:
         raise ManifestError(
             f"{root}: no FRGC image left (sets: {', '.join(str(p) for p, _ in set_files)}; "
