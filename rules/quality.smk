@@ -1,0 +1,216 @@
+# Face sample quality: per-shard scores of every enabled estimator on every variant,
+# using the detections of the estimator's configured recognition system; then the
+# paper's Table 2, the quality CDFs (Fig. 4a) and error-versus-discard curves (EDC).
+#
+# FaceQnet needs TensorFlow/Keras and runs in envs/quality-tf.yaml (rule
+# quality_score_tf); every other estimator runs in the main environment.
+
+import re
+
+QUALITY_EDC_MAX_DISCARD = 0.2  # pAUC integrates the EDC over [0, 0.2] discarded
+
+
+def _quality_instances(tensorflow):
+    names = []
+    for name in enabled("quality"):
+        plugin = instance("quality", name)["plugin"]
+        if plugin.startswith("faceqnet") == tensorflow:
+            names.append(name)
+    return names
+
+
+def _name_pattern(names):
+    # A regex matching exactly these instance names (nothing when the list is empty).
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def quality_detections(wildcards):
+    system = instance("quality", wildcards.estimator)["detector"]
+    return f"{R}/{wildcards.dataset}/recognition/{system}/{wildcards.variant}/{wildcards.shard}.parquet"
+
+
+def quality_table(dataset, estimator, variant, shard):
+    return f"{R}/{dataset}/quality/{estimator}/{variant}/{shard}.csv"
+
+
+def quality_tables(dataset, estimator, variant):
+    return [quality_table(dataset, estimator, variant, s) for s in shards(dataset)]
+
+
+def quality_tables_by_estimator(dataset):
+    """estimator -> variant -> shard tables (what the aggregate scripts read)."""
+    return {
+        e: {v: quality_tables(dataset, e, v) for v in variants()} for e in enabled("quality")
+    }
+
+
+rule quality_score:
+    input:
+        index=lambda w: variant_index(w.dataset, w.variant, w.shard),
+        detections=quality_detections,
+    output:
+        table=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
+    params:
+        instance=lambda w: instance("quality", w.estimator),
+        resources_dir=RES,
+        allow_downloads=CFG["allow_downloads"],
+    wildcard_constraints:
+        estimator=_name_pattern(_quality_instances(tensorflow=False)),
+    log:
+        f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
+    threads: lambda w: instance("quality", w.estimator)["threads"]
+    resources:
+        mem_mb=lambda w: instance("quality", w.estimator)["mem_mb"],
+        gpu=lambda w: gpu_resources("quality", w.estimator),
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/quality_score.py"
+
+
+use rule quality_score as quality_score_tf with:
+    wildcard_constraints:
+        estimator=_name_pattern(_quality_instances(tensorflow=True)),
+    log:
+        f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
+    conda:
+        "../envs/quality-tf.yaml"
+
+
+rule quality_statistics:
+    input:
+        tables=lambda w: [
+            path
+            for by_variant in quality_tables_by_estimator(w.dataset).values()
+            for paths in by_variant.values()
+            for path in paths
+        ],
+    output:
+        csv=report(
+            f"{R}/{{dataset}}/tables/quality_statistics.csv",
+            caption="../docs/captions/quality_statistics.rst",
+            category="Quality",
+            labels={"dataset": "{dataset}", "table": "Table 2: quality statistics"},
+        ),
+        md=f"{R}/{{dataset}}/tables/quality_statistics.md",
+        tex=f"{R}/{{dataset}}/tables/quality_statistics.tex",
+    params:
+        tables=lambda w: quality_tables_by_estimator(w.dataset),
+        variants=lambda w: variants(),
+    log:
+        f"{R}/logs/{{dataset}}/quality_statistics.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/quality_statistics.py"
+
+
+rule quality_cdf:
+    input:
+        tables=lambda w: [
+            path for v in variants() for path in quality_tables(w.dataset, w.estimator, v)
+        ],
+    output:
+        png=report(
+            f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.png",
+            caption="../docs/captions/quality_cdf.rst",
+            category="Quality",
+            labels={"dataset": "{dataset}", "figure": "Fig. 4a: quality CDF ({estimator})"},
+        ),
+        pdf=f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.pdf",
+    params:
+        tables=lambda w: {v: quality_tables(w.dataset, w.estimator, v) for v in variants()},
+    wildcard_constraints:
+        estimator=_name_pattern(enabled("quality")),
+    log:
+        f"{R}/logs/{{dataset}}/quality_cdf_{{estimator}}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/quality_cdf.py"
+
+
+def _baseline_scenario():
+    return next(s for s in scenario_instances() if s["baseline"])
+
+
+def score_file(dataset, protocol, system, scenario_id):
+    return f"{R}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
+
+
+rule quality_edc:
+    input:
+        baseline=lambda w: score_file(
+            w.dataset, w.protocol, w.system, _baseline_scenario()["id"]
+        ),
+        scores=lambda w: [
+            score_file(w.dataset, w.protocol, w.system, s["id"]) for s in scenario_instances()
+        ],
+        tables=lambda w: [
+            path for v in variants() for path in quality_tables(w.dataset, w.estimator, v)
+        ],
+    output:
+        png=report(
+            f"{R}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
+            caption="../docs/captions/quality_edc.rst",
+            category="Quality",
+            labels={
+                "dataset": "{dataset}",
+                "figure": "EDC {protocol} / {system} / {estimator}",
+            },
+        ),
+        pdf=f"{R}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.pdf",
+        csv=f"{R}/{{dataset}}/tables/edc_{{protocol}}_{{system}}_{{estimator}}.csv",
+    params:
+        scenarios=lambda w: scenario_instances(),
+        tables=lambda w: {v: quality_tables(w.dataset, w.estimator, v) for v in variants()},
+        fmr=CFG["metrics"]["primary_fmr"],
+        max_discard=QUALITY_EDC_MAX_DISCARD,
+    wildcard_constraints:
+        protocol=_name_pattern(list(CFG["protocols"])),
+        system=_name_pattern(enabled("recognition")),
+        estimator=_name_pattern(enabled("quality")),
+    log:
+        f"{R}/logs/{{dataset}}/quality_edc_{{protocol}}_{{system}}_{{estimator}}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/quality_edc.py"
+
+
+@register_targets
+def quality_targets(dataset):
+    estimators = enabled("quality")
+    targets = [
+        quality_table(dataset, e, v, s)
+        for e in estimators
+        for v in variants()
+        for s in shards(dataset)
+    ]
+    if estimators:
+        targets += expand(
+            f"{R}/{dataset}/tables/quality_statistics.{{ext}}", ext=["csv", "md", "tex"]
+        )
+        targets += expand(
+            f"{R}/{dataset}/figures/quality_cdf_{{estimator}}.{{ext}}",
+            estimator=estimators,
+            ext=["png", "pdf"],
+        )
+        # EDC curves need the score files of the comparison stage.
+        if os.path.exists(os.path.join(workflow.basedir, "rules", "compare.smk")):
+            targets += expand(
+                f"{R}/{dataset}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
+                protocol=protocols_for(dataset),
+                system=enabled("recognition"),
+                estimator=estimators,
+            )
+    return targets

@@ -1,0 +1,161 @@
+"""Quality tables and figures: the paper's Table 2, the quality CDF (Fig. 4a), EDC curves.
+
+Pure formatting and plotting; the numbers come from :mod:`colourfr.quality.statistics`
+and :mod:`colourfr.quality.edc`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from colourfr.quality.edc import EDCCurve
+from colourfr.quality.statistics import STAT_COLUMNS
+
+DIGITS = 3
+
+
+def _fixed(value: Any, digits: int = DIGITS) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{float(value):.{digits}f}"
+
+
+def rounded_table(stats: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
+    """Table 2 with the statistics rounded to ``digits`` decimals (as the paper prints)."""
+    table = stats.copy()
+    for column in STAT_COLUMNS:
+        table[column] = table[column].astype(float).round(digits)
+    return table
+
+
+def markdown_table(stats: pd.DataFrame, digits: int = DIGITS) -> str:
+    header = ["Estimator", "Variant", "n", "failed", "Mean", "Median", "SD", "Min", "Max"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in stats.itertuples(index=False):
+        cells = [
+            str(row.estimator),
+            str(row.variant),
+            str(row.n),
+            str(row.n_failed),
+            *(_fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _latex_escape(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def latex_table(stats: pd.DataFrame, digits: int = DIGITS, caption: str = "") -> str:
+    caption = caption or "Quality score statistics per estimator and image variant."
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{_latex_escape(caption)}}}",
+        r"\label{tab:quality-statistics}",
+        r"\begin{tabular}{llrrrrrrr}",
+        r"\hline",
+        r"Estimator & Variant & $n$ & failed & Mean & Median & SD & Min & Max \\",
+        r"\hline",
+    ]
+    for row in stats.itertuples(index=False):
+        cells = [
+            _latex_escape(str(row.estimator)),
+            _latex_escape(str(row.variant)),
+            str(row.n),
+            str(row.n_failed),
+            *(_fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
+        ]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\hline", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_statistics_table(
+    stats: pd.DataFrame, csv_path: str | Path, md_path: str | Path, tex_path: str | Path
+) -> None:
+    rounded_table(stats).to_csv(csv_path, index=False)
+    Path(md_path).write_text(markdown_table(stats))
+    Path(tex_path).write_text(latex_table(stats))
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
+    for path in (png, pdf):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, bbox_inches="tight", dpi=200)
+
+
+def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted finite values and the fraction of values <= each of them."""
+    finite = np.sort(np.asarray(values, dtype=np.float64)[np.isfinite(values)])
+    if finite.size == 0:
+        return finite, finite
+    return finite, np.arange(1, finite.size + 1) / finite.size
+
+
+def plot_quality_cdf(
+    scores_by_variant: Mapping[str, np.ndarray],
+    estimator: str,
+    png: str | Path,
+    pdf: str | Path,
+) -> None:
+    """Fig. 4a: one empirical CDF of quality scores per image variant."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    for variant, values in scores_by_variant.items():
+        x, y = empirical_cdf(values)
+        if x.size:
+            ax.step(x, y, where="post", label=f"{variant} (n={x.size})")
+    ax.set_xlabel(f"quality score ({estimator})")
+    ax.set_ylabel("cumulative proportion of images")
+    ax.set_ylim(0.0, 1.0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def plot_edc(
+    curves: Mapping[str, EDCCurve],
+    partial_areas: Mapping[str, float],
+    estimator: str,
+    fmr: float,
+    max_discard: float,
+    png: str | Path,
+    pdf: str | Path,
+) -> None:
+    """EDC: FNMR at the baseline threshold versus the fraction of pairs discarded."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    for scenario, curve in curves.items():
+        label = f"{scenario} (pAUC@{max_discard:g}={partial_areas[scenario]:.4f})"
+        ax.step(curve.discard_fraction, curve.fnmr, where="post", label=label)
+    ax.axvline(max_discard, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"fraction of genuine pairs discarded (lowest {estimator} quality first)")
+    ax.set_ylabel(f"FNMR at FMR={fmr:g} (baseline threshold)")
+    ax.set_xlim(0.0, 1.0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)

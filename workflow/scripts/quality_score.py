@@ -1,0 +1,27 @@
+"""Snakemake script: quality scores of one (dataset, estimator, variant, shard)."""
+
+import json
+
+from colourfr.logs import setup_script_logging
+from colourfr.quality.run import estimator_from_config, match_records, read_detections, score_shard
+from colourfr.variants import read_index
+
+log = setup_script_logging(snakemake)  # noqa: F821
+index = read_index(snakemake.input.index)  # noqa: F821
+records = match_records(
+    index,
+    read_detections(snakemake.input.detections),  # noqa: F821
+    index_source=str(snakemake.input.index),  # noqa: F821
+    records_source=str(snakemake.input.detections),  # noqa: F821
+)
+estimator = estimator_from_config(
+    snakemake.params.instance,  # noqa: F821
+    snakemake.params.resources_dir,  # noqa: F821
+    snakemake.params.allow_downloads,  # noqa: F821
+)
+log.info("estimator provenance: %s", json.dumps(estimator.provenance(), default=str))
+table = score_shard(estimator, index, records, snakemake.params.instance["batch_size"])  # noqa: F821
+table.to_csv(snakemake.output.table, index=False)  # noqa: F821
+failed = table["failure"] != ""
+log.info("%d images, %d scored, %d not (%s)", len(table), int((~failed).sum()), int(failed.sum()),
+         table.loc[failed, "failure"].value_counts().to_dict())
