@@ -54,12 +54,12 @@ REGISTRY.register(
         params_schema={
             "type": "object",
             "additionalProperties": False,
-            "required": ["list"],
+            "required": ["image_list"],
             "properties": {
-                "list": {"type": "string", "description": "the CSV file"},
+                "image_list": {"type": "string", "description": "the CSV file"},
             },
         },
-        path_params=("list",),
+        path_params=("image_list",),
     )
 )
 REGISTRY.register(

@@ -12,9 +12,9 @@ from colourfr.errors import ManifestError
 REQUIRED_COLUMNS = ("image_id", "subject_id", "path")
 
 
-def read_csv_list(root: Path, list: str) -> pd.DataFrame:  # noqa: A002 - config key name
-    """Read ``list`` (CSV); relative image paths are taken relative to ``root``."""
-    list_path = Path(list)
+def read_csv_list(root: Path, image_list: str) -> pd.DataFrame:
+    """Read ``image_list`` (CSV); relative image paths are taken relative to ``root``."""
+    list_path = Path(image_list)
     try:
         table = pd.read_csv(list_path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:

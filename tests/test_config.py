@@ -1,0 +1,105 @@
+"""Config validation: schema defaults, plugin names, paths, scenarios."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from colourfr.config import load_config, validate_config
+from colourfr.errors import ConfigError
+from colourfr.scenarios import expand_scenarios, variants_in_use
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> dict:
+    (tmp_path / "faces").mkdir()
+    return {
+        "datasets": {"toy": {"format": "folder", "root": str(tmp_path / "faces")}},
+        "scenarios": [
+            {"id": "s1", "reference": "original", "probe": "original", "impostors": True, "baseline": True},
+            {"id": "s4", "reference": "colourised", "probe": "colourised"},
+        ],
+        "recognition": {"dlib": {"plugin": "dlib-resnet"}},
+    }
+
+
+def test_defaults_are_filled(minimal: dict) -> None:
+    config = validate_config(minimal)
+    assert config["results_dir"] == "results"
+    assert config["metrics"]["fmr_targets"] == [0.001, 0.01, 0.0001]
+    assert config["metrics"]["bootstrap"]["replicates"] == 1000
+    assert config["sharding"]["shard_size"] == 1000
+    assert config["datasets"]["toy"]["protocols"] == ["paper"]
+    assert config["datasets"]["toy"]["subjects"]["min_images"] == 2
+    assert config["protocols"]["paper"]["kind"] == "reference-per-subject"
+    assert config["recognition"]["dlib"]["enabled"] is True
+    assert minimal.get("metrics") is None  # the input is not modified
+
+
+def test_default_config_file_is_valid() -> None:
+    if not (REPO.parent / "shared" / "data" / "lfw").is_dir():
+        pytest.skip("default config points at ../shared/data/lfw")
+    config = load_config(REPO / "config" / "config.yaml", base_dir=REPO)
+    assert config["datasets"]["lfw"]["root"].endswith("shared/data/lfw")
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c["recognition"].update({"x": {"plugin": "no-such-system"}}),
+         "recognition.x.plugin: unknown recognition system plugin 'no-such-system'"),
+        (lambda c: c["datasets"]["toy"].update({"format": "nope"}),
+         "datasets.toy.format: unknown dataset format plugin 'nope'"),
+        (lambda c: c["datasets"]["toy"].update({"root": "/definitely/not/here"}),
+         "datasets.toy.root: folder not found"),
+        (lambda c: c.update({"sharding": {"shard_size": 0}}), "sharding.shard_size"),
+        (lambda c: c.update({"metrics": {"fmr_targets": [1.5]}}), "metrics.fmr_targets.0"),
+        (lambda c: c["scenarios"][1].update({"baseline": True}), "exactly one scenario must be the baseline"),
+        (lambda c: c["scenarios"][0].update({"impostors": False}), "the baseline must compute impostors"),
+        (lambda c: c["scenarios"][1].update({"probe": "sepia"}), "scenarios.1.probe"),
+        (lambda c: c.update({"colour": {}}), "Additional properties are not allowed"),
+        (lambda c: c["datasets"]["toy"].update({"protocols": ["mystery"]}), "unknown protocol 'mystery'"),
+        (lambda c: c["recognition"]["dlib"].update({"enabled": False}), "no recognition system is enabled"),
+    ],
+)
+def test_bad_configs_name_the_key(minimal: dict, mutate, message: str) -> None:
+    config = copy.deepcopy(minimal)
+    mutate(config)
+    with pytest.raises(ConfigError) as error:
+        validate_config(config)
+    assert message in str(error.value)
+
+
+def test_plugin_params_are_validated(minimal: dict) -> None:
+    minimal["recognition"]["dlib"]["params"] = {"no_such_param": 1}
+    with pytest.raises(ConfigError, match="recognition.dlib.params"):
+        validate_config(minimal)
+
+
+def test_unreadable_yaml(tmp_path: Path) -> None:
+    bad = tmp_path / "c.yaml"
+    bad.write_text("datasets: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_scenarios_expand_per_colouriser() -> None:
+    scenarios = yaml.safe_load(
+        """
+        - {id: s1, reference: original, probe: original, impostors: true, baseline: true}
+        - {id: s3, reference: grey, probe: grey}
+        - {id: s5, reference: original, probe: colourised}
+        """
+    )
+    instances = expand_scenarios(scenarios, ["a", "b"])
+    assert [i.id for i in instances] == ["s1", "s3", "s5-a", "s5-b"]
+    assert instances[2].probe == "colourised-a" and instances[2].reference == "original"
+    assert variants_in_use(instances) == ["original", "grey", "colourised-a", "colourised-b"]
+    assert [i.id for i in expand_scenarios(scenarios, [])] == ["s1", "s3"]

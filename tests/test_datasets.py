@@ -1,0 +1,149 @@
+"""Dataset readers and manifest validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from colourfr.datasets.csv_list import read_csv_list
+from colourfr.datasets.folder import read_folder
+from colourfr.datasets.lfw import read_lfw
+from colourfr.datasets.manifest import (
+    MANIFEST_COLUMNS,
+    SubjectSelection,
+    build_manifest,
+    manifest_issues,
+    read_subject_list,
+)
+from colourfr.errors import ManifestError
+
+
+def _face(path: Path, value: int = 128, size: int = 40) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((size, size, 3), value, np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def folder_dataset(tmp_path: Path) -> Path:
+    root = tmp_path / "faces"
+    for subject, count in (("alice", 3), ("bob", 2), ("carol", 1)):
+        for k in range(count):
+            _face(root / subject / f"{subject}_{k}.png", value=40 * k + 10)
+    (root / "alice" / "notes.txt").write_text("ignored")
+    return root
+
+
+def test_lfw_listing(lfw_root: Path) -> None:
+    listing = read_lfw(lfw_root)
+    assert len(listing) == 13233
+    assert listing["subject_id"].nunique() == 5749
+    row = listing[listing["image_id"] == "Aaron_Eckhart_0001"].iloc[0]
+    assert row["subject_id"] == "Aaron_Eckhart" and Path(row["path"]).is_file()
+
+
+def test_lfw_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="LFW image folder not found"):
+        read_lfw(tmp_path)
+
+
+def test_folder_reader_ignores_other_files(folder_dataset: Path) -> None:
+    listing = read_folder(folder_dataset)
+    assert sorted(listing["image_id"])[:2] == ["alice/alice_0", "alice/alice_1"]
+    assert len(listing) == 6
+
+
+def test_manifest_selection_and_shards(folder_dataset: Path) -> None:
+    manifest = build_manifest(
+        read_folder(folder_dataset), "toy", selection=SubjectSelection(min_images=2), shard_size=2
+    )
+    assert list(manifest.columns) == list(MANIFEST_COLUMNS)
+    assert set(manifest["subject_id"]) == {"alice", "bob"}  # carol has one image
+    assert manifest["shard"].tolist() == ["s0000", "s0000", "s0001", "s0001", "s0002"]
+    assert (manifest["status"] == "ok").all() and (manifest["width"] == 40).all()
+
+
+def test_manifest_is_deterministic(folder_dataset: Path) -> None:
+    listing = read_folder(folder_dataset)
+    first = build_manifest(listing, "toy")
+    second = build_manifest(listing.sample(frac=1.0, random_state=3), "toy")
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_manifest_records_unreadable_images(folder_dataset: Path) -> None:
+    (folder_dataset / "alice" / "alice_1.png").write_bytes(b"")
+    data = (folder_dataset / "bob" / "bob_0.png").read_bytes()
+    (folder_dataset / "bob" / "bob_0.png").write_bytes(data[: len(data) // 2])
+    manifest = build_manifest(read_folder(folder_dataset), "toy")
+    issues = manifest_issues(manifest).set_index("image_id")
+    assert issues.loc["alice/alice_1", "status"] == "empty_file"
+    assert issues.loc["bob/bob_0", "status"] in {"truncated", "undecodable"}
+    with pytest.raises(ManifestError, match="alice_1.png"):
+        build_manifest(read_folder(folder_dataset), "toy", fail_on_bad_image=True)
+
+
+def test_manifest_rejects_duplicates_and_empty(folder_dataset: Path) -> None:
+    listing = read_folder(folder_dataset)
+    duplicated = pd.concat([listing, listing.iloc[[0]]])
+    with pytest.raises(ManifestError, match="duplicate image_id 'alice/alice_0'"):
+        build_manifest(duplicated, "toy")
+    with pytest.raises(ManifestError, match="no images found"):
+        build_manifest(listing.iloc[0:0], "toy")
+    with pytest.raises(ManifestError, match="no subject left"):
+        build_manifest(listing, "toy", selection=SubjectSelection(min_images=10))
+
+
+def test_manifest_rejects_missing_files_and_bad_ids(folder_dataset: Path) -> None:
+    listing = read_folder(folder_dataset)
+    listing.loc[0, "path"] = str(folder_dataset / "alice" / "gone.png")
+    with pytest.raises(ManifestError, match="gone.png"):
+        build_manifest(listing, "toy")
+    listing = read_folder(folder_dataset)
+    listing.loc[0, "image_id"] = "../escape"
+    with pytest.raises(ManifestError, match="cannot name an output file"):
+        build_manifest(listing, "toy")
+
+
+def test_manifest_all_unreadable_is_an_error(tmp_path: Path) -> None:
+    for subject in ("a", "b"):
+        (tmp_path / subject).mkdir()
+        (tmp_path / subject / "x.png").write_bytes(b"")
+        (tmp_path / subject / "y.png").write_bytes(b"")
+    with pytest.raises(ManifestError, match="none of the 4 images can be read"):
+        build_manifest(read_folder(tmp_path), "broken")
+
+
+def test_csv_list(tmp_path: Path, folder_dataset: Path) -> None:
+    listing_file = tmp_path / "list.csv"
+    listing_file.write_text(
+        "image_id,subject_id,path,session\n"
+        "a1,alice,alice/alice_0.png,2003-01-01\n"
+        "a2,alice,alice/alice_1.png,2003-02-01\n"
+    )
+    listing = read_csv_list(folder_dataset, image_list=str(listing_file))
+    assert listing["session"].tolist() == ["2003-01-01", "2003-02-01"]
+    assert listing["pose"].tolist() == ["", ""]
+    assert Path(listing["path"].iloc[0]).is_file()
+
+
+def test_csv_list_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("image_id,path\nx,y.png\n")
+    with pytest.raises(ManifestError, match="missing column.*subject_id"):
+        read_csv_list(tmp_path, image_list=str(bad))
+    blank = tmp_path / "blank.csv"
+    blank.write_text("image_id,subject_id,path\nx,,y.png\n")
+    with pytest.raises(ManifestError, match="line 2: empty subject_id"):
+        read_csv_list(tmp_path, image_list=str(blank))
+
+
+def test_subject_lists(lfw_root: Path, tmp_path: Path) -> None:
+    train = read_subject_list([lfw_root / "peopleDevTrain.txt"])
+    assert len(train) == 4038 and "Aaron_Eckhart" in train
+    plain = tmp_path / "names.txt"
+    plain.write_text("alice\nbob\n")
+    assert read_subject_list([plain]) == {"alice", "bob"}
