@@ -222,14 +222,16 @@ def test_compressed_copy_without_cache_is_a_clear_error(feret: Path) -> None:
 
 
 def test_images_decompressed_in_place_are_used_directly(feret: Path) -> None:
-    for archive in feret.glob("dvd*/data/images/*/*.ppm.bz2"):
+    archives = sorted(feret.glob("dvd*/data/images/*/*.ppm.bz2"))
+    for number, archive in enumerate(archives):
         archive.with_name(archive.name[: -len(".bz2")]).write_bytes(
             bz2.decompress(archive.read_bytes())
         )
-        archive.unlink()
-    frame = read_feret(feret)
+        if number % 2:  # like `bunzip2 -k`: half of the archives stay next to their .ppm
+            archive.unlink()
+    frame = read_feret(feret)  # no decompress_dir needed
     for row in frame.itertuples():
-        assert row.path.endswith(f"/images/{row.subject_id}/{row.image_id}.ppm")
+        assert row.path.endswith(f"/data/images/{row.subject_id}/{row.image_id}.ppm")
         assert Path(row.path).is_file()
 
 
@@ -386,3 +388,19 @@ def test_options_schema_defaults_match_the_function() -> None:
     for name, spec in OPTIONS_SCHEMA["properties"].items():
         default = signature.parameters[name].default
         assert spec["default"] == (list(default) if isinstance(default, tuple) else default)
+
+
+def test_listing_becomes_a_manifest_and_a_cross_session_protocol(
+    feret: Path, tmp_path: Path
+) -> None:
+    """The contract with the manifest step and the paper's protocol, end to end."""
+    from colourfr.datasets.manifest import STATUS_OK, build_manifest
+    from colourfr.protocol import reference_per_subject
+
+    manifest = build_manifest(read_feret(feret, decompress_dir=tmp_path / "ppm"), "feret")
+    assert (manifest["status"] == STATUS_OK).all()  # the decompressed PPMs decode
+    assert set(zip(manifest["width"], manifest["height"])) == {(3, 2)}
+    protocol = reference_per_subject(manifest)
+    # reference: fa of the subject's first day; probes: images of its later days
+    assert protocol.references["image_id"].tolist() == ["00001_930831_fa", "00740_940422_fa"]
+    assert sorted(protocol.probes["image_id"]) == ["00001_940128_fa_a", "00740_960530_fa"]

@@ -372,3 +372,17 @@ def test_options_schema_defaults_match_the_function() -> None:
     for name, spec in OPTIONS_SCHEMA["properties"].items():
         default = signature.parameters[name].default
         assert spec["default"] == (list(default) if isinstance(default, tuple) else default)
+
+
+def test_listing_becomes_a_manifest_and_a_cross_session_protocol(frgc: Path) -> None:
+    """The contract with the manifest step and the paper's protocol, end to end."""
+    from colourfr.datasets.manifest import STATUS_OK, build_manifest
+    from colourfr.protocol import reference_per_subject
+
+    manifest = build_manifest(read_frgc(frgc), "frgc")
+    assert (manifest["status"] == STATUS_OK).all()
+    assert set(zip(manifest["width"], manifest["height"])) == {(4, 3)}
+    protocol = reference_per_subject(manifest)
+    # reference: first recording of the first day; probes: the other days' recordings
+    assert protocol.references["image_id"].tolist() == ["nd1R00010", "nd1R00030"]
+    assert sorted(protocol.probes["image_id"]) == ["nd1R00020", "nd1R00031"]
