@@ -176,7 +176,9 @@ def test_embedding_set_validation() -> None:
 
 def _write_shard(directory: Path, name: str, ids, failures, matrix) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"image_id": ids, "failure": failures, "n_faces": [1] * len(ids)}).to_parquet(
+    # string dtype with pd.NA, as colourfr.recognition.records writes it
+    frame = pd.DataFrame({"image_id": ids, "failure": failures, "n_faces": [1] * len(ids)})
+    frame.astype({"image_id": "string", "failure": "string"}).to_parquet(
         directory / f"{name}.parquet"
     )
     np.save(directory / f"{name}.npy", np.asarray(matrix, dtype=np.float32))

@@ -54,8 +54,8 @@ class EmbeddingSet:
         ids_arr = np.asarray(ids, dtype=str)
         subjects_arr = np.asarray(subjects, dtype=str)
         failures_arr = np.array(
-            [None if (f is None or (isinstance(f, float) and np.isnan(f)) or f == "") else str(f)
-             for f in failures],
+            # one entry per image; missing may be None, NaN or pd.NA (string dtype)
+            [None if (f is None or pd.isna(f) or str(f) == "") else str(f) for f in failures],
             dtype=object,
         )
         matrix = np.asarray(embeddings, dtype=np.float32)
@@ -359,3 +359,42 @@ def embedding_set_for(
         )
     failures = records["failure"].to_numpy(dtype=object)[positions]
     return EmbeddingSet.build(ids, subjects, embeddings[positions], list(failures), source=source)
+
+
+def score_protocol(
+    references: pd.DataFrame,
+    probes: pd.DataFrame,
+    pairs: pd.DataFrame | None,
+    reference_shards: Sequence[str | Path],
+    probe_shards: Sequence[str | Path],
+    impostors: bool,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    source: str = "protocol",
+) -> pd.DataFrame:
+    """Score file rows for one scenario of a protocol.
+
+    ``references``/``probes`` have ``image_id, subject_id``; shards are recognition output
+    stems (``.parquet`` + ``.npy``) of the reference and probe variants. With ``pairs`` the
+    pair list is scored as given (it defines its own impostors); otherwise all-vs-all with
+    genuine = same subject and impostors only when ``impostors``.
+    """
+    for name, table in (("references", references), ("probes", probes)):
+        missing = [c for c in ("image_id", "subject_id") if c not in table.columns]
+        if missing:
+            raise ComparisonError(f"{source}/{name}.csv: missing column(s) {', '.join(missing)}")
+    ref_records, ref_matrix = load_recognition_shards(reference_shards)
+    if [str(s) for s in probe_shards] == [str(s) for s in reference_shards]:
+        probe_records, probe_matrix = ref_records, ref_matrix
+    else:
+        probe_records, probe_matrix = load_recognition_shards(probe_shards)
+    reference_set = embedding_set_for(
+        ref_records, ref_matrix, references["image_id"].astype(str).tolist(),
+        references["subject_id"].astype(str).tolist(), f"{source}/references.csv",
+    )
+    probe_set = embedding_set_for(
+        probe_records, probe_matrix, probes["image_id"].astype(str).tolist(),
+        probes["subject_id"].astype(str).tolist(), f"{source}/probes.csv",
+    )
+    if pairs is not None:
+        return compare_pairs(reference_set, probe_set, pairs, source=f"{source}/pairs.csv")
+    return compare_all(reference_set, probe_set, impostors=impostors, block_size=block_size)

@@ -173,8 +173,13 @@ def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None
     FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present)."""
     labels = scenario_labels or {}
     has_ci = "fta_low" in table.columns
+    # Group by FMR target (in the given order), scenarios in their order within each.
+    target_order = {t: i for i, t in enumerate(pd.unique(table["fmr_target"]))}
+    ordered = table.assign(_target=table["fmr_target"].map(target_order)).sort_values(
+        "_target", kind="stable"
+    )
     rows = []
-    for record in table.to_dict(orient="records"):
+    for record in ordered.to_dict(orient="records"):
         def cell(key: str, scale: float, formatted: str) -> str:
             if not has_ci:
                 return formatted
@@ -440,3 +445,57 @@ __all__ = [
     "table3",
     "write_performance_tables",
 ]
+
+
+@dataclass(frozen=True)
+class PerformanceOutputs:
+    """Where :func:`write_performance_report` puts its files."""
+
+    csv: str | Path
+    md: str | Path
+    tex: str | Path
+    json: str | Path
+    mcnemar: str | Path
+    det_png: str | Path
+    det_pdf: str | Path
+    frr_png: str | Path
+    frr_pdf: str | Path
+    distributions_png: str | Path
+    distributions_pdf: str | Path
+
+
+def write_performance_report(
+    score_files: Mapping[str, str | Path],
+    baseline_id: str,
+    fmr_targets: Sequence[float],
+    primary_fmr: float,
+    outputs: PerformanceOutputs,
+    labels: Mapping[str, str] | None = None,
+    bootstrap: BootstrapSettings | None = None,
+) -> pd.DataFrame:
+    """Everything for one (dataset, protocol, system): read the scenarios' score files,
+    evaluate them at the baseline's thresholds, write tables, JSON, McNemar tests against
+    the baseline and the figures. Returns the results table."""
+    import json
+
+    from colourfr.scores import read_scores
+
+    if baseline_id not in score_files:
+        raise ScoreFileError(f"baseline scenario {baseline_id!r} has no score file")
+    frames = {sid: read_scores(path) for sid, path in score_files.items()}
+    baseline_source = str(score_files[baseline_id])
+    baseline = frames[baseline_id]
+    table = evaluate_frames(frames, baseline, baseline_source, fmr_targets, bootstrap)
+    write_performance_tables(table, outputs.csv, outputs.md, outputs.tex, labels)
+    Path(outputs.json).write_text(json.dumps(records_for_json(table), indent=2) + "\n")
+    mcnemar_against(frames, baseline_id, baseline, baseline_source, fmr_targets).to_csv(
+        outputs.mcnemar, index=False
+    )
+    impostor = require_impostors(baseline, baseline_source)
+    genuine = genuine_arrays(frames)
+    plot_det(genuine, impostor, outputs.det_png, outputs.det_pdf, [primary_fmr], labels)
+    plot_frr_vs_threshold(genuine, impostor, outputs.frr_png, outputs.frr_pdf, primary_fmr, labels)
+    plot_score_distributions(
+        genuine, impostor, outputs.distributions_png, outputs.distributions_pdf, labels
+    )
+    return table

@@ -1,0 +1,98 @@
+# ISO/IEC 19795-1 evaluation of one (dataset, protocol, recognition system): thresholds
+# from the baseline scenario's impostors (config: scenarios[*].baseline), reused for all
+# scenarios; FTA, FNMR, FRR, d', EER, bootstrap intervals, McNemar tests, Table 3, DET,
+# FRR-vs-threshold (Fig. 4b) and score distributions (colourfr.reporting.performance).
+
+
+def baseline_scenario_id():
+    baselines = [s["id"] for s in scenario_instances() if s["baseline"]]
+    if len(baselines) != 1:
+        raise WorkflowError(
+            f"exactly one scenario must have 'baseline: true' (found {len(baselines)}:"
+            f" {baselines}); its impostor scores set the thresholds"
+        )
+    return baselines[0]
+
+
+def metrics_dir(dataset, protocol, system):
+    return f"{R}/{dataset}/metrics/{protocol}/{system}"
+
+
+def figures_dir(dataset, protocol, system):
+    return f"{R}/{dataset}/figures/{protocol}/{system}"
+
+
+METRICS_OUT = f"{R}/{{dataset}}/metrics/{{protocol}}/{{system}}"
+FIGURES_OUT = f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}"
+_LABELS = {"dataset": "{dataset}", "protocol": "{protocol}", "system": "{system}"}
+
+
+rule metrics:
+    input:
+        scores=lambda w: [
+            score_file(w.dataset, w.protocol, w.system, s["id"]) for s in scenario_instances()
+        ],
+    output:
+        csv=report(
+            f"{METRICS_OUT}/performance.csv",
+            caption="../docs/captions/performance.rst",
+            category="Performance",
+            labels={**_LABELS, "table": "Table 3: performance"},
+        ),
+        md=f"{METRICS_OUT}/performance.md",
+        tex=f"{METRICS_OUT}/performance.tex",
+        json=f"{METRICS_OUT}/performance.json",
+        mcnemar=report(
+            f"{METRICS_OUT}/mcnemar.csv",
+            caption="../docs/captions/mcnemar.rst",
+            category="Performance",
+            labels={**_LABELS, "table": "McNemar tests vs baseline"},
+        ),
+        det_png=report(
+            f"{FIGURES_OUT}/det.png",
+            caption="../docs/captions/det.rst",
+            category="Figures",
+            labels={**_LABELS, "figure": "DET curves"},
+        ),
+        det_pdf=f"{FIGURES_OUT}/det.pdf",
+        frr_png=report(
+            f"{FIGURES_OUT}/frr_threshold.png",
+            caption="../docs/captions/frr_threshold.rst",
+            category="Figures",
+            labels={**_LABELS, "figure": "Fig. 4b: FRR vs threshold"},
+        ),
+        frr_pdf=f"{FIGURES_OUT}/frr_threshold.pdf",
+        dist_png=report(
+            f"{FIGURES_OUT}/score_distributions.png",
+            caption="../docs/captions/score_distributions.rst",
+            category="Figures",
+            labels={**_LABELS, "figure": "score distributions"},
+        ),
+        dist_pdf=f"{FIGURES_OUT}/score_distributions.pdf",
+    params:
+        scenarios=lambda w: [s["id"] for s in scenario_instances()],
+        labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
+        baseline=lambda w: baseline_scenario_id(),
+        fmr_targets=CFG["metrics"]["fmr_targets"],
+        primary_fmr=CFG["metrics"]["primary_fmr"],
+        bootstrap=CFG["metrics"]["bootstrap"],
+    log:
+        f"{R}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
+    wildcard_constraints:
+        system="[A-Za-z0-9_.-]+",
+    threads: 1
+    resources:
+        mem_mb=8000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
+@register_targets
+def metrics_targets(dataset):
+    return [
+        f"{metrics_dir(dataset, protocol, system)}/performance.csv"
+        for protocol in protocols_for(dataset)
+        for system in enabled("recognition")
+    ]
