@@ -1,0 +1,82 @@
+"""Downloadable dataset files (pure data).
+
+The LFW digests are those scikit-learn's loader pins (figshare mirror) or, for the
+protocol files it does not fetch, the sha256 of the untouched official files. The
+deep-funneled archive has no published digest: its sha256 is None, so only its
+structure is checked after extraction; pin it in your config once you have a copy.
+"""
+
+from colourfr.assets import Asset
+
+LFW_DEEPFUNNELED = Asset(
+    name="lfw-deepfunneled",
+    urls=("http://vis-www.cs.umass.edu/lfw/lfw-deepfunneled.tgz",),
+    sha256=None,
+    filename="lfw-deepfunneled.tgz",
+    licence="LFW research benchmark terms; cite Huang et al. 2007 and 2012",
+)
+LFW_FUNNELED = Asset(
+    name="lfw-funneled",
+    urls=(
+        "https://ndownloader.figshare.com/files/5976015",
+        "http://vis-www.cs.umass.edu/lfw/lfw-funneled.tgz",
+    ),
+    sha256="b47c8422c8cded889dc5a13418c4bc2abbda121092b3533a83306f90d900100a",
+    filename="lfw-funneled.tgz",
+    licence="LFW research benchmark terms; cite Huang et al. 2007",
+)
+LFW_PROTOCOL_FILES = (
+    Asset(
+        name="lfw-pairs",
+        urls=(
+            "https://ndownloader.figshare.com/files/5976006",
+            "http://vis-www.cs.umass.edu/lfw/pairs.txt",
+        ),
+        sha256="ea42330c62c92989f9d7c03237ed5d591365e89b3e649747777b70e692dc1592",
+        filename="pairs.txt",
+    ),
+    Asset(
+        name="lfw-pairsDevTrain",
+        urls=(
+            "https://ndownloader.figshare.com/files/5976012",
+            "http://vis-www.cs.umass.edu/lfw/pairsDevTrain.txt",
+        ),
+        sha256="1d454dada7dfeca0e7eab6f65dc4e97a6312d44cf142207be28d688be92aabfa",
+        filename="pairsDevTrain.txt",
+    ),
+    Asset(
+        name="lfw-pairsDevTest",
+        urls=(
+            "https://ndownloader.figshare.com/files/5976009",
+            "http://vis-www.cs.umass.edu/lfw/pairsDevTest.txt",
+        ),
+        sha256="7cb06600ea8b2814ac26e946201cdb304296262aad67d046a16a7ec85d0ff87c",
+        filename="pairsDevTest.txt",
+    ),
+    Asset(
+        name="lfw-people",
+        urls=("http://vis-www.cs.umass.edu/lfw/people.txt",),
+        sha256="bc8fa2b7f25c895cf7efb6de4f4fc27ca8b8d1cfa63350ad8b96eae2b198d365",
+        filename="people.txt",
+    ),
+    Asset(
+        name="lfw-peopleDevTrain",
+        urls=("http://vis-www.cs.umass.edu/lfw/peopleDevTrain.txt",),
+        sha256="2e58df13ba4cc143189336e001cc2c195f1dfa5b29a6475c02857be353c2a2fa",
+        filename="peopleDevTrain.txt",
+    ),
+    Asset(
+        name="lfw-peopleDevTest",
+        urls=("http://vis-www.cs.umass.edu/lfw/peopleDevTest.txt",),
+        sha256="c3ed1f90499473401542101a56c14c1d82396bb8218c67a356d7460601047555",
+        filename="peopleDevTest.txt",
+    ),
+)
+
+ASSETS = [LFW_DEEPFUNNELED, LFW_FUNNELED, *LFW_PROTOCOL_FILES]
+
+#: Archive per LFW ``images_dir`` option, with the folder name inside the archive.
+LFW_ARCHIVES = {
+    "images_deepfunneled": (LFW_DEEPFUNNELED, "lfw-deepfunneled"),
+    "images_funneled": (LFW_FUNNELED, "lfw_funneled"),
+}
