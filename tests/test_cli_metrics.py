@@ -108,3 +108,36 @@ def test_fmr_argument_is_checked(files, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "2"])
     assert "FMR target must lie in (0, 1)" in capsys.readouterr().err
+
+
+def test_performance_report_writes_every_output(files, tmp_path: Path) -> None:
+    from colourfr.reporting.performance import (
+        BootstrapSettings,
+        PerformanceOutputs,
+        write_performance_report,
+    )
+
+    baseline, scenario = files
+    out = tmp_path / "out"
+    names = ["csv", "md", "tex", "json", "mcnemar", "det_png", "det_pdf", "frr_png", "frr_pdf",
+             "distributions_png", "distributions_pdf"]
+    suffix = {"mcnemar": "csv"}
+    paths = {n: out / f"{n}.{suffix.get(n, n.split('_')[-1])}" for n in names}
+    out.mkdir()
+    table = write_performance_report(
+        {"s1": baseline, "s2": scenario}, "s1", [0.1, 0.001], 0.1,
+        PerformanceOutputs(**paths), labels={"s1": "orig/orig", "s2": "orig/grey"},
+        bootstrap=BootstrapSettings(replicates=20, seed=1),
+    )
+    for path in paths.values():
+        assert path.stat().st_size > 0, path
+    # Table 3 groups rows by FMR target in the given order, labels replace ids.
+    md_rows = [line for line in paths["md"].read_text().splitlines()[2:]]
+    assert [row.split("|")[1].strip() for row in md_rows] == ["10", "10", "0.1", "0.1"]
+    assert "orig/grey" in md_rows[1]
+    mcnemar = paths["mcnemar"].read_text().splitlines()
+    assert mcnemar[0].startswith("scenario_a,scenario_b,fmr_target")
+    # At t=0.2: s1 rejects only rd (FTA) and rc (0.25); s2 rejects rb, rd (FTA) and ra (0.35).
+    first = mcnemar[1].split(",")
+    assert first[:2] == ["s1", "s2"] and first[4:9] == ["4", "1", "1", "2", "0"]
+    assert len(table) == 4
