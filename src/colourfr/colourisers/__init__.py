@@ -49,3 +49,99 @@ for _variant, _summary in (
             uses_gpu=True,
         )
     )
+
+# --- Self-trained DeOldify-style U-Net and the Welsh et al. exemplar baseline ---
+# (colourfr.colourisers.trained / .exemplar; training in colourfr.colourisers.training)
+
+_TRAINED_UNET_PARAMS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "model_dir": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "a trained model folder (generator.pth + training.json) to use "
+            "instead of training; null: rule train_colouriser trains one into "
+            "<results_dir>/models/<instance>/ and the workflow passes that folder",
+        },
+        "lfw_root": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "LFW folder with peopleDevTrain.txt for training; null: the root "
+            "of the config's LFW dataset",
+        },
+        "profile": {
+            "enum": ["cpu", "gpu", "test"],
+            "default": "cpu",
+            "description": "training preset: cpu (<= 20 min on 2 cores), gpu (bigger net, "
+            "192 px, all DevTrain images), test (tiny)",
+        },
+        "training": {
+            "type": "object",
+            "default": {},
+            "description": "overrides of the preset's TrainingConfig fields "
+            "(colourfr.colourisers.training.recipe)",
+        },
+        "render_factor": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": 100,
+            "default": None,
+            "description": "inference square is 16*render_factor; null: the training one",
+        },
+        "device": {"enum": ["auto", "cpu", "cuda"], "default": "auto"},
+        "fp16": {"type": "boolean", "default": False, "description": "CUDA autocast fp16"},
+        "net_batch_size": {"type": "integer", "minimum": 1, "default": 16},
+    },
+}
+
+REGISTRY.register(
+    _PluginSpec(
+        name="trained-unet",
+        factory="colourfr.colourisers.trained:trained_unet",
+        summary="DeOldify-style U-Net trained by the workflow on LFW DevTrain people "
+        "(NoGAN-like, fastai), DeOldify's jantic inference path",
+        params_schema=_TRAINED_UNET_PARAMS,
+        path_params=("model_dir", "lfw_root"),
+        uses_gpu=True,
+    )
+)
+
+_EXEMPLAR_PARAMS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "exemplar": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "colour exemplar image; null: a deterministic pick among the LFW "
+            "DevTrain (training-split) images under lfw_root",
+        },
+        "lfw_root": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "LFW folder for the default exemplar; null: the root of the "
+            "config's LFW dataset",
+        },
+        "exemplar_seed": {"type": "integer", "default": 0},
+        "n_samples": {"type": "integer", "minimum": 1, "default": 200,
+                      "description": "jittered-grid samples taken from the exemplar"},
+        "window": {"type": "integer", "minimum": 1, "default": 5,
+                   "description": "odd neighbourhood size for the luminance deviation"},
+        "luminance_weight": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5,
+                             "description": "weight of luminance vs neighbourhood deviation"},
+        "seed": {"type": "integer", "default": 0, "description": "jitter seed"},
+    },
+}
+
+REGISTRY.register(
+    _PluginSpec(
+        name="exemplar-transfer",
+        factory="colourfr.colourisers.exemplar:ExemplarTransferColouriser",
+        summary="Welsh, Ashikhmin & Mueller 2002 luminance-matched chroma transfer from "
+        "one exemplar face (CIELAB); no weights",
+        params_schema=_EXEMPLAR_PARAMS,
+        path_params=("exemplar", "lfw_root"),
+        uses_gpu=False,
+    )
+)
