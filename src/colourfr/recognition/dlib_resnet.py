@@ -187,7 +187,7 @@ class DlibResNet:
         try:
             shape = self._shape_predictor(image, self._dlib.rectangle(x1, y1, x2, y2))
             points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-            record.landmarks = dlib_points_to_landmarks(points).astype(np.float32)
+            record.landmarks = dlib_points_to_landmarks(points)
             record.extra["landmark_scheme"] = LANDMARK_SCHEME
             record.extra["dlib_points"] = points.tolist()
             return np.asarray(

@@ -287,7 +287,7 @@ class InsightFaceArcFace:
         record.chosen_face = chosen
         record.det_score = float(boxes[chosen, 4])
         record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
-        record.landmarks = landmarks[chosen].astype(np.float32)
+        record.landmarks = landmarks[chosen].copy()
         try:
             from insightface.utils import face_align
 

@@ -219,3 +219,86 @@ def read_shard(
             f"{len(frame)} records in {parquet_path}"
         )
     return frame, embeddings.astype(np.float32, copy=False)
+
+
+# --- Running a system over one variant shard ---------------------------------------------
+
+VARIANT_INDEX_COLUMNS: tuple[str, ...] = ("image_id", "path", "status", "detail")
+
+
+def read_variant_index(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The variant index of one shard (image_id, path, status, detail), checked."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RecognitionOutputError(f"{path}: cannot read variant index ({exc})") from exc
+    missing = [name for name in VARIANT_INDEX_COLUMNS if name not in frame.columns]
+    if missing:
+        raise RecognitionOutputError(f"{path}: variant index lacks columns {missing}")
+    return frame
+
+
+def embed_index(
+    system: Any,
+    index: pd.DataFrame,
+    batch_size: int,
+    read_image: Any = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    progress: Any = None,
+) -> tuple[list[FaceRecord], np.ndarray]:
+    """Run ``system`` over the images of a variant index, ``batch_size`` at a time.
+
+    Rows whose ``status`` is not ``ok`` (the variant itself failed, e.g. the
+    colouriser could not produce it) and files that cannot be decoded are recorded as
+    ``unreadable`` with the reason in ``detail``; they never reach the system. Output
+    rows follow the index order.
+    """
+    from colourfr.errors import ImageReadError
+    from colourfr.recognition.base import FAILURE_UNREADABLE
+
+    if read_image is None:
+        from colourfr.images import read_rgb as read_image
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    base = Path(base_dir) if base_dir is not None else None
+    dim = int(system.embedding_dim)
+    records: list[FaceRecord] = []
+    blocks: list[np.ndarray] = []
+    rows = list(index.itertuples(index=False))
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start : start + batch_size]
+        chunk_records: list[FaceRecord | None] = [None] * len(chunk)
+        images: list[np.ndarray] = []
+        positions: list[int] = []
+        for position, row in enumerate(chunk):
+            status = str(row.status).strip()
+            if status != "ok":
+                detail = f"variant {status}" + (f": {row.detail}" if str(row.detail) else "")
+                chunk_records[position] = FaceRecord(
+                    image_id=str(row.image_id), failure=FAILURE_UNREADABLE, detail=detail
+                )
+                continue
+            path = Path(str(row.path))
+            if base is not None and not path.is_absolute():
+                path = base / path
+            try:
+                images.append(read_image(path))
+                positions.append(position)
+            except ImageReadError as exc:
+                chunk_records[position] = FaceRecord(
+                    image_id=str(row.image_id),
+                    failure=FAILURE_UNREADABLE,
+                    detail=exc.reason + (f": {exc.detail}" if exc.detail else ""),
+                )
+        block = np.full((len(chunk), dim), np.nan, dtype=np.float32)
+        if images:
+            found, embedded = system.process(images, [str(chunk[p].image_id) for p in positions])
+            for position, record, vector in zip(positions, found, embedded):
+                chunk_records[position] = record
+                block[position] = vector
+        records.extend(r for r in chunk_records if r is not None)
+        blocks.append(block)
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    embeddings = np.concatenate(blocks) if blocks else np.zeros((0, dim), np.float32)
+    return records, embeddings
