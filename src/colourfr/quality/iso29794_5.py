@@ -138,6 +138,11 @@ def sigmoid(x: float, x0: float, w: float) -> float:
     return 1.0 / (1.0 + math.exp((x0 - x) / w))
 
 
+def round_half_away(value: float) -> float:
+    """C/C++ ``round``: halves go away from zero (Python's ``round`` goes to even)."""
+    return float(math.copysign(math.floor(abs(value) + 0.5), value))
+
+
 def _clip100(value: float) -> float:
     return float(min(100.0, max(0.0, value)))
 
@@ -152,15 +157,15 @@ def natural_colour_native(a_star: float, b_star: float) -> float:
 
 
 def natural_colour_quality(distance: float) -> float:
-    return _clip100(round(200.0 * (1.0 - sigmoid(distance, 0.0, 10.0))))
+    return _clip100(round_half_away(200.0 * (1.0 - sigmoid(distance, 0.0, 10.0))))
 
 
 def luminance_mean_quality(mean: float) -> float:
-    return _clip100(round(100.0 * sigmoid(mean, 0.2, 0.05) * (1.0 - sigmoid(mean, 0.8, 0.05))))
+    return _clip100(round_half_away(100.0 * sigmoid(mean, 0.2, 0.05) * (1.0 - sigmoid(mean, 0.8, 0.05))))
 
 
 def luminance_variance_quality(variance: float) -> float:
-    return _clip100(round(100.0 * math.sin(math.pi * 60.0 * variance / (60.0 * variance + 1.0))))
+    return _clip100(round_half_away(100.0 * math.sin(math.pi * 60.0 * variance / (60.0 * variance + 1.0))))
 
 
 def dynamic_range_quality(entropy_bits: float) -> float:
@@ -168,11 +173,11 @@ def dynamic_range_quality(entropy_bits: float) -> float:
 
 
 def under_exposure_quality(dark_fraction: float) -> float:
-    return _clip100(round(120.0 * (0.832 - sigmoid(dark_fraction, 0.92, 0.05))))
+    return _clip100(round_half_away(120.0 * (0.832 - sigmoid(dark_fraction, 0.92, 0.05))))
 
 
 def over_exposure_quality(bright_fraction: float) -> float:
-    return _clip100(round(1.0 / (bright_fraction + 0.01)))
+    return _clip100(round_half_away(1.0 / (bright_fraction + 0.01)))
 
 
 # ------------------------------------------------------------ measures on a face region
@@ -201,7 +206,8 @@ def luminance_statistics(luminance: np.ndarray, mask: np.ndarray) -> dict[str, f
 
 def natural_colour_regions(aligned_landmarks: np.ndarray) -> tuple[tuple[int, int, int, int], ...]:
     """The two cheek squares (x, y, width, height) in the aligned frame, OFIQ's rule."""
-    points = np.round(np.asarray(aligned_landmarks, dtype=np.float64))
+    # OFIQ rounds aligned landmarks with C round (half away from zero; coordinates >= 0).
+    points = np.floor(np.asarray(aligned_landmarks, dtype=np.float64) + 0.5)
     left_eye, right_eye = points[0], points[1]
     mouth_centre = points[3:5].mean(axis=0)
     inter_eye = float(np.linalg.norm(right_eye - left_eye))

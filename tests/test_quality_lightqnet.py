@@ -1,0 +1,127 @@
+"""LightQNet on real LFW faces (landmarks from YuNet, as a recognition detector gives)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from colourfr.errors import AssetError
+from colourfr.quality.lightqnet import TEMPLATE_PERCENT, LightQNet, align_face, alignment_points, normalise
+from colourfr.recognition.base import FaceRecord
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+MODELS = SHARED / "models" / "lightqnet"
+LFW = SHARED / "data" / "lfw" / "images_deepfunneled"
+YUNET = SHARED / "models" / "yunet" / "yunet_s_640_640.onnx"
+PEOPLE = ["Aaron_Eckhart", "Aaron_Guiel", "Aaron_Patterson", "Aaron_Peirsol", "Aaron_Pena", "Aaron_Sorkin"]
+
+needs_shared = pytest.mark.skipif(
+    not (MODELS.is_dir() and LFW.is_dir() and YUNET.is_file()),
+    reason="../shared LightQNet models, LFW or YuNet not available",
+)
+
+
+def detect(rgb: np.ndarray, image_id: str) -> FaceRecord:
+    detector = cv2.FaceDetectorYN.create(str(YUNET), "", (rgb.shape[1], rgb.shape[0]))
+    _, faces = detector.detect(np.ascontiguousarray(rgb[:, :, ::-1]))
+    assert faces is not None, image_id
+    x, y, w, h = faces[0][:4]
+    # YuNet's five points are in InsightFace's order (image-left eye first).
+    return FaceRecord(image_id, bbox=(x, y, x + w, y + h), landmarks=faces[0][4:14].reshape(5, 2).astype(np.float64))
+
+
+@pytest.fixture(scope="module")
+def lfw_faces() -> tuple[list[np.ndarray], list[FaceRecord]]:
+    images, faces = [], []
+    for person in PEOPLE:
+        bgr = cv2.imread(str(LFW / person / f"{person}_0001.jpg"))
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        images.append(rgb)
+        faces.append(detect(rgb, person))
+    return images, faces
+
+
+@pytest.fixture(scope="module")
+def estimator() -> LightQNet:
+    return LightQNet(variant="dm100", model_path=str(MODELS / "lightqnet-dm100.pb"))
+
+
+def test_alignment_points_use_mouth_centre():
+    landmarks = np.array([[10, 20], [30, 20], [20, 30], [12, 40], [28, 42]], float)
+    np.testing.assert_array_equal(alignment_points(landmarks), [[10, 20], [30, 20], [20, 41]])
+
+
+def test_align_face_puts_eyes_on_the_template():
+    # Landmarks already at the template (in a 160 px frame): alignment is the identity,
+    # so a dot drawn at the left eye lands at the template's eye position scaled to 96.
+    target = TEMPLATE_PERCENT / 100 * 160
+    landmarks = np.array([target[0], target[1], [80, 100], [target[2][0] - 10, target[2][1]],
+                          [target[2][0] + 10, target[2][1]]])
+    image = np.zeros((160, 160, 3), np.uint8)
+    x, y = np.round(target[0]).astype(int)
+    image[y - 3 : y + 4, x - 3 : x + 4] = 255
+    aligned = align_face(image, landmarks)
+    assert aligned.shape == (96, 96, 3)
+    ys, xs = np.nonzero(aligned[..., 0] > 100)
+    assert abs(xs.mean() - target[0][0] * 96 / 160) < 1.0
+    assert abs(ys.mean() - target[0][1] * 96 / 160) < 1.0
+
+
+def test_normalise_is_minus_128_over_128_nchw():
+    faces = np.zeros((2, 96, 96, 3), np.uint8)
+    faces[0, 5, 7] = (0, 128, 255)
+    batch = normalise(faces)
+    assert batch.shape == (2, 3, 96, 96) and batch.dtype == np.float32
+    np.testing.assert_array_equal(batch[0, :, 5, 7], [-1.0, 0.0, 127 / 128])
+
+
+@needs_shared
+def test_scores_in_range_and_blur_lowers_them(estimator, lfw_faces):
+    images, faces = lfw_faces
+    blurred = [cv2.GaussianBlur(image, (0, 0), 4.0) for image in images]
+    clean_scores, reasons = estimator.score(images, faces)
+    blur_scores, _ = estimator.score(blurred, faces)
+    assert reasons == [None] * len(images)
+    assert np.all((clean_scores > 0) & (clean_scores < 1))
+    assert np.all((blur_scores > 0) & (blur_scores < 1))
+    # A heavily blurred face is worse for recognition: lower quality, on each image.
+    assert np.all(blur_scores < clean_scores)
+    assert clean_scores.mean() - blur_scores.mean() > 0.1
+
+
+@needs_shared
+def test_batched_equals_one_at_a_time(estimator, lfw_faces):
+    images, faces = lfw_faces
+    batched, _ = estimator.score(images, faces)
+    single = [estimator.score([image], [face])[0][0] for image, face in zip(images, faces)]
+    np.testing.assert_allclose(batched, single, rtol=1e-4, atol=1e-6)
+
+
+@needs_shared
+def test_no_face_gives_nan_with_reason(estimator, lfw_faces):
+    images, faces = lfw_faces
+    records = [FaceRecord("a", failure="no_face"), faces[0], FaceRecord("c", bbox=(1, 2, 3, 4))]
+    scores, reasons = estimator.score(images[:3], records)
+    assert reasons == ["no_face", None, "no_landmarks"]
+    assert np.isnan(scores[0]) and np.isfinite(scores[1]) and np.isnan(scores[2])
+
+
+@needs_shared
+@pytest.mark.parametrize("variant", ["dm050", "dm025"])
+def test_smaller_variants_load_and_score(variant, lfw_faces):
+    images, faces = lfw_faces
+    model = LightQNet(variant=variant, model_path=str(MODELS / f"lightqnet-{variant}.pb"))
+    scores, _ = model.score(images[:2], faces[:2])
+    assert np.all((scores > 0) & (scores < 1))
+    assert model.provenance()["weights_sha256"] == model.asset.sha256
+
+
+@needs_shared
+def test_wrong_file_is_refused(tmp_path):
+    with pytest.raises(AssetError, match="lightqnet-dm100"):
+        LightQNet(variant="dm100", model_path=str(MODELS / "lightqnet-dm050.pb"))
+    with pytest.raises(AssetError, match="not found"):
+        LightQNet(model_path=str(tmp_path / "missing.pb"))
