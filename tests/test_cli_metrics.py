@@ -35,13 +35,36 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_json_output_fields_and_values(files, capsys) -> None:
     baseline, scenario = files
-    code = main(["metrics", str(baseline), str(scenario), "--baseline", str(baseline),
-                 "--fmr", "0.1", "--fmr", "0.001"])
+    code = main(
+        [
+            "metrics",
+            str(baseline),
+            str(scenario),
+            "--baseline",
+            str(baseline),
+            "--fmr",
+            "0.1",
+            "--fmr",
+            "0.001",
+        ]
+    )
     assert code == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == 4
-    expected_keys = {"file", "fmr_target", "threshold", "fmr", "fta", "fnmr", "frr", "d_prime",
-                     "eer", "n_genuine", "n_genuine_valid", "n_impostor_valid"}
+    expected_keys = {
+        "file",
+        "fmr_target",
+        "threshold",
+        "fmr",
+        "fta",
+        "fnmr",
+        "frr",
+        "d_prime",
+        "eer",
+        "n_genuine",
+        "n_genuine_valid",
+        "n_impostor_valid",
+    }
     assert expected_keys <= set(records[0])
     by_key = {(Path(r["file"]).name, r["fmr_target"]): r for r in records}
     # Baseline at FMR 0.1: t = s_2 = 0.2; valid genuine {0.05, 0.15, 0.25}: one >= t.
@@ -59,12 +82,18 @@ def test_json_output_fields_and_values(files, capsys) -> None:
     assert low["threshold"] == 0.1 and low["fmr"] == 0.0 and "1/FMR" in low["note"]
 
 
-@pytest.mark.parametrize("fmt, marker", [("md", "| FMR target (%) |"), ("tex", r"\toprule"),
-                                         ("csv", "file,fmr_target,threshold")])
+@pytest.mark.parametrize(
+    "fmt, marker",
+    [("md", "| FMR target (%) |"), ("tex", r"\toprule"), ("csv", "file,fmr_target,threshold")],
+)
 def test_table_formats(files, capsys, fmt: str, marker: str) -> None:
     baseline, scenario = files
-    assert main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "0.1",
-                 "--format", fmt]) == 0
+    assert (
+        main(
+            ["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "0.1", "--format", fmt]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert marker in out
     if fmt != "csv":
@@ -73,8 +102,23 @@ def test_table_formats(files, capsys, fmt: str, marker: str) -> None:
 
 def test_bootstrap_adds_intervals(files, capsys) -> None:
     baseline, scenario = files
-    assert main(["metrics", str(scenario), "--baseline", str(baseline), "--fmr", "0.1",
-                 "--bootstrap", "50", "--seed", "3"]) == 0
+    assert (
+        main(
+            [
+                "metrics",
+                str(scenario),
+                "--baseline",
+                str(baseline),
+                "--fmr",
+                "0.1",
+                "--bootstrap",
+                "50",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     (record,) = json.loads(capsys.readouterr().out)
     assert record["fta_low"] <= record["fta"] <= record["fta_high"]
 
@@ -119,14 +163,29 @@ def test_performance_report_writes_every_output(files, tmp_path: Path) -> None:
 
     baseline, scenario = files
     out = tmp_path / "out"
-    names = ["csv", "md", "tex", "json", "mcnemar", "det_png", "det_pdf", "frr_png", "frr_pdf",
-             "distributions_png", "distributions_pdf"]
+    names = [
+        "csv",
+        "md",
+        "tex",
+        "json",
+        "mcnemar",
+        "det_png",
+        "det_pdf",
+        "frr_png",
+        "frr_pdf",
+        "distributions_png",
+        "distributions_pdf",
+    ]
     suffix = {"mcnemar": "csv"}
     paths = {n: out / f"{n}.{suffix.get(n, n.split('_')[-1])}" for n in names}
     out.mkdir()
     table = write_performance_report(
-        {"s1": baseline, "s2": scenario}, "s1", [0.1, 0.001], 0.1,
-        PerformanceOutputs(**paths), labels={"s1": "orig/orig", "s2": "orig/grey"},
+        {"s1": baseline, "s2": scenario},
+        "s1",
+        [0.1, 0.001],
+        0.1,
+        PerformanceOutputs(**paths),
+        labels={"s1": "orig/orig", "s2": "orig/grey"},
         bootstrap=BootstrapSettings(replicates=20, seed=1),
     )
     for path in paths.values():

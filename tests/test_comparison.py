@@ -27,8 +27,7 @@ def _set(ids, subjects, rows, failures=None) -> EmbeddingSet:
 
 def _scores(frame: pd.DataFrame) -> dict[tuple[str, str], float]:
     return {
-        (str(r), str(p)): s
-        for r, p, s in zip(frame["reference"], frame["probe"], frame["score"])
+        (str(r), str(p)): s for r, p, s in zip(frame["reference"], frame["probe"], frame["score"])
     }
 
 
@@ -36,8 +35,7 @@ def test_cosine_distance_hand_worked() -> None:
     # reference (1,0) scaled by 3 (normalised away); probes: same direction -> 0,
     # orthogonal -> 1, opposite -> 2, 45 degrees -> 1 - 1/sqrt(2).
     refs = _set(["r"], ["a"], [[3.0, 0.0]])
-    probes = _set(["p0", "p1", "p2", "p3"], ["a", "b", "c", "d"],
-                  [[1, 0], [0, 2], [-1, 0], [1, 1]])
+    probes = _set(["p0", "p1", "p2", "p3"], ["a", "b", "c", "d"], [[1, 0], [0, 2], [-1, 0], [1, 1]])
     frame = compare_all(refs, probes, impostors=True)
     scores = _scores(frame)
     assert scores[("r", "p0")] == pytest.approx(0.0, abs=1e-12)
@@ -91,8 +89,10 @@ def test_genuine_only_keeps_same_subject_pairs() -> None:
     refs, probes, _, _ = _random_sets()
     frame = compare_all(refs, probes, impostors=False, block_size=2)
     expected = {
-        (r, p) for r, rs in zip(refs.ids, refs.subjects)
-        for p, ps in zip(probes.ids, probes.subjects) if rs == ps
+        (r, p)
+        for r, rs in zip(refs.ids, refs.subjects)
+        for p, ps in zip(probes.ids, probes.subjects)
+        if rs == ps
     }
     assert set(_scores(frame)) == expected
     assert frame["genuine"].all()
@@ -104,7 +104,9 @@ def test_genuine_only_keeps_same_subject_pairs() -> None:
 def test_failures_are_named_and_scores_nan() -> None:
     refs, probes, _, _ = _random_sets()
     frame = compare_all(refs, probes, impostors=True)
-    by_pair = {(str(r), str(p)): f for r, p, f in zip(frame["reference"], frame["probe"], frame["failure"])}
+    by_pair = {
+        (str(r), str(p)): f for r, p, f in zip(frame["reference"], frame["probe"], frame["failure"])
+    }
     assert by_pair[("r0", "p5")] == "probe:no_face"
     assert by_pair[("r0", "p9")] == "probe:extraction_failed"
     assert by_pair[("r2", "p0")] == "reference:no_face"
@@ -133,8 +135,12 @@ def test_an_image_is_never_compared_with_itself() -> None:
 def test_pair_list_protocol() -> None:
     refs, probes, _, _ = _random_sets()
     pairs = pd.DataFrame(
-        {"reference": ["r1", "r0", "r2"], "probe": ["p3", "p5", "p1"],
-         "genuine": ["true", "0", "False"], "fold": [1, 2, 2]}
+        {
+            "reference": ["r1", "r0", "r2"],
+            "probe": ["p3", "p5", "p1"],
+            "genuine": ["true", "0", "False"],
+            "fold": [1, 2, 2],
+        }
     )
     frame = compare_pairs(refs, probes, pairs, block_size=2)
     all_scores = _scores(compare_all(refs, probes, impostors=True))
@@ -149,7 +155,9 @@ def test_pair_list_protocol() -> None:
 def test_pair_list_errors_name_source_and_line() -> None:
     refs, probes, _, _ = _random_sets()
     unknown = pd.DataFrame({"reference": ["r0", "r9"], "probe": ["p0", "p0"], "genuine": [1, 0]})
-    with pytest.raises(ComparisonError, match=r"pairs\.csv: line 3: reference 'r9' has no embedding"):
+    with pytest.raises(
+        ComparisonError, match=r"pairs\.csv: line 3: reference 'r9' has no embedding"
+    ):
         compare_pairs(refs, probes, unknown, source="pairs.csv")
     bad_flag = pd.DataFrame({"reference": ["r0"], "probe": ["p0"], "genuine": ["maybe"]})
     with pytest.raises(ComparisonError, match="line 2: genuine must be"):

@@ -146,7 +146,9 @@ def test_mismatched_files_name_file_and_line(tmp_path: Path) -> None:
     a_path = _csv(tmp_path, "a,b,true,0.1,\na,c,true,0.2,\nb,c,false,0.9,\n", name="a.csv")
     b_path = _csv(tmp_path, "a,b,true,0.3,\na,d,true,0.4,\n", name="b.csv")
     a, b = read_scores(a_path), read_scores(b_path)
-    with pytest.raises(ScoreFileError, match=r"a\.csv: line 3: genuine pair reference='a' probe='c'"):
+    with pytest.raises(
+        ScoreFileError, match=r"a\.csv: line 3: genuine pair reference='a' probe='c'"
+    ):
         check_same_genuine_pairs(a, str(a_path), b, str(b_path))
     c_path = _csv(tmp_path, "a,b,true,0.3,\n", name="c.csv")
     c = read_scores(c_path)

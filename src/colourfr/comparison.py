@@ -81,7 +81,9 @@ class EmbeddingSet:
         norms = np.linalg.norm(np.where(acquired[:, None], matrix, 0.0), axis=1)
         zero = acquired & (norms == 0.0)
         if zero.any():
-            raise ComparisonError(f"{source}: id {str(ids_arr[zero][0])!r} has an all-zero embedding")
+            raise ComparisonError(
+                f"{source}: id {str(ids_arr[zero][0])!r} has an all-zero embedding"
+            )
         return cls(ids_arr, subjects_arr, matrix, failures_arr)
 
     @property
@@ -95,7 +97,9 @@ class EmbeddingSet:
         return matrix / np.where(norms == 0.0, 1.0, norms)
 
 
-def _failure_codes(failures: NDArray[np.object_], side: str) -> tuple[NDArray[np.int64], list[str | None]]:
+def _failure_codes(
+    failures: NDArray[np.object_], side: str
+) -> tuple[NDArray[np.int64], list[str | None]]:
     """Per-row code into a label list whose entry 0 is None (acquired)."""
     labels: list[str | None] = [None]
     position: dict[str, int] = {}
@@ -146,7 +150,9 @@ def _frame(
     scores = np.where(failure.codes >= 0, np.nan, scores)
     return pd.DataFrame(
         {
-            "reference": pd.Categorical.from_codes(ref_index, categories=_categories(references.ids)),
+            "reference": pd.Categorical.from_codes(
+                ref_index, categories=_categories(references.ids)
+            ),
             "probe": pd.Categorical.from_codes(probe_index, categories=_categories(probes.ids)),
             "genuine": genuine,
             "score": scores,
@@ -187,7 +193,9 @@ def compare_all(
     same_id = _same_id_lookup(references.ids, probes.ids)
     ref_unit = references.unit_rows()
     probe_unit_t = probes.unit_rows().T.copy()
-    parts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_]]] = []
+    parts: list[
+        tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_]]
+    ] = []
     # Bound the block's score matrix to ~4M entries whatever the number of probes.
     rows_per_block = max(1, min(block_size, (1 << 22) // max(1, probes.ids.size)))
     for block in _blocks(references.ids.size, rows_per_block):
@@ -206,8 +214,12 @@ def compare_all(
         else:
             cosine = np.einsum("ij,ji->i", ref_unit[block][rows], probe_unit_t[:, cols])
         parts.append(
-            (rows.astype(np.int64) + block.start, cols.astype(np.int64), 1.0 - cosine,
-             genuine_mask[rows, cols])
+            (
+                rows.astype(np.int64) + block.start,
+                cols.astype(np.int64),
+                1.0 - cosine,
+                genuine_mask[rows, cols],
+            )
         )
     return _assemble(references, probes, parts)
 
@@ -232,7 +244,9 @@ def _check_dimensions(references: EmbeddingSet, probes: EmbeddingSet) -> None:
 def _assemble(
     references: EmbeddingSet,
     probes: EmbeddingSet,
-    parts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_]]],
+    parts: list[
+        tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_]]
+    ],
 ) -> pd.DataFrame:
     if parts:
         ref_index = np.concatenate([p[0] for p in parts])
@@ -290,8 +304,12 @@ def compare_pairs(
             "ij,ij->i", ref_unit[ref_index[block]], probe_unit[probe_index[block]]
         )
     frame = _frame(
-        references, probes, ref_index.astype(np.int64), probe_index.astype(np.int64),
-        1.0 - cosine, genuine,
+        references,
+        probes,
+        ref_index.astype(np.int64),
+        probe_index.astype(np.int64),
+        1.0 - cosine,
+        genuine,
     )
     if "fold" in pairs.columns:
         frame["fold"] = pairs["fold"].astype(str).to_numpy()
@@ -388,12 +406,18 @@ def score_protocol(
     else:
         probe_records, probe_matrix = load_recognition_shards(probe_shards)
     reference_set = embedding_set_for(
-        ref_records, ref_matrix, references["image_id"].astype(str).tolist(),
-        references["subject_id"].astype(str).tolist(), f"{source}/references.csv",
+        ref_records,
+        ref_matrix,
+        references["image_id"].astype(str).tolist(),
+        references["subject_id"].astype(str).tolist(),
+        f"{source}/references.csv",
     )
     probe_set = embedding_set_for(
-        probe_records, probe_matrix, probes["image_id"].astype(str).tolist(),
-        probes["subject_id"].astype(str).tolist(), f"{source}/probes.csv",
+        probe_records,
+        probe_matrix,
+        probes["image_id"].astype(str).tolist(),
+        probes["subject_id"].astype(str).tolist(),
+        f"{source}/probes.csv",
     )
     if pairs is not None:
         return compare_pairs(reference_set, probe_set, pairs, source=f"{source}/pairs.csv")

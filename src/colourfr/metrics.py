@@ -67,7 +67,10 @@ def _check_fmr_target(fmr_target: float) -> None:
 
 
 def _threshold_from_order_statistic(
-    fmr_target: float, n_valid: int, kth: Callable[[int], float], count_below: Callable[[float], int]
+    fmr_target: float,
+    n_valid: int,
+    kth: Callable[[int], float],
+    count_below: Callable[[float], int],
 ) -> Threshold:
     """Shared rule: ``kth(j)`` returns the j-th smallest (0-based) valid impostor score."""
     _check_fmr_target(fmr_target)
@@ -174,7 +177,7 @@ class StreamingImpostorSelector:
             self._cutoff = float(merged.max())
         self._kept = merged
 
-    def _update_moments(self, finite: NDArray[np.generic]) -> None:
+    def _update_moments(self, finite: NDArray[np.floating]) -> None:
         n_block = finite.size
         block_mean = float(np.mean(finite, dtype=np.float64))
         block_m2 = float(np.sum((finite.astype(np.float64) - block_mean) ** 2))
@@ -524,8 +527,11 @@ def subject_bootstrap_many(
     codes_by_subject = pd.Index(
         pd.unique(
             np.concatenate(
-                [*(s.astype(str) for s in scenario_subjects.values()),
-                 ref_subjects[keep_impostor].astype(str), probe_subjects[keep_impostor].astype(str)]
+                [
+                    *(s.astype(str) for s in scenario_subjects.values()),
+                    ref_subjects[keep_impostor].astype(str),
+                    probe_subjects[keep_impostor].astype(str),
+                ]
             )
         )
     )
@@ -541,8 +547,12 @@ def subject_bootstrap_many(
 
     rng = np.random.default_rng(seed)
     draws: dict[str, dict[str, list[float | None]]] = {
-        name: {"fta": [], "d_prime": [], **{f"fnmr@{t}": [] for t in fmr_targets},
-               **{f"frr@{t}": [] for t in fmr_targets}}
+        name: {
+            "fta": [],
+            "d_prime": [],
+            **{f"fnmr@{t}": [] for t in fmr_targets},
+            **{f"frr@{t}": [] for t in fmr_targets},
+        }
         for name in genuine
     }
     for _ in range(replicates):
@@ -554,7 +564,9 @@ def subject_bootstrap_many(
         imp_weight = multiplicity[ref_codes].astype(np.int64) * multiplicity[probe_codes]
         cumulative_imp = np.cumsum(imp_weight)
         total_imp = int(cumulative_imp[-1]) if cumulative_imp.size else 0
-        thresholds = {t: _weighted_threshold(sorted_impostor, cumulative_imp, t) for t in fmr_targets}
+        thresholds = {
+            t: _weighted_threshold(sorted_impostor, cumulative_imp, t) for t in fmr_targets
+        }
         impostor_moments = None
         if total_imp:
             mu_i = float(np.average(sorted_impostor, weights=imp_weight))

@@ -58,13 +58,13 @@ def read_scores(path: str | Path) -> pd.DataFrame:
         if suffix == ".csv":
             # Everything as text so that we, not pandas, decide what is a bad value and
             # blank lines stay rows (keeps data-row -> physical-line mapping exact).
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, skip_blank_lines=False
-            )
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
         elif suffix in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)
         else:
-            raise ScoreFileError(f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)")
+            raise ScoreFileError(
+                f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)"
+            )
     except ScoreFileError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
@@ -106,8 +106,7 @@ def _parse_genuine(column: pd.Series, source: str, where: Callable[[int], str]) 
     bad = _first_bad(~(is_true | is_false))
     if bad is not None:
         raise ScoreFileError(
-            f"{source}: {where(bad)}: genuine must be true/false (or 1/0), got "
-            f"{column.iloc[bad]!r}"
+            f"{source}: {where(bad)}: genuine must be true/false (or 1/0), got {column.iloc[bad]!r}"
         )
     return pd.Series(is_true, index=column.index, name="genuine")
 

@@ -10,7 +10,7 @@ from colourfr.scores import write_scores
 log = setup_script_logging(snakemake)  # noqa: F821
 protocol_dir = Path(snakemake.input.protocol).parent  # noqa: F821
 protocol = read_protocol(protocol_dir)
-stems = lambda paths: [Path(p).with_suffix("") for p in paths]  # noqa: E731
+stems = lambda paths: [Path(p).with_suffix("") for p in paths]
 scores = score_protocol(
     protocol.references,
     protocol.probes,

@@ -18,14 +18,25 @@ table = write_performance_report(
     fmr_targets=params.fmr_targets,
     primary_fmr=params.primary_fmr,
     outputs=PerformanceOutputs(
-        csv=out.csv, md=out.md, tex=out.tex, json=out.json, mcnemar=out.mcnemar,
-        det_png=out.det_png, det_pdf=out.det_pdf, frr_png=out.frr_png, frr_pdf=out.frr_pdf,
-        distributions_png=out.dist_png, distributions_pdf=out.dist_pdf,
+        csv=out.csv,
+        md=out.md,
+        tex=out.tex,
+        json=out.json,
+        mcnemar=out.mcnemar,
+        det_png=out.det_png,
+        det_pdf=out.det_pdf,
+        frr_png=out.frr_png,
+        frr_pdf=out.frr_pdf,
+        distributions_png=out.dist_png,
+        distributions_pdf=out.dist_pdf,
     ),
     labels=params.labels,
     bootstrap=BootstrapSettings(
-        replicates=int(boot["replicates"]), seed=int(boot["seed"]),
+        replicates=int(boot["replicates"]),
+        seed=int(boot["seed"]),
         confidence=float(boot["confidence"]),
-    ) if boot and int(boot.get("replicates", 0)) > 0 else None,
+    )
+    if boot and int(boot.get("replicates", 0)) > 0
+    else None,
 )
 log.info("evaluated %d scenario x FMR rows", len(table))

@@ -42,19 +42,37 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("scores", nargs="+", metavar="SCORES", help="score files to evaluate")
-    parser.add_argument("--baseline", required=True, metavar="BASELINE",
-                        help="score file whose impostor scores set the thresholds")
-    parser.add_argument("--fmr", type=_fmr, action="append", metavar="FMR",
-                        help="FMR target as a fraction (repeatable; default 0.001)")
+    parser.add_argument(
+        "--baseline",
+        required=True,
+        metavar="BASELINE",
+        help="score file whose impostor scores set the thresholds",
+    )
+    parser.add_argument(
+        "--fmr",
+        type=_fmr,
+        action="append",
+        metavar="FMR",
+        help="FMR target as a fraction (repeatable; default 0.001)",
+    )
     parser.add_argument("--format", choices=("json", "csv", "md", "tex"), default="json")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                        help="add subject-level bootstrap intervals with N replicates (needs"
-                             " reference_subject/probe_subject columns)")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add subject-level bootstrap intervals with N replicates (needs"
+        " reference_subject/probe_subject columns)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--confidence", type=float, default=0.95,
-                        help="bootstrap interval level (default 0.95)")
-    parser.add_argument("--unpaired", action="store_true",
-                        help="allow files whose genuine pairs differ from the baseline's")
+    parser.add_argument(
+        "--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)"
+    )
+    parser.add_argument(
+        "--unpaired",
+        action="store_true",
+        help="allow files whose genuine pairs differ from the baseline's",
+    )
     parser.set_defaults(func=run)
 
 
@@ -74,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     scenarios = {}
     for path in args.scores:
         source = str(path)
-        frame = baseline if Path(source).resolve() == Path(baseline_path).resolve() else read_scores(source)
+        frame = (
+            baseline
+            if Path(source).resolve() == Path(baseline_path).resolve()
+            else read_scores(source)
+        )
         if not args.unpaired:
             check_same_genuine_pairs(frame, source, baseline, baseline_path)
         scenarios[source] = frame

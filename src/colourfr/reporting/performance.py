@@ -37,12 +37,28 @@ from colourfr.scores import (
 
 #: Fields of one (file, FMR target) result, in the CLI's JSON order.
 RESULT_FIELDS: tuple[str, ...] = (
-    "file", "fmr_target", "threshold", "fmr", "fta", "fnmr", "frr", "d_prime", "eer",
-    "n_genuine", "n_genuine_valid", "n_impostor_valid",
+    "file",
+    "fmr_target",
+    "threshold",
+    "fmr",
+    "fta",
+    "fnmr",
+    "frr",
+    "d_prime",
+    "eer",
+    "n_genuine",
+    "n_genuine_valid",
+    "n_impostor_valid",
 )
 CI_FIELDS: tuple[str, ...] = (
-    "fta_low", "fta_high", "fnmr_low", "fnmr_high", "frr_low", "frr_high",
-    "d_prime_low", "d_prime_high",
+    "fta_low",
+    "fta_high",
+    "fnmr_low",
+    "fnmr_high",
+    "frr_low",
+    "frr_high",
+    "d_prime_low",
+    "d_prime_high",
 )
 
 
@@ -180,10 +196,11 @@ def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None
     )
     rows = []
     for record in ordered.to_dict(orient="records"):
-        def cell(key: str, scale: float, formatted: str) -> str:
+
+        def cell(key: str, scale: float, formatted: str, row: dict[str, Any] = record) -> str:
             if not has_ci:
                 return formatted
-            return _with_interval(formatted, record.get(f"{key}_low"), record.get(f"{key}_high"), scale)
+            return _with_interval(formatted, row.get(f"{key}_low"), row.get(f"{key}_high"), scale)
 
         rows.append(
             {
@@ -209,8 +226,11 @@ def _markdown(frame: pd.DataFrame) -> str:
 
 def _latex_escape(text: str) -> str:
     return (
-        text.replace("\\", r"\textbackslash{}").replace("%", r"\%").replace("_", r"\_")
-        .replace("&", r"\&").replace("#", r"\#")
+        text.replace("\\", r"\textbackslash{}")
+        .replace("%", r"\%")
+        .replace("_", r"\_")
+        .replace("&", r"\&")
+        .replace("#", r"\#")
     )
 
 
@@ -235,7 +255,9 @@ def _latex(frame: pd.DataFrame, caption: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_table(table: pd.DataFrame, fmt: str, scenario_labels: Mapping[str, str] | None = None) -> str:
+def format_table(
+    table: pd.DataFrame, fmt: str, scenario_labels: Mapping[str, str] | None = None
+) -> str:
     """Render results as ``md`` or ``tex`` (Table 3 layout) or ``csv`` (all fields)."""
     if fmt == "csv":
         columns = [*RESULT_FIELDS, "note", *[c for c in CI_FIELDS if c in table.columns]]
@@ -290,9 +312,13 @@ def mcnemar_against(
                 reject_decisions(scores_other, threshold.threshold),
             )
             rows.append(
-                {"scenario_a": reference_name, "scenario_b": name,
-                 "fmr_target": threshold.fmr_target, "threshold": threshold.threshold,
-                 **asdict(result)}
+                {
+                    "scenario_a": reference_name,
+                    "scenario_b": name,
+                    "fmr_target": threshold.fmr_target,
+                    "threshold": threshold.threshold,
+                    **asdict(result),
+                }
             )
     return pd.DataFrame(rows)
 
@@ -367,7 +393,9 @@ def plot_frr_vs_threshold(
     Fig. 4b; the baseline threshold at ``marked_fmr`` is drawn as a vertical line."""
     plt = _pyplot()
     labels = scenario_labels or {}
-    all_valid = np.concatenate([valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]])
+    all_valid = np.concatenate(
+        [valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]]
+    )
     grid = np.linspace(float(all_valid.min()), float(all_valid.max()), points)
     fig, ax = plt.subplots(figsize=(5.5, 4.0))
     for name, genuine in scenarios.items():
@@ -382,8 +410,12 @@ def plot_frr_vs_threshold(
     if threshold.threshold is not None:
         ax.axvline(threshold.threshold, color="black", linestyle="--", linewidth=1)
         ax.annotate(
-            f"FMR {100 * marked_fmr:g}%", (threshold.threshold, 95), rotation=90,
-            ha="right", va="top", fontsize="small",
+            f"FMR {100 * marked_fmr:g}%",
+            (threshold.threshold, 95),
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize="small",
         )
     ax.set_xlabel("decision threshold (cosine distance)")
     ax.set_ylabel("FRR (%)")
@@ -412,14 +444,24 @@ def plot_score_distributions(
     labels = scenario_labels or {}
     impostor_valid = valid_scores(impostor)
     if impostor_valid.size > max_impostors:
-        impostor_valid = np.random.default_rng(seed).choice(impostor_valid, max_impostors, replace=False)
+        impostor_valid = np.random.default_rng(seed).choice(
+            impostor_valid, max_impostors, replace=False
+        )
     fig, ax = plt.subplots(figsize=(5.5, 4.0))
-    sns.kdeplot(impostor_valid, ax=ax, color="black", linestyle="--", label="impostor (baseline)",
-                warn_singular=False)
+    sns.kdeplot(
+        impostor_valid,
+        ax=ax,
+        color="black",
+        linestyle="--",
+        label="impostor (baseline)",
+        warn_singular=False,
+    )
     for name, genuine in scenarios.items():
         valid = valid_scores(genuine)
         if valid.size > 1:
-            sns.kdeplot(valid, ax=ax, label=f"genuine {labels.get(name, name)}", warn_singular=False)
+            sns.kdeplot(
+                valid, ax=ax, label=f"genuine {labels.get(name, name)}", warn_singular=False
+            )
     ax.set_xlabel("cosine distance")
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
@@ -432,8 +474,8 @@ def genuine_arrays(scenarios: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarra
 
 
 __all__ = [
-    "BootstrapSettings",
     "RESULT_FIELDS",
+    "BootstrapSettings",
     "ScoreFileError",
     "evaluate_frames",
     "format_table",
