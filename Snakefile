@@ -8,10 +8,22 @@ min_version("8.20")
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schema/config.schema.yaml")
+# Structure only: defaults and the semantic checks come from colourfr.config (common.smk),
+# which copies default values instead of sharing one object between plugin instances.
+validate(config, "config/schema/config.schema.yaml", set_default=False)
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    dataset="[A-Za-z0-9_.-]+",
+    shard="s[0-9]+",
+    variant="[a-z0-9-]+",
+    colouriser="[A-Za-z0-9_.-]+",
+    protocol="[A-Za-z0-9_.-]+",
+
+
 include: "rules/datasets.smk"
 include: "rules/greyscale.smk"
 include: "rules/colourise.smk"

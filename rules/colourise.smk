@@ -22,11 +22,3 @@ rule colourise:
     script:
         "../workflow/scripts/colourise.py"
 
-
-@register_targets
-def colourise_targets(dataset):
-    return [
-        variant_index(dataset, colourised_variant(c), s)
-        for c in enabled("colourisers")
-        for s in shards(dataset)
-    ]

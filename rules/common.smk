@@ -1,4 +1,4 @@
-# Helpers shared by all rule files: validated config, paths, plugin instances, shards.
+# Helpers shared by the rule files (validated config, paths, plugin instances, shards).
 import os
 import sys
 
@@ -39,7 +39,14 @@ def register_targets(function):
 
 
 def all_targets(wildcards):
-    return [path for dataset in DATASETS for fn in _TARGET_FUNCTIONS for path in fn(dataset)]
+    stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
+    return [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
+
+
+def configfile_args():
+    """The config files of this run, for the nested `snakemake --rulegraph` of dag_figure."""
+    files = [str(f) for f in workflow.configfiles]
+    return ("--configfile " + " ".join(files)) if files else ""
 
 
 def enabled(family):
@@ -95,9 +102,19 @@ def colouriser_inputs(wildcards):
     return function(wildcards.colouriser) if function else []
 
 
-wildcard_constraints:
-    dataset="[A-Za-z0-9_.-]+",
-    shard="s[0-9]+",
-    variant="[a-z0-9-]+",
-    colouriser="[A-Za-z0-9_.-]+",
-    protocol="[A-Za-z0-9_.-]+",
+
+# Final outputs per stage (rule all collects them for every enabled dataset).
+def dataset_targets(dataset):
+    return [f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md")]
+
+
+def greyscale_targets(dataset):
+    return variant_indexes(dataset, GREY)
+
+
+def colourise_targets(dataset):
+    return [
+        variant_index(dataset, colourised_variant(c), s)
+        for c in enabled("colourisers")
+        for s in shards(dataset)
+    ]

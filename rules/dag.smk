@@ -2,11 +2,6 @@
 # Renders the DAG of the current config (the Snakefile is re-read without locking).
 
 
-def _configfile_args():
-    files = [str(f) for f in workflow.configfiles]
-    return ("--configfile " + " ".join(files)) if files else ""
-
-
 rule dag_figure:
     output:
         rulegraph_svg=report(
@@ -19,7 +14,7 @@ rule dag_figure:
         dag_pdf=f"{R}/figures/pipeline_dag.pdf",
     params:
         snakefile=workflow.main_snakefile,
-        configfiles=_configfile_args(),
+        configfiles=configfile_args(),
     log:
         f"{R}/logs/dag_figure.log",
     threads: 1

@@ -86,7 +86,3 @@ rule original_index:
     script:
         "../workflow/scripts/original_index.py"
 
-
-@register_targets
-def dataset_targets(dataset):
-    return [f"{R}/{dataset}/tables/dataset_overview.csv", f"{R}/{dataset}/tables/dataset_overview.md"]

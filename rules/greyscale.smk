@@ -17,7 +17,3 @@ rule greyscale:
     script:
         "../workflow/scripts/greyscale.py"
 
-
-@register_targets
-def greyscale_targets(dataset):
-    return variant_indexes(dataset, GREY)

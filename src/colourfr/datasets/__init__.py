@@ -7,6 +7,56 @@ then validates the listing (ids, files, decodability) and assigns shards.
 
 from colourfr.registry import PluginSpec, Registry
 
+FERET_PARAMS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "poses": {
+            "type": ["array", "null"],
+            "items": {
+                "enum": ["fa", "fb", "fc", "hl", "hr", "pl", "pr", "ql", "qr", "ra", "rb", "rc", "rd", "re"]
+            },
+            "uniqueItems": True,
+            "minItems": 1,
+            "default": ["fa", "fb"],
+        },
+        "metadata": {"enum": ["auto", "xml", "name_value", "filenames"], "default": "auto"},
+        "partitions": {
+            "type": ["array", "null"],
+            "items": {"enum": ["fa", "fb", "dup1", "dup2"]},
+            "uniqueItems": True,
+            "minItems": 1,
+            "default": None,
+        },
+        "missing_images": {"enum": ["error", "skip"], "default": "error"},
+        # created by the reader, so not a path that must exist at config time
+        "decompress_dir": {"type": ["string", "null"], "default": None},
+    },
+}
+FRGC_PARAMS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "experiment": {"enum": ["2.0.1", "2.0.2", "2.0.4"], "default": "2.0.4"},
+        "sets": {
+            "type": "array",
+            "items": {"enum": ["target", "query", "training"]},
+            "uniqueItems": True,
+            "minItems": 1,
+            "default": ["target", "query"],
+        },
+        "signature_sets": {
+            "type": ["array", "null"],
+            "items": {"type": "string"},
+            "minItems": 1,
+            "default": None,
+        },
+        "controlled_only": {"type": "boolean", "default": False},
+        "metadata": {"enum": ["auto", "require", "ignore"], "default": "auto"},
+        "missing_images": {"enum": ["error", "skip"], "default": "error"},
+    },
+}
+
 REGISTRY = Registry("dataset format")
 
 REGISTRY.register(
@@ -67,7 +117,7 @@ REGISTRY.register(
         name="feret",
         factory="colourfr.datasets.feret:read_feret",
         summary="Colour FERET (NIST) in its distributed DVD layout",
-        params_schema={"type": "object"},
+        params_schema=FERET_PARAMS,
     )
 )
 REGISTRY.register(
@@ -75,6 +125,6 @@ REGISTRY.register(
         name="frgc",
         factory="colourfr.datasets.frgc:read_frgc",
         summary="FRGC v2.0 (Notre Dame) in its distributed layout with BEE signature sets",
-        params_schema={"type": "object"},
+        params_schema=FRGC_PARAMS,
     )
 )

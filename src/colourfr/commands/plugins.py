@@ -1,0 +1,55 @@
+"""``colourfr plugins``: list the registered plugins and their parameters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from colourfr.config import registry_for
+
+FAMILIES = {
+    "datasets": "dataset formats (`datasets.<name>.format`, options in `options`)",
+    "colourisers": "colourisers (`colourisers.<name>.plugin`)",
+    "recognition": "recognition systems (`recognition.<name>.plugin`)",
+    "quality": "quality estimators (`quality.<name>.plugin`)",
+}
+
+
+def _default(schema: dict[str, Any]) -> str:
+    return json.dumps(schema["default"]) if "default" in schema else "—"
+
+
+def plugins_markdown() -> str:
+    lines: list[str] = []
+    for family, title in FAMILIES.items():
+        lines.append(f"### {title}\n")
+        for spec in registry_for(family):
+            gpu = " (can use a GPU)" if spec.uses_gpu else ""
+            lines.append(f"#### `{spec.name}`{gpu}\n\n{spec.summary}\n")
+            properties = spec.params_schema.get("properties", {})
+            if not properties:
+                lines.append("No parameters.\n")
+                continue
+            lines.append("| parameter | default | description |\n|---|---|---|")
+            for key, schema in properties.items():
+                description = schema.get("description", "").replace("|", "\\|").replace("\n", " ")
+                lines.append(f"| `{key}` | `{_default(schema)}` | {description} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(plugins_markdown())
+        return 0
+    for family in FAMILIES:
+        for spec in registry_for(family):
+            print(f"{family}\t{spec.name}\t{spec.summary}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("plugins", help="list plugins and their parameters")
+    parser.add_argument("--markdown", action="store_true", help="parameter tables as Markdown")
+    parser.set_defaults(func=run)
