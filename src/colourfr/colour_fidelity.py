@@ -138,6 +138,16 @@ def shard_fidelity(original_index: str | os.PathLike[str],
     return pd.DataFrame(rows, columns=list(SHARD_COLUMNS))
 
 
+def read_shard_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A per-shard table written by :func:`shard_fidelity` (NaN metrics kept as NaN)."""
+    table = pd.read_csv(path, dtype={"image_id": str, "status": str, "detail": str})
+    missing = [c for c in SHARD_COLUMNS if c not in table.columns]
+    if missing:
+        raise ManifestError(f"{path}: not a colour-fidelity table (missing columns {missing})")
+    table["detail"] = table["detail"].fillna("")
+    return table.loc[:, list(SHARD_COLUMNS)]
+
+
 def summarise(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Per colouriser: counts and mean/median of every metric over measured images."""
     rows = []

@@ -1,0 +1,57 @@
+# Colour fidelity of each colouriser against the original colour images:
+# per shard (CIEDE2000, chroma error, a*b* error, colourfulness) and a per-dataset summary.
+
+
+rule colour_fidelity_shard:
+    input:
+        original=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
+        colourised=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
+    output:
+        table=f"{R}/{{dataset}}/colour_fidelity/{{colouriser}}/{{shard}}.csv",
+    log:
+        f"{R}/logs/{{dataset}}/colour_fidelity_{{colouriser}}_{{shard}}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/colour_fidelity.py"
+
+
+def colour_fidelity_tables(wildcards):
+    return {
+        c: [f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv" for s in shards(wildcards.dataset)]
+        for c in enabled("colourisers")
+    }
+
+
+rule colour_fidelity_summary:
+    input:
+        unpack(colour_fidelity_tables),
+    output:
+        csv=f"{R}/{{dataset}}/tables/colour_fidelity.csv",
+        md=f"{R}/{{dataset}}/tables/colour_fidelity.md",
+        figure=f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.png",
+    params:
+        colourisers=lambda w: enabled("colourisers"),
+    log:
+        f"{R}/logs/{{dataset}}/colour_fidelity_summary.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/colour_fidelity.py"
+
+
+@register_targets
+def colour_fidelity_targets(dataset):
+    if not enabled("colourisers"):
+        return []
+    return [
+        f"{R}/{dataset}/tables/colour_fidelity.csv",
+        f"{R}/{dataset}/tables/colour_fidelity.md",
+        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.png",
+    ]
