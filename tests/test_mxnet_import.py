@@ -68,10 +68,10 @@ class Sym:
 
 def convert(sym: Sym, arg: dict[str, np.ndarray], aux: dict[str, np.ndarray] | None = None,
             shape: tuple[int | None, ...] = (None, 3, 8, 8), output: str | None = None,
-            ) -> onnx.ModelProto:
+            prelu_mode: str = "native") -> onnx.ModelProto:
     params = parse_params(encode_params(arg, aux or {}))
     return build_onnx(parse_symbol(sym.json(), "test-symbol.json"), params, shape,
-                      output=output)
+                      output=output, prelu_mode=prelu_mode)
 
 
 def run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
@@ -268,19 +268,23 @@ def _dense_then(op: str, name: str, extra_vars: list[str], **attrs: Any) -> Sym:
     return s
 
 
-def test_prelu_rank4_and_rank2() -> None:
+@pytest.mark.parametrize("mode", ["native", "relu"])
+def test_prelu_rank4_and_rank2(mode: str) -> None:
     s = Sym()
     s.op("LeakyReLU", "relu", [s.data, s.var("relu_gamma")], act_type="prelu")
     slope = np.array([0.1, 0.5, -0.3], dtype=np.float32)
     x = f32(2, 3, 8, 8)
-    close(run(convert(s, {"relu_gamma": slope}), x),
-          np.where(x > 0, x, x * slope[None, :, None, None]))
+    model = convert(s, {"relu_gamma": slope}, prelu_mode=mode)
+    assert ("PRelu" in {n.op_type for n in model.graph.node}) == (mode == "native")
+    close(run(model, x), np.where(x > 0, x, x * slope[None, :, None, None]))
 
     s2 = _dense_then("LeakyReLU", "relu", ["relu_gamma"], act_type="prelu")
     w, b, slope5 = f32(5, 192), f32(5), f32(5)
     hidden = x.reshape(2, -1) @ w.T + b
-    close(run(convert(s2, {"fc_weight": w, "fc_bias": b, "relu_gamma": slope5}), x),
-          np.where(hidden > 0, hidden, hidden * slope5))
+    model = convert(s2, {"fc_weight": w, "fc_bias": b, "relu_gamma": slope5}, prelu_mode=mode)
+    close(run(model, x), np.where(hidden > 0, hidden, hidden * slope5))
+    with pytest.raises(ValueError, match="prelu_mode"):
+        convert(s, {"relu_gamma": slope}, prelu_mode="fast")
 
 
 @pytest.mark.parametrize(
@@ -532,6 +536,20 @@ def test_real_model_loads_like_w600k(mobilefacenet_onnx: Path) -> None:
     assert (model.input_mean, model.input_std) == (0.0, 1.0)  # the graph normalises itself
     assert model.input_name == "data" and model.output_names == ["fc1"]
     assert model.output_shape[1] == 128
+
+
+@needs_shared
+def test_relu_form_of_prelu_gives_the_same_embeddings(mobilefacenet_onnx: Path,
+                                                      tmp_path: Path) -> None:
+    relu_form = tmp_path / "relu.onnx"
+    import_mxnet_model(MFN / "model-symbol.json", MFN / "model-0000.params", relu_form,
+                       prelu_mode="relu")
+    faces = rng.uniform(0, 255, (2, 3, 112, 112)).astype(np.float32)
+    outputs = []
+    for path in (mobilefacenet_onnx, relu_form):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        outputs.append(session.run(None, {"data": faces})[0])
+    close(outputs[1], outputs[0], tol=1e-4)
 
 
 @needs_shared

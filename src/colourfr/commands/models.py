@@ -45,6 +45,7 @@ def _import_mxnet(args: argparse.Namespace) -> int:
         input_shape=parse_input_shape(args.input_shape),
         input_name=args.input_name,
         output=args.output_node,
+        prelu_mode=args.prelu,
     )
     shape = "x".join("N" if d is None else str(d) for d in result.input_shape)
     print(f"wrote {result.output_path} ({result.node_count} nodes, input "
@@ -70,4 +71,7 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--input-name", default="data", help="input variable (default: data)")
     imp.add_argument("--output-node", default=None,
                      help="node to export (default: fc1 if present, else the symbol's head)")
+    imp.add_argument("--prelu", choices=("native", "relu"), default="native",
+                     help="write PReLU as ONNX PRelu (default, like buffalo_l) or as the "
+                     "equivalent relu(x) - slope*relu(-x), ~1.5x faster in ONNX Runtime on CPU")
     imp.set_defaults(func=_import_mxnet)

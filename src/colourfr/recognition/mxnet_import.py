@@ -70,6 +70,7 @@ def convert_mxnet_model(
     input_shape: Sequence[int | None] = (None, 3, 112, 112),
     input_name: str = DEFAULT_INPUT_NAME,
     output: str | None = None,
+    prelu_mode: str = "native",
 ) -> onnx.ModelProto:
     """Read both files and return the ONNX model (no file written)."""
     graph = load_symbol(symbol_path)
@@ -80,10 +81,11 @@ def convert_mxnet_model(
         "source_params": Path(params_path).name,
         "source_params_sha256": sha256_of(params_path),
         "converter": f"colourfr {__version__} import-mxnet",
+        "prelu_mode": prelu_mode,
     }
     return build_onnx(graph, params, input_shape, input_name, output,
                       doc_string="Converted from MXNet by colourfr import-mxnet",
-                      metadata=metadata)
+                      metadata=metadata, prelu_mode=prelu_mode)
 
 
 def import_mxnet_model(
@@ -93,9 +95,11 @@ def import_mxnet_model(
     input_shape: Sequence[int | None] = (None, 3, 112, 112),
     input_name: str = DEFAULT_INPUT_NAME,
     output: str | None = None,
+    prelu_mode: str = "native",
 ) -> ImportResult:
     """Convert ``symbol_path`` + ``params_path`` and write ``output_path`` atomically."""
-    model = convert_mxnet_model(symbol_path, params_path, input_shape, input_name, output)
+    model = convert_mxnet_model(symbol_path, params_path, input_shape, input_name, output,
+                                prelu_mode)
     data = model.SerializeToString(deterministic=True)
     out = Path(output_path)
     write_atomically(out, data)
