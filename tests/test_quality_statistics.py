@@ -154,9 +154,12 @@ def test_match_records_checks_consistency():
 
 def test_read_quality_table_round_trip(tmp_path):
     path = tmp_path / "q.csv"
-    pd.DataFrame({"image_id": ["001", "b"], "score": [0.3, np.nan], "failure": ["", "no_face"]}).to_csv(path, index=False)
+    pd.DataFrame({"image_id": ["001", "NA"], "score": [0.3, np.nan], "failure": ["", "no_face"],
+                  "a_star": [1.5, np.nan]}).to_csv(path, index=False)
     table = read_quality_table(path)
-    assert table["image_id"].tolist() == ["001", "b"] and np.isnan(table["score"][1])
+    assert table["image_id"].tolist() == ["001", "NA"] and np.isnan(table["score"][1])
+    assert table["failure"].tolist() == ["", "no_face"]
+    assert table["a_star"].dtype == np.float64 and np.isnan(table["a_star"][1])
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(QualityInputError, match="missing"):

@@ -145,14 +145,18 @@ def score_shard(
 def read_quality_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A per-shard quality table, checked for its base columns."""
     try:
-        table = pd.read_csv(path, dtype={"image_id": str, "failure": str}, keep_default_na=False,
-                            na_values={"score": ["", "nan", "NaN"]})
+        # Only an empty field is missing: an image id such as "NA" stays text.
+        table = pd.read_csv(path, dtype={"image_id": str, "failure": str},
+                            keep_default_na=False, na_values=[""])
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise QualityInputError(f"{path}: cannot read quality table ({exc})") from exc
     missing = [c for c in BASE_COLUMNS if c not in table.columns]
     if missing:
         raise QualityInputError(f"{path}: not a quality table (missing {missing})")
-    table["score"] = pd.to_numeric(table["score"], errors="coerce")
+    table["failure"] = table["failure"].fillna("")
+    for column in table.columns:
+        if column not in ("image_id", "failure"):
+            table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
 
 
