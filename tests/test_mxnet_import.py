@@ -419,6 +419,128 @@ def test_legacy_symbol_format_with_param_key_and_two_element_inputs() -> None:
     close(run(build_onnx(graph, MXNetParams({}, {}), (None, 3, 8, 8)), x), 3 * x)
 
 
+def numpy_forward(symbol: dict[str, Any], params: MXNetParams, x: np.ndarray,
+                  output: str = "fc1") -> np.ndarray:
+    """Straightforward NumPy interpreter of an MXNet symbol (the ops ResNet-IR/MobileFaceNet
+    use), written from MXNet's operator definitions, independent of the converter."""
+    nodes = symbol["nodes"]
+    values: dict[int, np.ndarray] = {}
+
+    def attr(node: dict[str, Any], key: str, default: str) -> str:
+        return str(node.get("attrs", {}).get(key, default))
+
+    def pair(node: dict[str, Any], key: str, default: int) -> tuple[int, int]:
+        text = attr(node, key, "")
+        return tuple(json.loads(text.replace("(", "[").replace(")", "]"))) if text else (
+            default, default)  # type: ignore[return-value]
+
+    for idx, node in enumerate(nodes):
+        op, name = node["op"], node["name"]
+        ins = [values.get(i) if nodes[i]["op"] != "null" or nodes[i]["name"] == "data"
+               else params.get(nodes[i]["name"]) for i, *_ in node["inputs"]]
+        if op == "null":
+            if name == "data":
+                values[idx] = x.astype(np.float64)
+            continue
+        if op in ("_copy", "Dropout"):
+            y = ins[0]
+        elif op == "_minus_scalar":
+            y = ins[0] - float(attr(node, "scalar", "0"))
+        elif op == "_mul_scalar":
+            y = ins[0] * float(attr(node, "scalar", "1"))
+        elif op == "elemwise_add":
+            y = ins[0] + ins[1]
+        elif op == "Convolution":
+            bias = None if attr(node, "no_bias", "False") == "True" else ins[2]
+            y = conv_ref(ins[0], ins[1], bias, pair(node, "stride", 1), pair(node, "pad", 0),
+                         pair(node, "dilate", 1), int(attr(node, "num_group", "1")))
+        elif op == "BatchNorm":
+            gamma = ins[1] if attr(node, "fix_gamma", "True") == "False" else np.ones_like(ins[1])
+            y = bn_ref(ins[0], gamma, ins[2], ins[3], ins[4], float(attr(node, "eps", "0.001")))
+        elif op == "LeakyReLU":
+            slope = ins[1].reshape((1, -1) + (1,) * (ins[0].ndim - 2))
+            y = np.where(ins[0] > 0, ins[0], ins[0] * slope)
+        elif op == "FullyConnected":
+            y = ins[0].reshape(len(ins[0]), -1) @ ins[1].T.astype(np.float64) + ins[2]
+        else:
+            raise NotImplementedError(op)
+        values[idx] = y
+        if name == output:
+            return y
+    raise KeyError(output)
+
+
+def _resnet_ir_symbol() -> tuple[Sym, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A scaled-down LResNet-IR ('fresnet' unit v3, output E) with its training head."""
+    s = Sym()
+    arg: dict[str, np.ndarray] = {}
+    aux: dict[str, np.ndarray] = {}
+
+    def conv(x: int, name: str, cin: int, cout: int, k: int, stride: int) -> int:
+        arg[f"{name}_weight"] = f32(cout, cin, k, k, scale=0.3)
+        return s.op("Convolution", name, [x, s.var(f"{name}_weight")], kernel=(k, k),
+                    stride=(stride, stride), pad=(k // 2, k // 2), num_filter=cout,
+                    no_bias=True, workspace=256)
+
+    def bn(x: int, name: str, c: int, fix_gamma: bool = False) -> int:
+        arg[f"{name}_gamma"], arg[f"{name}_beta"] = f32(c) + 1.5, f32(c)
+        aux[f"{name}_moving_mean"] = f32(c)
+        aux[f"{name}_moving_var"] = rng.uniform(0.5, 2.0, c).astype(np.float32)
+        vars_ = [s.var(f"{name}_{p}") for p in ("gamma", "beta", "moving_mean", "moving_var")]
+        return s.op("BatchNorm", name, [x, *vars_], fix_gamma=fix_gamma, eps=2e-5,
+                    momentum=0.9)
+
+    def prelu(x: int, name: str, c: int) -> int:
+        arg[f"{name}_gamma"] = rng.uniform(0.0, 0.5, c).astype(np.float32)
+        return s.op("LeakyReLU", name, [x, s.var(f"{name}_gamma")], act_type="prelu")
+
+    x = s.op("_copy", "id", [s.data])
+    x = s.op("_minus_scalar", "_minusscalar0", [x], scalar=127.5)
+    x = s.op("_mul_scalar", "_mulscalar0", [x], scalar=0.0078125)
+    x = prelu(bn(conv(x, "conv0", 3, 4, 3, 2), "bn0", 4), "relu0", 4)
+    r = bn(x, "stage1_unit1_bn1", 4)
+    r = prelu(bn(conv(r, "stage1_unit1_conv1", 4, 8, 3, 1), "stage1_unit1_bn2", 8),
+              "stage1_unit1_relu1", 8)
+    r = bn(conv(r, "stage1_unit1_conv2", 8, 8, 3, 2), "stage1_unit1_bn3", 8)
+    sc = bn(conv(x, "stage1_unit1_conv1sc", 4, 8, 1, 2), "stage1_unit1_sc", 8)
+    x = s.op("elemwise_add", "_plus0", [r, sc])
+    x = s.op("Dropout", "dropout0", [bn(x, "bn1", 8)], p=0.4)
+    arg["pre_fc1_weight"], arg["pre_fc1_bias"] = f32(16, 8 * 28 * 28, scale=0.02), f32(16)
+    x = s.op("FullyConnected", "pre_fc1",
+             [x, s.var("pre_fc1_weight"), s.var("pre_fc1_bias")], num_hidden=16)
+    fc1 = bn(x, "fc1", 16, fix_gamma=True)  # gamma stored != 1 must be ignored
+    fc7 = s.op("FullyConnected", "fc7", [fc1, s.var("fc7_weight")], num_hidden=100,
+               no_bias=True)
+    s.op("SoftmaxOutput", "softmax", [fc7, s.var("softmax_label")], normalization="valid")
+    return s, arg, aux
+
+
+def test_resnet_ir_like_network_matches_numpy_interpreter(tmp_path: Path) -> None:
+    s, arg, aux = _resnet_ir_symbol()
+    symbol, params = tmp_path / "model-symbol.json", tmp_path / "model-0000.params"
+    symbol.write_text(s.json())
+    save_params(params, arg, aux)
+    out = tmp_path / "r.onnx"
+    import_mxnet_model(symbol, params, out)
+    model = onnx.load(str(out))
+    assert [n.name for n in model.graph.node[:3]] == ["id", "_minusscalar0", "_mulscalar0"]
+    x = rng.uniform(0, 255, (2, 3, 112, 112)).astype(np.float32)
+    expected = numpy_forward(json.loads(s.json()), load_params(params), x)
+    close(run(model, x), expected, tol=1e-3)
+    model_zoo = pytest.importorskip("insightface.model_zoo")
+    rec = model_zoo.get_model(str(out), providers=["CPUExecutionProvider"])
+    assert type(rec).__name__ == "ArcFaceONNX" and rec.input_mean == 0.0
+
+
+@needs_shared
+def test_real_model_matches_numpy_interpreter(mobilefacenet_onnx: Path) -> None:
+    symbol = json.loads((MFN / "model-symbol.json").read_text())
+    x = rng.uniform(0, 255, (1, 3, 112, 112)).astype(np.float32)
+    expected = numpy_forward(symbol, load_params(MFN / "model-0000.params"), x)
+    session = ort.InferenceSession(str(mobilefacenet_onnx), providers=["CPUExecutionProvider"])
+    close(session.run(None, {"data": x})[0], expected, tol=1e-3)
+
+
 # ----------------------------------------------------------------------------------
 # files, CLI and insightface routing on a tiny 112x112 model
 # ----------------------------------------------------------------------------------
