@@ -108,23 +108,57 @@ def build_system(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     )
 
 
-def embed_all(system, ids: list[str], batch: int) -> tuple[np.ndarray, list[str | None]]:  # type: ignore[no-untyped-def]
+def embed_all(system, ids: list[str], batch: int, cache: Path | None) -> tuple[np.ndarray, list[str | None]]:  # type: ignore[no-untyped-def]
+    """Embed ``ids`` in order; with ``cache``, reuse and periodically save finished rows
+    (so an interrupted run can be evaluated on the folds it completed)."""
     from colourfr.images import read_rgb
 
     embeddings = np.full((len(ids), system.embedding_dim), np.nan, np.float32)
     failures: list[str | None] = [None] * len(ids)
+    done_mask = np.zeros(len(ids), bool)
+    if cache is not None and cache.is_file():
+        stored = np.load(cache, allow_pickle=False)
+        known = {i: k for k, i in enumerate(stored["ids"].tolist())}
+        for row, image in enumerate(ids):
+            if image in known:
+                k = known[image]
+                embeddings[row] = stored["embeddings"][k]
+                failures[row] = str(stored["failures"][k]) or None
+                done_mask[row] = True
+
+    def save() -> None:
+        if cache is not None:
+            np.savez(cache.with_suffix(".tmp.npz"), ids=np.array(ids)[done_mask],
+                     embeddings=embeddings[done_mask],
+                     failures=np.array([f or "" for f in failures])[done_mask])
+            cache.with_suffix(".tmp.npz").replace(cache)
+
+    todo = [row for row in range(len(ids)) if not done_mask[row]]
     started = time.perf_counter()
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        images = [read_rgb(LFW / "images_deepfunneled" / f"{i}.jpg") for i in chunk]
-        records, rows = system.process(images, chunk)
-        embeddings[start : start + len(chunk)] = rows
-        for offset, record in enumerate(records):
-            failures[start + offset] = record.failure
-        done = start + len(chunk)
-        rate = done / (time.perf_counter() - started)
-        print(f"{done}/{len(ids)} images, {rate:.1f} img/s", file=sys.stderr, flush=True)
+    try:
+        for count, start in enumerate(range(0, len(todo), batch)):
+            rows = todo[start : start + batch]
+            chunk = [ids[r] for r in rows]
+            images = [read_rgb(LFW / "images_deepfunneled" / f"{i}.jpg") for i in chunk]
+            records, vectors = system.process(images, chunk)
+            for row, record, vector in zip(rows, records, vectors):
+                embeddings[row], failures[row], done_mask[row] = vector, record.failure, True
+            rate = (start + len(rows)) / (time.perf_counter() - started)
+            print(f"{int(done_mask.sum())}/{len(ids)} images, {rate:.1f} img/s", file=sys.stderr, flush=True)
+            if count % 5 == 4:
+                save()
+    finally:
+        save()
     return embeddings, failures
+
+
+def images_in_fold_order(pairs: list[Pair]) -> list[str]:
+    """Unique image ids, those of fold 1 first, so that folds complete in order."""
+    first_fold: dict[str, int] = {}
+    for pair in pairs:
+        for image in (pair.first, pair.second):
+            first_fold.setdefault(image, pair.fold)
+    return sorted(first_fold, key=lambda image: (first_fold[image], image))
 
 
 def parse_folds(text: str) -> list[int]:
@@ -140,13 +174,14 @@ def main() -> int:
     parser.add_argument("--folds", default="1-10", help="1-based fold range, e.g. 1-10 or 1-3")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--cache", type=Path, help="npz of finished embeddings (resume/subset)")
     args = parser.parse_args()
 
     pairs = [p for p in parse_pairs((LFW / "pairs.txt").read_text()) if p.fold in parse_folds(args.folds)]
-    ids = sorted({p.first for p in pairs} | {p.second for p in pairs})
+    ids = images_in_fold_order(pairs)
     system = build_system(args)
     started = time.perf_counter()
-    embeddings, failures = embed_all(system, ids, args.batch)
+    embeddings, failures = embed_all(system, ids, args.batch, args.cache)
     elapsed = time.perf_counter() - started
     row_of = {image: row for row, image in enumerate(ids)}
 
@@ -175,8 +210,7 @@ def main() -> int:
         "accuracy_acquired_only_mean": float(np.mean(acquired_acc)),
         "tar_at_far_0.1%": tar_at_far(scores, genuine, 0.001),
         "tar_at_far_1%": tar_at_far(scores, genuine, 0.01),
-        "embed_seconds": elapsed,
-        "images_per_second": len(ids) / elapsed,
+        "embed_seconds_this_run": elapsed,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"lfw_accuracy_{args.system}.json"

@@ -114,6 +114,9 @@ def _extract_member(archive: zipfile.ZipFile, member_name: str, destination: Pat
     try:
         with os.fdopen(fd, "wb") as out, archive.open(matches[0]) as source:
             shutil.copyfileobj(source, out, 1 << 20)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp files are 0600
         os.replace(tmp_name, destination)
     finally:
         if os.path.exists(tmp_name):

@@ -158,12 +158,20 @@ def check_consistency(records: Sequence[FaceRecord], embeddings: np.ndarray) -> 
             raise ValueError(f"{record.image_id}: failed ({record.failure}) but has an embedding")
 
 
+def _default_file_mode() -> int:
+    # mkstemp creates 0600 files; results should get the usual umask-based mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _atomic_write(destination: Path, write: Any, suffix: str) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=suffix)
     os.close(fd)
     try:
         write(tmp_name)
+        os.chmod(tmp_name, _default_file_mode())
         os.replace(tmp_name, destination)
     finally:
         if os.path.exists(tmp_name):

@@ -1,0 +1,151 @@
+# Face recognition: per (dataset, recognition system, variant, shard) the detection
+# records and embeddings of every image (FTA recorded per image), plus the steps that
+# produce model files: buffalo_l download/extract, the SCRFD-2.5G-kps download and the
+# MXNet -> ONNX conversion of the MobileFaceNet ArcFace.
+#
+# GPU instances (gpu: true) run in envs/recognition-gpu.yaml (onnxruntime-gpu) and
+# request `resources: gpu=1`; every other instance runs in the main environment.
+
+import re
+
+from snakemake.exceptions import WorkflowError
+
+from colourfr.recognition.assets import PACKS, SCRFD_2_5G_KPS, install_buffalo_l
+
+
+def _recognition_instances(gpu):
+    return [n for n in enabled("recognition") if bool(instance("recognition", n).get("gpu")) == gpu]
+
+
+def _recognition_pattern(names):
+    # A regex matching exactly these instance names (nothing when the list is empty).
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def recognition_model_files(name):
+    """detector/recogniser ONNX paths of an insightface-arcface instance ({} otherwise):
+    the configured files, else the pack's files under RES/models (made by the rules
+    below)."""
+    settings = instance("recognition", name)
+    if settings["plugin"] != "insightface-arcface":
+        return {}
+    params = settings["params"]
+    pack = PACKS[params["pack"]]
+    return {
+        "detector": params["detector"] or f"{RES}/models/{pack.detector}",
+        "recogniser": params["recogniser"] or f"{RES}/models/{pack.recogniser}",
+    }
+
+
+def embed_inputs(wildcards):
+    return {
+        "index": variant_index(wildcards.dataset, wildcards.variant, wildcards.shard),
+        **recognition_model_files(wildcards.system),
+    }
+
+
+rule embed:
+    input:
+        unpack(embed_inputs),
+    output:
+        records=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.parquet",
+        embeddings=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.npy",
+    params:
+        instance=lambda w: instance("recognition", w.system),
+    wildcard_constraints:
+        system=_recognition_pattern(_recognition_instances(gpu=False)),
+    log:
+        f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
+    threads: lambda w: instance("recognition", w.system)["threads"]
+    resources:
+        mem_mb=lambda w: instance("recognition", w.system)["mem_mb"],
+        gpu=lambda w: gpu_resources("recognition", w.system),
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/embed.py"
+
+
+use rule embed as embed_gpu with:
+    wildcard_constraints:
+        system=_recognition_pattern(_recognition_instances(gpu=True)),
+    log:
+        f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
+    conda:
+        "../envs/recognition-gpu.yaml"
+
+
+def _pack_param(pack, key):
+    """The first enabled insightface-arcface instance of ``pack`` that sets ``key``."""
+    for name in enabled("recognition"):
+        settings = instance("recognition", name)
+        params = settings["params"]
+        if settings["plugin"] == "insightface-arcface" and params.get("pack") == pack:
+            if params.get(key):
+                return params[key]
+    return None
+
+
+def _mxnet_inputs(wildcards):
+    symbol = _pack_param("mobilefacenet-scrfd", "mxnet_symbol")
+    weights = _pack_param("mobilefacenet-scrfd", "mxnet_params")
+    if not (symbol and weights):
+        raise WorkflowError(
+            "the mobilefacenet-scrfd pack needs the MXNet MobileFaceNet files: set "
+            "recognition.<instance>.params.mxnet_symbol (model-symbol.json) and "
+            "params.mxnet_params (model-0000.params), or params.recogniser to an ONNX file"
+        )
+    return {"symbol": symbol, "params": weights}
+
+
+rule fetch_buffalo_l:
+    output:
+        detector=f"{RES}/models/buffalo_l/det_10g.onnx",
+        recogniser=f"{RES}/models/buffalo_l/w600k_r50.onnx",
+    params:
+        local_source=_pack_param("buffalo_l", "pack_dir"),
+        cache_dir=f"{RES}/downloads",
+        allow_downloads=CFG["allow_downloads"],
+    log:
+        f"{R}/logs/fetch_buffalo_l.log",
+    run:
+        install_buffalo_l(
+            os.path.dirname(output.detector),
+            local_source=params.local_source,
+            cache_dir=params.cache_dir,
+            allow_download=params.allow_downloads,
+        )
+
+
+rule fetch_scrfd_2_5g_kps:
+    output:
+        f"{RES}/models/{SCRFD_2_5G_KPS.target_name}",
+    params:
+        allow_downloads=CFG["allow_downloads"],
+    log:
+        f"{R}/logs/fetch_scrfd_2_5g_kps.log",
+    run:
+        from colourfr.assets import resolve_asset
+
+        resolve_asset(SCRFD_2_5G_KPS, None, os.path.dirname(output[0]), params.allow_downloads)
+
+
+rule import_mobilefacenet:
+    # `colourfr models import-mxnet SYMBOL PARAMS OUT.onnx`, called in-process so that
+    # it does not depend on the `colourfr` entry point being on PATH.
+    input:
+        unpack(_mxnet_inputs),
+    output:
+        f"{RES}/models/{PACKS['mobilefacenet-scrfd'].recogniser}",
+    log:
+        f"{R}/logs/import_mobilefacenet.log",
+    run:
+        import contextlib
+
+        from colourfr.cli import main as colourfr_main
+
+        command = ["models", "import-mxnet", input.symbol, input.params, output[0]]
+        with open(log[0], "w") as handle, contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
+            status = colourfr_main(command)
+        if status != 0:
+            raise WorkflowError(f"colourfr {' '.join(command)} failed (exit {status}); see {log[0]}")
