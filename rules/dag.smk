@@ -13,6 +13,7 @@ rule dag_figure:
         dag_svg=f"{R}/figures/pipeline_dag.svg",
         dag_pdf=f"{R}/figures/pipeline_dag.pdf",
     params:
+        snakemake=f"{sys.executable} -m snakemake",
         snakefile=workflow.main_snakefile,
         configfiles=configfile_args(),
     log:
@@ -24,12 +25,12 @@ rule dag_figure:
         "../envs/colourfr.yaml"
     shell:
         """
-        (snakemake --snakefile {params.snakefile} {params.configfiles} --nolock --quiet all \
-            --rulegraph all > {output.rulegraph_svg}.dot
+        ({params.snakemake} all --snakefile {params.snakefile} --nolock --rulegraph dot \
+            {params.configfiles} > {output.rulegraph_svg}.dot
         dot -Tsvg {output.rulegraph_svg}.dot > {output.rulegraph_svg}
         dot -Tpdf {output.rulegraph_svg}.dot > {output.rulegraph_pdf}
-        snakemake --snakefile {params.snakefile} {params.configfiles} --nolock --quiet all \
-            --dag all > {output.dag_svg}.dot
+        {params.snakemake} all --snakefile {params.snakefile} --nolock --dag dot \
+            {params.configfiles} > {output.dag_svg}.dot
         dot -Tsvg {output.dag_svg}.dot > {output.dag_svg}
         dot -Tpdf {output.dag_svg}.dot > {output.dag_pdf}
         rm -f {output.rulegraph_svg}.dot {output.dag_svg}.dot) > {log} 2>&1

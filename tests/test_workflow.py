@@ -31,9 +31,10 @@ def snakemake(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
     return result
 
 
-def planned_jobs(*args: str) -> dict[str, int]:
+def planned_jobs(targets: list[str], config_args: list[str]) -> dict[str, int]:
     """Rule -> job count that a dry run would execute."""
-    output = snakemake("--dry-run", "--quiet", "rules", *args).stdout
+    # Targets first: --quiet and --configfile take several values.
+    output = snakemake(*targets, "--dry-run", "--quiet", "rules", *config_args).stdout
     counts: dict[str, int] = {}
     in_table = False
     for line in output.splitlines():
@@ -101,7 +102,7 @@ def test_frame_stages_on_reduced_lfw(reduced: tuple[Path, Path]) -> None:
     assert image.mode == "L" and image.size == (250, 250)
 
     # Nothing left to do for these targets: the DAG is stable.
-    assert planned_jobs(*targets, *configs(overlay)) == {}
+    assert planned_jobs(targets, configs(overlay)) == {}
 
 
 def test_changed_colouriser_setting_reruns_only_its_descendants(
@@ -116,13 +117,13 @@ def test_changed_colouriser_setting_reruns_only_its_descendants(
 
     grey = [str(results / "lfw" / "variants" / "grey" / f"{s}.csv") for s in shards]
     snakemake(*colourised("exemplar-transfer"), *configs(overlay))
-    assert planned_jobs(*grey, *colourised("exemplar-transfer"), *configs(overlay)) == {}
+    assert planned_jobs(grey + colourised("exemplar-transfer"), configs(overlay)) == {}
 
     changed = tmp_path / "changed.yaml"
     changed.write_text(
         yaml.safe_dump({"colourisers": {"exemplar-transfer": {"params": {"n_samples": 128}}}})
     )
-    plan = planned_jobs(*grey, *colourised("exemplar-transfer"), *configs(overlay, changed))
+    plan = planned_jobs(grey + colourised("exemplar-transfer"), configs(overlay, changed))
     assert plan == {"colourise": len(shards)}
 
     first = Image.open(
