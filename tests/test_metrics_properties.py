@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from colourfr.metrics import (
+    _equal_error_rate_from_curve,
     _weighted_threshold,
     decidability,
     equal_error_rate,
@@ -113,3 +114,13 @@ def test_d_prime_shift_invariant_and_eer_bounded(genuine, impostors, shift) -> N
         assert moved is not None and math.isclose(d, moved, rel_tol=1e-6, abs_tol=1e-9)
     eer = equal_error_rate(genuine, impostors)
     assert eer is not None and 0.0 <= eer <= 1.0
+
+
+@FAST
+@given(
+    st.lists(grid_score, min_size=1, max_size=80), st.lists(grid_score, min_size=1, max_size=80)
+)
+def test_fast_eer_equals_full_curve_eer(genuine, impostors) -> None:
+    fast = equal_error_rate(genuine, impostors)
+    assert fast is not None
+    assert math.isclose(fast, _equal_error_rate_from_curve(genuine, impostors), abs_tol=1e-12)

@@ -108,7 +108,11 @@ def threshold_at_fmr(impostor_scores: ArrayLike, fmr_target: float) -> Threshold
 
 def thresholds_at_fmrs(impostor_scores: ArrayLike, fmr_targets: Sequence[float]) -> list[Threshold]:
     """Thresholds for several targets with one sort of the valid impostor scores."""
-    ordered = np.sort(valid_scores(impostor_scores))
+    return _thresholds_sorted(np.sort(valid_scores(impostor_scores)), fmr_targets)
+
+
+def _thresholds_sorted(ordered: FloatArray, fmr_targets: Sequence[float]) -> list[Threshold]:
+    """The rule on already sorted valid impostor scores."""
 
     def kth(j: int) -> float:
         return float(ordered[j])
@@ -333,22 +337,79 @@ def error_curve(
 def equal_error_rate(genuine_scores: ArrayLike, impostor_scores: ArrayLike) -> float | None:
     """EER: where the FMR and FNMR step curves cross, interpolated linearly between the two
     operating points that bracket the crossing (FMR rises, FNMR falls with the threshold).
-    Uses all distinct thresholds, so it is exact for the empirical curves."""
-    genuine = valid_scores(genuine_scores)
-    impostor = valid_scores(impostor_scores)
+
+    Exact for the empirical curves (every distinct score is a candidate threshold), but
+    the crossing is found by binary search, so the cost is two sorts, not a full curve.
+    pyeer reports instead the mean of FMR and FNMR at one bracketing point (FVC2000).
+    """
+    genuine = np.sort(valid_scores(genuine_scores))
+    impostor = np.sort(valid_scores(impostor_scores))
     if genuine.size == 0 or impostor.size == 0:
         return None
-    curve = error_curve(genuine, impostor)
-    diff = curve.fmr - curve.fnmr  # non-decreasing in the threshold
-    # At the lowest threshold (the smallest pooled score) FMR = 0; at +inf FNMR = 0.
+    return _equal_error_rate_sorted(genuine, impostor)
+
+
+def _rates_at(genuine_sorted: FloatArray, impostor_sorted: FloatArray, t: float) -> tuple[float, float]:
+    fmr = np.searchsorted(impostor_sorted, t, side="left") / impostor_sorted.size
+    fnmr = 1.0 - np.searchsorted(genuine_sorted, t, side="left") / genuine_sorted.size
+    return float(fmr), float(fnmr)
+
+
+def _first_crossing_in(
+    values: FloatArray, genuine_sorted: FloatArray, impostor_sorted: FloatArray
+) -> float:
+    """Smallest value in sorted ``values`` where FMR - FNMR >= 0 (inf if none); the
+    difference is non-decreasing in the threshold, so bisection finds it."""
+    low, high = 0, values.size  # answer index in [low, high]
+    while low < high:
+        middle = (low + high) // 2
+        fmr, fnmr = _rates_at(genuine_sorted, impostor_sorted, float(values[middle]))
+        if fmr - fnmr >= 0.0:
+            high = middle
+        else:
+            low = middle + 1
+    return float(values[low]) if low < values.size else math.inf
+
+
+def _largest_below(values: FloatArray, t: float) -> float:
+    index = int(np.searchsorted(values, t, side="left")) - 1
+    return float(values[index]) if index >= 0 else -math.inf
+
+
+def _equal_error_rate_sorted(genuine_sorted: FloatArray, impostor_sorted: FloatArray) -> float:
+    # Candidate thresholds are the distinct pooled scores and +inf (where FNMR = 0, so the
+    # difference is >= 0 there: a crossing always exists).
+    crossing = min(
+        _first_crossing_in(impostor_sorted, genuine_sorted, impostor_sorted),
+        _first_crossing_in(genuine_sorted, genuine_sorted, impostor_sorted),
+    )
+    fmr1, fnmr1 = _rates_at(genuine_sorted, impostor_sorted, crossing)
+    before = max(
+        _largest_below(impostor_sorted, crossing), _largest_below(genuine_sorted, crossing)
+    )
+    d1 = fmr1 - fnmr1
+    if d1 == 0.0 or before == -math.inf:
+        return (fmr1 + fnmr1) / 2.0
+    fmr0, fnmr0 = _rates_at(genuine_sorted, impostor_sorted, before)
+    d0 = fmr0 - fnmr0
+    weight = d0 / (d0 - d1)  # fraction of the way from `before` to the crossing
+    fmr = fmr0 + weight * (fmr1 - fmr0)
+    fnmr = fnmr0 + weight * (fnmr1 - fnmr0)
+    return (fmr + fnmr) / 2.0
+
+
+def _equal_error_rate_from_curve(genuine_scores: ArrayLike, impostor_scores: ArrayLike) -> float:
+    """Reference implementation over the full curve (tests check the fast path against it)."""
+    curve = error_curve(genuine_scores, impostor_scores)
+    diff = curve.fmr - curve.fnmr
     crossing = int(np.argmax(diff >= 0.0))
     if diff[crossing] == 0.0 or crossing == 0:
         return float((curve.fmr[crossing] + curve.fnmr[crossing]) / 2.0)
-    before, after = crossing - 1, crossing
-    d0, d1 = diff[before], diff[after]
-    weight = d0 / (d0 - d1)  # fraction of the way from `before` to `after` where diff = 0
-    fmr = curve.fmr[before] + weight * (curve.fmr[after] - curve.fmr[before])
-    fnmr = curve.fnmr[before] + weight * (curve.fnmr[after] - curve.fnmr[before])
+    before = crossing - 1
+    d0, d1 = diff[before], diff[crossing]
+    weight = d0 / (d0 - d1)
+    fmr = curve.fmr[before] + weight * (curve.fmr[crossing] - curve.fmr[before])
+    fnmr = curve.fnmr[before] + weight * (curve.fnmr[crossing] - curve.fnmr[before])
     return float((fmr + fnmr) / 2.0)
 
 
@@ -380,11 +441,17 @@ def evaluate_scenario(
 ) -> list[OperatingPoint]:
     """One row per FMR target: scenario genuine scores against baseline impostors."""
     genuine = np.asarray(genuine_scores, dtype=np.float64).ravel()
-    impostor_valid = valid_scores(baseline_impostor_scores)
-    d_prime = decidability(genuine, impostor_valid)
-    eer = equal_error_rate(genuine, impostor_valid)
+    # Sort each side once; thresholds and EER both read the sorted arrays.
+    impostor_sorted = np.sort(valid_scores(baseline_impostor_scores))
+    genuine_sorted = np.sort(genuine[np.isfinite(genuine)])
+    d_prime = decidability(genuine_sorted, impostor_sorted)
+    eer = (
+        _equal_error_rate_sorted(genuine_sorted, impostor_sorted)
+        if genuine_sorted.size and impostor_sorted.size
+        else None
+    )
     points: list[OperatingPoint] = []
-    for threshold in thresholds_at_fmrs(impostor_valid, fmr_targets):
+    for threshold in _thresholds_sorted(impostor_sorted, fmr_targets):
         outcome = genuine_outcome(genuine, threshold.threshold)
         points.append(
             OperatingPoint(
