@@ -45,7 +45,9 @@ def all_targets(wildcards):
 
 def configfile_args():
     """The config files of this run, for the nested `snakemake --rulegraph` of dag_figure."""
-    files = [str(f) for f in workflow.configfiles]
+    # Only the command-line files: the Snakefile's own configfile is read anyway, and
+    # passing it again last would override them.
+    files = [str(f) for f in workflow.overwrite_configfiles]
     return ("--configfile " + " ".join(files)) if files else ""
 
 

@@ -3,6 +3,9 @@
 
 
 rule dag_figure:
+    input:
+        # The manifests resolve the checkpoint, so the figure shows every job.
+        manifests=[manifest_path(d) for d in DATASETS],
     output:
         rulegraph_svg=report(
             f"{R}/figures/pipeline_rulegraph.svg",

@@ -136,5 +136,8 @@ def test_dag_figure(reduced: tuple[Path, Path]) -> None:
     results, overlay = reduced
     figure = results / "figures" / "pipeline_rulegraph.svg"
     snakemake(str(figure), *configs(overlay))
-    assert "<svg" in figure.read_text()
+    svg = figure.read_text()
+    assert "<svg" in svg
+    for stage in ("manifest", "greyscale", "colourise", "embed", "compare"):
+        assert f">{stage}<" in svg, f"rule graph lacks {stage}"
     assert (results / "figures" / "pipeline_rulegraph.pdf").read_bytes().startswith(b"%PDF")
