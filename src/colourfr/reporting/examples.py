@@ -80,7 +80,7 @@ def fta_changes(grey_records: pd.DataFrame, colour_records: pd.DataFrame) -> pd.
     ``rescued`` (grey failed, colourised acquired), ``lost`` (the reverse) or ``same``."""
     grey = grey_records.set_index("image_id")["failure"]
     colour = colour_records.set_index("image_id")["failure"]
-    table = pd.DataFrame({"grey_failure": grey, "colourised_failure": colour}).dropna(how="all")
+    table = pd.concat({"grey_failure": grey, "colourised_failure": colour}, axis=1, join="inner")
     grey_ok = table["grey_failure"].isna() | (table["grey_failure"] == "")
     colour_ok = table["colourised_failure"].isna() | (table["colourised_failure"] == "")
     table["change"] = np.select(
