@@ -56,7 +56,7 @@ def test_batched_descriptors_equal_single_chip_descriptors(system) -> None:  # t
 
     image = lfw(FACES[0])
     records, embeddings = system.process([image], FACES[:1])
-    rect = dlib.rectangle(*(int(round(v)) for v in records[0].bbox))
+    rect = dlib.rectangle(*(round(v) for v in records[0].bbox))
     shape = system._shape_predictor(image, rect)
     chip = dlib.get_face_chip(image, shape, size=150, padding=0.25)
     single = np.asarray(system._recogniser.compute_face_descriptor(chip), dtype=np.float32)

@@ -217,7 +217,7 @@ def test_bad_files_through_the_shard_runner(system, tmp_path: Path) -> None:  # 
         "rgba": (face.convert("RGBA"), "rgba.png"),
         "palette": (face.convert("P"), "palette.png"),
         "cmyk": (face.convert("CMYK"), "cmyk.jpg"),
-        "sixteen": (Image.fromarray((np.asarray(face.convert("L")).astype(np.uint16) * 257)), "16.png"),
+        "sixteen": (Image.fromarray(np.asarray(face.convert("L")).astype(np.uint16) * 257), "16.png"),
     }
     for image, name in files.values():
         image.save(tmp_path / name)

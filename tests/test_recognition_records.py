@@ -18,7 +18,6 @@ from colourfr.recognition.records import (
     frame_to_records,
     read_shard,
     read_variant_index,
-    records_to_frame,
     write_shard,
 )
 from colourfr.recognition.selection import (

@@ -8,15 +8,16 @@ buffalo_l, the converted MobileFaceNet) arrive as inputs and override the pack p
 
 import json
 
-from colourfr.recognition import REGISTRY
 from colourfr.logs import setup_script_logging
+from colourfr.recognition import REGISTRY
 from colourfr.recognition.records import embed_index, read_variant_index, write_shard
 
 log = setup_script_logging(snakemake)  # noqa: F821
 settings = snakemake.params.instance  # noqa: F821
 params = dict(settings["params"])
 for key in ("detector", "recogniser"):
-    if key in snakemake.input.keys():  # noqa: F821
+    # Namedlist: `in` would test the values, keys() tests the names.
+    if key in snakemake.input.keys():  # noqa: F821, SIM118
         params[key] = str(snakemake.input[key])  # noqa: F821
 if "device" in params and not settings.get("gpu"):
     params["device"] = "cpu"  # only GPU instances (resources: gpu=1) may claim a device

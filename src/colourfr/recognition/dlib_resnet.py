@@ -65,7 +65,7 @@ def face_recognition_models_dir() -> Path:
             "(pip install face-recognition-models), or set params.shape_predictor, "
             "params.recogniser and params.cnn_detector to the .dat files"
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "models"
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
 def _model_path(explicit: str | None, filename: str) -> Path:
@@ -169,7 +169,7 @@ class DlibResNet:
         image = np.ascontiguousarray(image)
         try:
             boxes, scale = self._detect(image)
-        except Exception as exc:  # dlib raises RuntimeError subclasses on odd input
+        except Exception as exc:  # noqa: BLE001 - dlib raises RuntimeError subclasses on odd input
             record.failure = FAILURE_EXTRACTION
             record.detail = f"detector error: {type(exc).__name__}: {exc}"
             return None
@@ -183,7 +183,7 @@ class DlibResNet:
         record.chosen_face = chosen
         record.det_score = float(boxes[chosen, 4])
         record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
-        x1, y1, x2, y2 = (int(round(v)) for v in boxes[chosen, :4])
+        x1, y1, x2, y2 = (round(v) for v in boxes[chosen, :4])
         try:
             shape = self._shape_predictor(image, self._dlib.rectangle(x1, y1, x2, y2))
             points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
@@ -193,7 +193,7 @@ class DlibResNet:
             return np.asarray(
                 self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             record.failure = FAILURE_EXTRACTION
             record.detail = f"alignment error: {type(exc).__name__}: {exc}"
             return None
@@ -217,7 +217,7 @@ class DlibResNet:
         try:
             descriptors = self._recogniser.compute_face_descriptor(chips, self.num_jitters)
             raw = np.array([np.asarray(d, dtype=np.float32) for d in descriptors])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             for row in rows:
                 records[row].failure = FAILURE_EXTRACTION
                 records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"

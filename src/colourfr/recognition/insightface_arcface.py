@@ -273,7 +273,7 @@ class InsightFaceArcFace:
             return None
         try:
             boxes, landmarks, scale = self._detect(image)
-        except Exception as exc:  # onnxruntime/OpenCV errors are per-image failures
+        except Exception as exc:  # noqa: BLE001 - onnxruntime/OpenCV errors are per-image failures
             record.failure = FAILURE_EXTRACTION
             record.detail = f"detector error: {type(exc).__name__}: {exc}"
             return None
@@ -292,7 +292,7 @@ class InsightFaceArcFace:
             from insightface.utils import face_align
 
             crop = face_align.norm_crop(image, landmark=landmarks[chosen], image_size=self.crop_size)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             record.failure = FAILURE_EXTRACTION
             record.detail = f"alignment error: {type(exc).__name__}: {exc}"
             return None
@@ -318,7 +318,7 @@ class InsightFaceArcFace:
             return records, embeddings
         try:
             raw = self._embed(np.stack(crops))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             for row in rows:
                 records[row].failure = FAILURE_EXTRACTION
                 records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"
