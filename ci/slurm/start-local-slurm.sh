@@ -11,19 +11,25 @@
 # is disabled", and jobcomp/filetxt only feeds the deprecated `sacct --completion`, not the
 # plain `sacct` that snakemake-executor-plugin-slurm runs to follow its jobs.
 #
-# The node has no GPU and no GRES: the test strips gpu/gpu_model/gres from the profile's
-# resources before submitting (see tests/test_slurm.py and docs/cluster.md).
+# GPUs: the node advertises SLURM_FAKE_GPUS generic GPUs (GRES "gpu" without device files,
+# default 1) so that GPU jobs (`--gpus=1`) are accepted, scheduled and accounted
+# (AllocTRES gres/gpu=1 in sacct) like on a real GPU node; they run on the CPU, as every
+# GPU-capable plugin of colourfr falls back to the CPU when CUDA is absent. Requests for a
+# GPU *model* (gpu_model) cannot be met by this node and are stripped by the test. With
+# SLURM_FAKE_GPUS=0 the node has no GRES and every GPU request must be stripped.
 #
 # Settings (environment variables):
 #   SLURM_PARTITION   partition name                    (default: local)
 #   SLURM_CLUSTER     cluster name in the accounting DB (default: colourfr)
 #   SLURM_STATE_DIR   spool, state and log files        (default: /var/lib/colourfr-slurm)
+#   SLURM_FAKE_GPUS   generic GPUs the node advertises (default: 1; 0 = none)
 #   SLURM_SKIP_APT=1  do not run apt-get (packages already installed)
 set -euo pipefail
 
 PARTITION="${SLURM_PARTITION:-local}"
 CLUSTER="${SLURM_CLUSTER:-colourfr}"
 STATE="${SLURM_STATE_DIR:-/var/lib/colourfr-slurm}"
+FAKE_GPUS="${SLURM_FAKE_GPUS:-1}"
 CONF_DIR=/etc/slurm
 MARKER="# written by colourfr ci/slurm/start-local-slurm.sh"
 DB_NAME=slurm_acct_db
@@ -37,7 +43,8 @@ die() { log "ERROR: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts daemons)"
 
 running() { # running PIDFILE: the daemon whose pid is in PIDFILE is alive
-  [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
@@ -123,13 +130,17 @@ write_if_changed() { # write_if_changed PATH MODE OWNER < content; returns 0 if 
 }
 
 write_configs() {
-  local node cpus memory_mb
+  local node cpus memory_mb gres_node="" gres_types=""
   node=$(hostname -s)
   cpus=$(nproc)
   # What slurmd will detect, less 10% so the node is never drained for "low RealMemory".
   memory_mb=$(awk '/^MemTotal:/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
   mkdir -p "$CONF_DIR" "$STATE"/{ctld,d,log,run}
   chown slurm:slurm "$STATE"/{ctld,log,run}
+  if [ "$FAKE_GPUS" -gt 0 ]; then
+    gres_types="GresTypes=gpu"
+    gres_node="Gres=gpu:${FAKE_GPUS}"
+  fi
   CHANGED=0
   write_if_changed "$CONF_DIR/slurm.conf" 0644 root:root <<CONF && CHANGED=1 || true
 $MARKER
@@ -159,12 +170,22 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoreFlags=job_comment
 JobCompType=jobcomp/none
+# Generic GPUs without devices (SLURM_FAKE_GPUS); accounted as gres/gpu.
+${gres_types}
+AccountingStorageTRES=gres/gpu
 # Finished jobs stay visible to squeue for 5 minutes (the plugin's status fallback).
 MinJobAge=300
 SlurmctldTimeout=30
 SlurmdTimeout=60
-NodeName=${node} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=${memory_mb} State=UNKNOWN
+NodeName=${node} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=${memory_mb} ${gres_node} State=UNKNOWN
 PartitionName=${PARTITION} Nodes=${node} Default=YES MaxTime=INFINITE State=UP
+CONF
+  # Slurm 22.05 counts a GPU only with a device file (without one the node is INVALID:
+  # "gres/gpu count reported lower than configured"); /dev/null stands in for it, so jobs
+  # get CUDA_VISIBLE_DEVICES=0 and find no CUDA device behind it.
+  write_if_changed "$CONF_DIR/gres.conf" 0644 root:root <<CONF && CHANGED=1 || true
+$MARKER
+$( [ "$FAKE_GPUS" -gt 0 ] && echo "NodeName=${node} Name=gpu Count=${FAKE_GPUS} File=/dev/null" )
 CONF
   write_if_changed "$CONF_DIR/slurmdbd.conf" 0600 slurm:slurm <<CONF && CHANGED=1 || true
 $MARKER
@@ -183,8 +204,10 @@ CONF
 }
 
 stop_daemon() { # stop_daemon PIDFILE: end a daemon this script started (by its pid)
+  local pid
   if running "$1"; then
-    kill "$(cat "$1")"
+    pid=$(cat "$1" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 30); do running "$1" || return 0; sleep 1; done
   fi
 }
@@ -224,7 +247,7 @@ start_slurm() {
   fi
   # A node left DOWN/DRAIN by an earlier run is brought back.
   scontrol update nodename="$NODE" state=resume >/dev/null 2>&1 || true
-  wait_for 90 "node $NODE to be idle" sh -c "sinfo -h -n '$NODE' -o '%T' | grep -Eq '^(idle|mixed|allocated)'"
+  wait_for 90 "node $NODE to be idle" sh -c "sinfo -h -n '$NODE' -o '%T' | grep -Eq '^(idle|mixed|allocated)\$'"
   log "ready: $(sinfo -h -o '%P %D %T %c CPUs %m MB' | head -1)"
 }
 
