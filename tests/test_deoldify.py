@@ -240,3 +240,24 @@ def test_dana_end_to_end_batched_matches_original(dana_model: torch.nn.Module, r
     for name, mine in zip(FACES, batched):
         assert_final_close(mine, png(Path(f"{stem('dana', name, rf)}final.png")))
 
+
+
+def test_plugin_on_a_published_layout_file_reproduces_the_original(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Artistic fill-rule weights saved like the published file (legacy bare state_dict),
+    loaded by the plugin (size check, weights_only, meta build + assign), colourised."""
+    import dataclasses
+
+    from colourfr.colourisers.deoldify import plugin
+
+    path = tmp_path / "ColorizeArtistic_gen.pth"
+    torch.save(filled_state_dict(FIXTURES / "manifest_artistic.tsv"), path,
+               _use_new_zipfile_serialization=False)
+    spec = plugin.VARIANTS["artistic"]
+    asset = dataclasses.replace(spec.asset, size=path.stat().st_size)
+    monkeypatch.setitem(plugin.VARIANTS, "artistic", dataclasses.replace(spec, asset=asset))
+    colouriser = plugin.artistic(weights=str(path), render_factor=7, device="cpu")
+    greys = [face(name)[:, :, 0] for name in FACES]  # the project hands over (H, W) grey
+    for name, mine in zip(FACES, colouriser.colourise(greys)):
+        assert_final_close(mine, png(Path(f"{stem('artistic', name, 7)}final.png")))
