@@ -597,6 +597,26 @@ def test_cli_writes_reproducible_file_and_prints_sha256(
         params.read_bytes()).hexdigest()
 
 
+def test_input_shape_option_parsing() -> None:
+    from colourfr.commands.models import parse_input_shape
+    from colourfr.errors import ConfigError
+
+    assert parse_input_shape("3,112,112") == (None, 3, 112, 112)
+    assert parse_input_shape("1x3x112x112") == (1, 3, 112, 112)
+    assert parse_input_shape("?,3,96,96") == (None, 3, 96, 96)
+    for bad in ("112,112", "3,-1,112", "a,b,c", "1,2,3,4,5"):
+        with pytest.raises(ConfigError, match="--input-shape"):
+            parse_input_shape(bad)
+
+
+def test_fixed_batch_input_shape(tmp_path: Path) -> None:
+    symbol, params = _tiny_recogniser(tmp_path, True)
+    out = tmp_path / "fixed.onnx"
+    import_mxnet_model(symbol, params, out, input_shape=(4, 3, 112, 112))
+    dims = onnx.load(str(out)).graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [4, 3, 112, 112]
+
+
 def test_cli_failure_leaves_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                       ) -> None:
     symbol, params = _tiny_recogniser(tmp_path, True)

@@ -73,5 +73,6 @@ def register(subparsers: Any) -> None:
                      help="node to export (default: fc1 if present, else the symbol's head)")
     imp.add_argument("--prelu", choices=("native", "relu"), default="native",
                      help="write PReLU as ONNX PRelu (default, like buffalo_l) or as the "
-                     "equivalent relu(x) - slope*relu(-x), ~1.5x faster in ONNX Runtime on CPU")
+                     "equivalent relu(x) - slope*relu(-x), faster in ONNX Runtime on CPU at "
+                     "small batch sizes (see docs/benchmarks.md)")
     imp.set_defaults(func=_import_mxnet)

@@ -259,7 +259,8 @@ def _leaky_relu(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
             return b.emit("PRelu", [x.name, gamma.name], node.name, x.rank,
                           node_name=node.name)
         # relu(x) - slope * relu(-x): the same values, but built from ops that ONNX
-        # Runtime keeps in its blocked (NCHWc) layout, so it runs ~1.5x faster on CPU.
+        # Runtime keeps in its blocked (NCHWc) CPU layout; PRelu forces a reorder before and
+        # after, which dominates at small batch sizes.
         pos = b.emit("Relu", [x.name], f"{node.name}_pos", x.rank)
         flipped = b.emit("Neg", [x.name], f"{node.name}_flip", x.rank)
         neg = b.emit("Relu", [flipped.name], f"{node.name}_negpart", x.rank)
@@ -564,7 +565,8 @@ def build_onnx(
 
     ``input_shape`` is NCHW; ``None`` marks a dynamic dimension (the batch, by default).
     ``prelu_mode``: ``"native"`` writes ONNX ``PRelu`` (as buffalo_l's models do);
-    ``"relu"`` writes the equivalent ``relu(x) - slope * relu(-x)``, faster in ONNX Runtime.
+    ``"relu"`` writes the equivalent ``relu(x) - slope * relu(-x)`` (faster in ONNX Runtime
+    on CPU at small batch sizes).
     """
     if prelu_mode not in PRELU_MODES:
         raise ValueError(f"prelu_mode must be one of {PRELU_MODES}, not {prelu_mode!r}")
