@@ -405,6 +405,10 @@ def test_unsupported_op_and_attribute_are_named() -> None:
     s.op("Convolution", "c", [s.data, s.var("c_weight")], kernel="(3, x)", num_filter=2)
     with pytest.raises(MXNetConversionError, match=r"'c'.*kernel="):
         convert(s, {"c_weight": f32(2, 3, 3, 3)})
+    s = Sym()
+    s.op("Convolution", "c", [s.data, s.var("c_weight")], kernel=(3, 3), num_filter=2)
+    with pytest.raises(MXNetConversionError, match=r"'c'.*has 2 inputs, needs at least 3"):
+        convert(s, {"c_weight": f32(2, 3, 3, 3)})  # no_bias=False but no bias input
     assert {"Convolution", "BatchNorm", "LeakyReLU", "FullyConnected", "_minus_scalar",
             "_mul_scalar", "elemwise_add", "Pooling", "SoftmaxOutput"} <= set(supported_ops())
 

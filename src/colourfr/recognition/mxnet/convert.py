@@ -96,10 +96,18 @@ class _Builder:
         return Tensor(out, rank)
 
     # -- inputs of a node -----------------------------------------------------------
+    def source(self, node: SymbolNode, position: int) -> SymbolNode:
+        """The node feeding input ``position`` of ``node``."""
+        if position >= len(node.inputs):
+            raise MXNetConversionError(
+                f"{self.graph.source}: {node.describe()} has {len(node.inputs)} inputs, "
+                f"needs at least {position + 1} with its attributes"
+            )
+        return self.graph.nodes[node.inputs[position][0]]
+
     def variable_array(self, node: SymbolNode, position: int) -> np.ndarray:
         """The checkpoint array behind input ``position`` of ``node`` (must be a variable)."""
-        src, _ = node.inputs[position]
-        var = self.graph.nodes[src]
+        var = self.source(node, position)
         if not var.is_variable:
             raise MXNetConversionError(
                 f"{self.graph.source}: {node.describe()} input {position} is computed by "
@@ -114,15 +122,10 @@ class _Builder:
         return np.asarray(array, dtype=np.float32)
 
     def input(self, node: SymbolNode, position: int) -> Tensor:
-        if position >= len(node.inputs):
-            raise MXNetConversionError(
-                f"{self.graph.source}: {node.describe()} has {len(node.inputs)} inputs, "
-                f"needs at least {position + 1}"
-            )
+        var = self.source(node, position)
         key = node.inputs[position]
         if key in self.values:
             return self.values[key]
-        var = self.graph.nodes[key[0]]
         if not var.is_variable:
             raise MXNetConversionError(
                 f"{self.graph.source}: {node.describe()} reads output #{key[1]} of "
@@ -211,9 +214,9 @@ def _convolution(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
             f"match num_filter={num_filter}, kernel={kernel}"
         )
     pads = _spatial(a.get_ints("pad", ()), n, 0)
-    inputs = [x.name, b.constant(b.graph.nodes[node.inputs[1][0]].name, weight).name]
+    inputs = [x.name, b.constant(b.source(node, 1).name, weight).name]
     if not a.get_bool("no_bias", False):
-        inputs.append(b.constant(b.graph.nodes[node.inputs[2][0]].name,
+        inputs.append(b.constant(b.source(node, 2).name,
                                  b.variable_array(node, 2)).name)
     return b.emit(
         "Conv", inputs, node.name, x.rank, node_name=node.name,
@@ -252,7 +255,7 @@ def _leaky_relu(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     x = b.input(node, 0)
     act = a.get_str("act_type", "leaky")
     if act == "prelu":
-        gamma_name = b.graph.nodes[node.inputs[1][0]].name
+        gamma_name = b.source(node, 1).name
         slope = _prelu_slope(b.variable_array(node, 1), x.rank)
         if b.prelu_mode == "native":
             gamma = b.constant(gamma_name, slope)
@@ -397,14 +400,14 @@ def _fully_connected(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
             f"{b.graph.source}: {node.describe()}: weight shape {weight.shape} does not "
             f"match num_hidden={num_hidden}"
         )
-    weight_name = b.graph.nodes[node.inputs[1][0]].name
+    weight_name = b.source(node, 1).name
     bias = None if a.get_bool("no_bias", False) else b.variable_array(node, 2)
     if a.get_bool("flatten", True):
         if x.rank != 2:
             x = b.emit("Flatten", [x.name], f"{node.name}_flatten", 2, axis=1)
         inputs = [x.name, b.constant(weight_name, weight).name]
         if bias is not None:
-            inputs.append(b.constant(b.graph.nodes[node.inputs[2][0]].name, bias).name)
+            inputs.append(b.constant(b.source(node, 2).name, bias).name)
         return b.emit("Gemm", inputs, node.name, 2, node_name=node.name, transB=1)
     # flatten=False: y = x @ W.T (+ b) over the last axis, batch axes kept.
     product_name = node.name if bias is None else f"{node.name}_matmul"
@@ -412,7 +415,7 @@ def _fully_connected(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
                product_name, x.rank, node_name=node.name if bias is None else None)
     if bias is None:
         return y
-    c = b.constant(b.graph.nodes[node.inputs[2][0]].name, bias)
+    c = b.constant(b.source(node, 2).name, bias)
     return b.emit("Add", [y.name, c.name], node.name, x.rank, node_name=node.name)
 
 
