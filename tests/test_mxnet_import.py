@@ -685,6 +685,30 @@ def test_real_model_loads_like_w600k(mobilefacenet_onnx: Path) -> None:
 
 
 @needs_shared
+def test_face_analysis_pack_with_scrfd_and_converted_model(mobilefacenet_onnx: Path,
+                                                           tmp_path: Path) -> None:
+    """SCRFD + the converted model in one folder work as an insightface pack (buffalo_l's
+    code path): detection and recognition are routed, embeddings separate identities."""
+    if not SCRFD.is_file():
+        pytest.skip("../shared SCRFD not available")
+    import cv2
+    from insightface.app import FaceAnalysis
+
+    pack = tmp_path / "models" / "mobilefacenet-scrfd"
+    pack.mkdir(parents=True)
+    (pack / SCRFD.name).symlink_to(SCRFD)
+    (pack / "mobilefacenet.onnx").symlink_to(mobilefacenet_onnx)
+    app = FaceAnalysis(name=pack.name, root=str(tmp_path), providers=["CPUExecutionProvider"])
+    app.prepare(ctx_id=-1, det_thresh=0.5, det_size=(640, 640))
+    assert set(app.models) == {"detection", "recognition"}
+    images = LFW / "images_deepfunneled"
+    emb = [app.get(cv2.imread(str(images / f"{n.rsplit('_', 1)[0]}" / f"{n}.jpg")))[0]
+           .normed_embedding for n in ("Aaron_Peirsol_0001", "Aaron_Peirsol_0002",
+                                      "AJ_Cook_0001")]
+    assert float(emb[0] @ emb[1]) > float(emb[0] @ emb[2]) + 0.3
+
+
+@needs_shared
 def test_relu_form_of_prelu_gives_the_same_embeddings(mobilefacenet_onnx: Path,
                                                       tmp_path: Path) -> None:
     relu_form = tmp_path / "relu.onnx"
