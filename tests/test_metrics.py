@@ -9,8 +9,10 @@ import pytest
 
 from colourfr.errors import ColourfrError
 from colourfr.metrics import (
+    GenuineSample,
     MetricsError,
     StreamingImpostorSelector,
+    _BootstrapModel,
     _weighted_threshold,
     decidability,
     equal_error_rate,
@@ -209,6 +211,47 @@ def test_bootstrap_is_seeded_and_covers_point_estimate() -> None:
     assert first.fta.low <= point.fta <= first.fta.high
     assert first.d_prime.low <= point.d_prime <= first.d_prime.high
     assert first.fta.low < first.fta.high
+
+
+@pytest.mark.parametrize("seed, tail_size", [(0, None), (1, 3), (2, 200)])
+def test_bootstrap_replicate_equals_explicitly_resampled_population(
+    seed: int, tail_size: int | None
+) -> None:
+    # One replicate, computed the fast way (cell sums, low tail), must equal evaluating the
+    # resampled population written out row by row: genuine rows of subject s repeated m_s
+    # times, impostor rows (a, b) repeated m_a * m_b times.
+    data = _bootstrap_data(seed)
+    data["impostor_scores"] = np.round(data["impostor_scores"], 2)  # ties in the tail
+    data["impostor_scores"][::50] = np.nan
+    targets = [0.001, 0.01, 0.2]
+    model = _BootstrapModel(
+        {"x": GenuineSample(data["genuine_scores"], data["genuine_subjects"])},
+        data["impostor_scores"],
+        data["impostor_reference_subjects"],
+        data["impostor_probe_subjects"],
+        targets,
+        tail_size=tail_size,  # 3: thresholds beyond the tail; 200: 0.2 beyond, others in
+    )
+    rng = np.random.default_rng(100 + seed)
+    n = len(model.subjects)
+    multiplicity = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+    fast = model.replicate(multiplicity)["x"]
+
+    m = dict(zip(model.subjects, multiplicity.astype(int)))
+    genuine = np.repeat(data["genuine_scores"], [m[s] for s in data["genuine_subjects"]])
+    impostor = np.repeat(
+        data["impostor_scores"],
+        [
+            m[a] * m[b]
+            for a, b in zip(data["impostor_reference_subjects"], data["impostor_probe_subjects"])
+        ],
+    )
+    naive = evaluate_scenario(genuine, impostor, targets)
+    assert fast["fta"] == pytest.approx(naive[0].fta)
+    assert fast["d_prime"] == pytest.approx(naive[0].d_prime, rel=1e-9)
+    for point in naive:
+        assert fast[f"fnmr@{point.fmr_target}"] == pytest.approx(point.fnmr)
+        assert fast[f"frr@{point.fmr_target}"] == pytest.approx(point.frr)
 
 
 def test_bootstrap_single_subject_is_degenerate() -> None:
