@@ -18,8 +18,8 @@ import pytest
 pytest.importorskip("keras")
 h5py = pytest.importorskip("h5py")
 
-from colourfr.quality.faceqnet import FaceQnet, FaceQnetModelError, clip_scores, preprocess  # noqa: E402
-from colourfr.recognition.base import FaceRecord  # noqa: E402
+from colourfr.quality.faceqnet import FaceQnet, FaceQnetModelError, clip_scores, preprocess
+from colourfr.recognition.base import FaceRecord
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from colourfr.errors import AssetError
-from colourfr.quality.lightqnet import TEMPLATE_PERCENT, LightQNet, align_face, alignment_points, normalise
+from colourfr.quality.lightqnet import (
+    TEMPLATE_PERCENT,
+    LightQNet,
+    align_face,
+    alignment_points,
+    normalise,
+)
 from colourfr.recognition.base import FaceRecord
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

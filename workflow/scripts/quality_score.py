@@ -1,12 +1,26 @@
 """Snakemake script: quality scores of one (dataset, estimator, variant, shard)."""
 
 import json
+import os
+
+# Stay within the job's thread allowance (OpenCV DNN, TensorFlow, NumPy BLAS).
+_threads = str(snakemake.threads)  # noqa: F821
+for _variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+    os.environ.setdefault(_variable, _threads)
+
+import cv2
 
 from colourfr.logs import setup_script_logging
-from colourfr.quality.run import estimator_from_config, match_records, read_detections, score_shard
+from colourfr.quality.run import (
+    estimator_from_config,
+    match_records,
+    read_detections,
+    score_shard,
+)
 from colourfr.variants import read_index
 
 log = setup_script_logging(snakemake)  # noqa: F821
+cv2.setNumThreads(int(_threads))
 index = read_index(snakemake.input.index)  # noqa: F821
 records = match_records(
     index,

@@ -76,7 +76,6 @@ class LightQNet:
         cache_dir: str = "resources/models/lightqnet",
         allow_download: bool = True,
         channel_order: Literal["rgb", "bgr"] = "rgb",
-        threads: int = 0,
     ) -> None:
         if variant not in LIGHTQNET:
             raise AssetError(
@@ -89,8 +88,6 @@ class LightQNet:
         self.asset: Asset = LIGHTQNET[variant]
         self.model_path = resolve_asset(self.asset, model_path, cache_dir, allow_download)
         self._check_graph(self.model_path)
-        if threads > 0:
-            cv2.setNumThreads(threads)
         self.net = cv2.dnn.readNetFromTensorflow(str(self.model_path))
 
     @staticmethod

@@ -67,12 +67,12 @@ def match_records(
         )
     matched: list[FaceRecord | None] = []
     for _, row in index.iterrows():
-        record = by_id.get(str(row["image_id"]))
-        if record is None and row["status"] == STATUS_OK:
+        found = by_id.get(str(row["image_id"]))
+        if found is None and row["status"] == STATUS_OK:
             raise QualityInputError(
                 f"{records_source}: no record for image {row['image_id']!r} of {index_source}"
             )
-        matched.append(record)
+        matched.append(found)
     return matched
 
 
@@ -90,7 +90,9 @@ def score_shard(
 ) -> pd.DataFrame:
     """Score every image of a variant index; see the module docstring for columns."""
     if reader is None:
-        from colourfr.images import read_rgb as reader
+        from colourfr.images import read_rgb
+
+        reader = read_rgb
     if len(records) != len(index):
         raise ValueError(f"{len(index)} index rows but {len(records)} records")
     n = len(index)
