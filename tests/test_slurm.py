@@ -458,10 +458,14 @@ def test_reduced_workflow_on_slurm_equals_local_run(
 ) -> None:
     work = tmp_path_factory.mktemp("slurm")
     local_results, slurm_results = work / "local", work / "slurm"
-    # One CPU colouriser flagged `gpu: true`: its colourise jobs request --gpus=1, which the
-    # test node's generic GPU satisfies; the plugin runs on the CPU in both runs.
-    gpu_colouriser = "exemplar-transfer"
-    shared_overlay = {"colourisers": {gpu_colouriser: {"gpu": True}}}
+    # The self-trained colouriser flagged `gpu: true`: its train_colouriser and colourise
+    # jobs request --gpus=1, which the test node's generic GPU satisfies; torch falls back
+    # to the CPU in both runs. It trains with the recipe's `test` preset (seconds instead of
+    # ~20 CPU minutes per run): this test is about where jobs run, not about colour.
+    gpu_colouriser = "trained-unet"
+    shared_overlay = {
+        "colourisers": {gpu_colouriser: {"gpu": True, "params": {"profile": "test"}}},
+    }
     configs = {}
     for name, results in (("local", local_results), ("slurm", slurm_results)):
         overlay = work / f"{name}.yaml"
