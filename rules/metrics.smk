@@ -2,24 +2,7 @@
 # from the baseline scenario's impostors (config: scenarios[*].baseline), reused for all
 # scenarios; FTA, FNMR, FRR, d', EER, bootstrap intervals, McNemar tests, Table 3, DET,
 # FRR-vs-threshold (Fig. 4b) and score distributions (colourfr.reporting.performance).
-
-
-def baseline_scenario_id():
-    baselines = [s["id"] for s in scenario_instances() if s["baseline"]]
-    if len(baselines) != 1:
-        raise WorkflowError(
-            f"exactly one scenario must have 'baseline: true' (found {len(baselines)}:"
-            f" {baselines}); its impostor scores set the thresholds"
-        )
-    return baselines[0]
-
-
-def metrics_dir(dataset, protocol, system):
-    return f"{R}/{dataset}/metrics/{protocol}/{system}"
-
-
-def figures_dir(dataset, protocol, system):
-    return f"{R}/{dataset}/figures/{protocol}/{system}"
+from colourfr.comparison import baseline_scenario
 
 
 METRICS_OUT = f"{R}/{{dataset}}/metrics/{{protocol}}/{{system}}"
@@ -30,7 +13,8 @@ _LABELS = {"dataset": "{dataset}", "protocol": "{protocol}", "system": "{system}
 rule metrics:
     input:
         scores=lambda w: [
-            score_file(w.dataset, w.protocol, w.system, s["id"]) for s in scenario_instances()
+            f"{R}/{w.dataset}/scores/{w.protocol}/{w.system}/{s['id']}.parquet"
+            for s in scenario_instances()
         ],
     output:
         csv=report(
@@ -72,7 +56,7 @@ rule metrics:
     params:
         scenarios=lambda w: [s["id"] for s in scenario_instances()],
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
-        baseline=lambda w: baseline_scenario_id(),
+        baseline=lambda w: baseline_scenario(scenario_instances()),
         fmr_targets=CFG["metrics"]["fmr_targets"],
         primary_fmr=CFG["metrics"]["primary_fmr"],
         bootstrap=CFG["metrics"]["bootstrap"],
@@ -89,10 +73,10 @@ rule metrics:
         "../workflow/scripts/evaluate.py"
 
 
-@register_targets
-def metrics_targets(dataset):
-    return [
-        f"{metrics_dir(dataset, protocol, system)}/performance.csv"
+register_targets(
+    lambda dataset: [
+        f"{R}/{dataset}/metrics/{protocol}/{system}/performance.csv"
         for protocol in protocols_for(dataset)
         for system in enabled("recognition")
     ]
+)

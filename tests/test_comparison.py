@@ -216,3 +216,22 @@ def test_shard_loader_errors(tmp_path: Path) -> None:
         load_recognition_shards([base / "0001"])
     with pytest.raises(ComparisonError, match="no recognition shards"):
         load_recognition_shards([])
+
+
+def test_scenario_lookups_for_the_workflow() -> None:
+    from colourfr.comparison import baseline_scenario, scenario_for
+
+    instances = [
+        {"id": "s1", "baseline": True, "reference": "original"},
+        {"id": "s2", "baseline": False, "reference": "grey"},
+    ]
+    assert scenario_for(instances, "s2")["reference"] == "grey"
+    with pytest.raises(
+        ComparisonError, match="unknown scenario 's9'; configured scenarios: s1, s2"
+    ):
+        scenario_for(instances, "s9")
+    assert baseline_scenario(instances) == "s1"
+    with pytest.raises(ComparisonError, match="exactly one scenario must have 'baseline: true'"):
+        baseline_scenario([{**s, "baseline": True} for s in instances])
+    with pytest.raises(ComparisonError, match="found 0"):
+        baseline_scenario([{**s, "baseline": False} for s in instances])

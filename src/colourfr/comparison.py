@@ -422,3 +422,23 @@ def score_protocol(
     if pairs is not None:
         return compare_pairs(reference_set, probe_set, pairs, source=f"{source}/pairs.csv")
     return compare_all(reference_set, probe_set, impostors=impostors, block_size=block_size)
+
+
+def scenario_for(instances: Sequence[dict[str, object]], scenario_id: str) -> dict[str, object]:
+    """The scenario instance with ``id == scenario_id`` (Snakemake wildcard look-up)."""
+    for scenario in instances:
+        if scenario["id"] == scenario_id:
+            return scenario
+    known = ", ".join(str(s["id"]) for s in instances)
+    raise ComparisonError(f"unknown scenario {scenario_id!r}; configured scenarios: {known}")
+
+
+def baseline_scenario(instances: Sequence[dict[str, object]]) -> str:
+    """Id of the one scenario flagged ``baseline: true`` (its impostors set thresholds)."""
+    baselines = [str(s["id"]) for s in instances if s.get("baseline")]
+    if len(baselines) != 1:
+        raise ComparisonError(
+            f"scenarios: exactly one scenario must have 'baseline: true' (found"
+            f" {len(baselines)}: {baselines}); its impostor scores set the thresholds"
+        )
+    return baselines[0]
