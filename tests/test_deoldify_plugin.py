@@ -318,3 +318,21 @@ def test_generator_trains_one_step() -> None:
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     optimiser.step()
     assert float((model(x) - x).abs().mean()) != float(loss)
+
+
+def test_inference_weight_cache_follows_parameter_changes() -> None:
+    torch.manual_seed(0)
+    model = build_jantic_generator("deep", "resnet18", 0.25)
+    x = torch.randn(1, 3, 32, 32)
+    with torch.inference_mode():
+        first = model(x)
+        assert torch.equal(model(x), first)  # cached weights give the same result
+    with torch.no_grad():
+        model.layers[11][0].weight_orig.add_(0.5)  # an optimiser-style in-place update
+        assert not torch.equal(model(x), first)
+        model.load_state_dict(build_jantic_generator("deep", "resnet18", 0.25).state_dict())
+        reloaded = model(x)
+    fresh = build_jantic_generator("deep", "resnet18", 0.25)
+    fresh.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        assert torch.equal(fresh(x), reloaded)

@@ -59,8 +59,29 @@ class SpectralNormConv(nn.Module):
         fan_in = in_channels * kernel_size**dims
         self.register_buffer("weight_u", F.normalize(torch.randn(out_channels), dim=0, eps=_SN_EPS))
         self.register_buffer("weight_v", F.normalize(torch.randn(fan_in), dim=0, eps=_SN_EPS))
+        self._cache_key: tuple[int, ...] | None = None
+        self._cached_weight: torch.Tensor | None = None
+
+    def _state_key(self) -> tuple[int, ...]:
+        # Identity, storage and in-place version of the three tensors: any load, .to() or
+        # optimiser step changes at least one of them and so invalidates the cache.
+        key: list[int] = []
+        for tensor in (self.weight_orig, self.weight_u, self.weight_v):
+            key += [id(tensor), tensor.data_ptr(), tensor._version]
+        return tuple(key)
 
     def normalised_weight(self) -> torch.Tensor:
+        if self.training or torch.is_grad_enabled():
+            return self._compute_weight()
+        # Inference: the weight only changes with the parameters, so compute it once instead
+        # of every forward (saves a pass over all weights and the conv's weight re-layout).
+        key = self._state_key()
+        if self._cached_weight is None or key != self._cache_key:
+            self._cached_weight = self._compute_weight()
+            self._cache_key = key
+        return self._cached_weight
+
+    def _compute_weight(self) -> torch.Tensor:
         weight_mat = self.weight_orig.reshape(self.weight_orig.shape[0], -1)
         u, v = self.weight_u, self.weight_v
         if self.training:
