@@ -37,7 +37,7 @@ log.info("estimator provenance: %s", json.dumps(estimator.provenance(), default=
 table = score_shard(estimator, index, records, snakemake.params.instance["batch_size"])  # noqa: F821
 table.to_csv(snakemake.output.table, index=False)  # noqa: F821
 failed = table["failure"] != ""
-if len(table) and (table["failure"] == "no_landmarks").all():
+if failed.all() and (table["failure"] == "no_landmarks").any():
     log.warning("no image had five landmarks: detector %r gives no mouth corners?",
                 snakemake.params.instance["detector"])  # noqa: F821
 log.info("%d images, %d scored, %d not (%s)", len(table), int((~failed).sum()), int(failed.sum()),
