@@ -35,26 +35,31 @@ FACEQNET_V1 = Asset(
     licence="FaceQnet repository (uam-biometrics); no licence file, research use",
 )
 
-_LIGHTQNET_BASE = "https://raw.githubusercontent.com/KaenChan/lightqnet/master/"
+# Pinned to the commit that added the models; the branch URL is a fallback mirror.
+_LIGHTQNET_COMMIT = "d0798e5db4d07401d1868425e40805df06f53df2"
+_LIGHTQNET_BASES = (
+    f"https://raw.githubusercontent.com/KaenChan/lightqnet/{_LIGHTQNET_COMMIT}/",
+    "https://raw.githubusercontent.com/KaenChan/lightqnet/master/",
+)
 
 LIGHTQNET = {
     "dm100": Asset(
         name="lightqnet-dm100",
-        urls=(_LIGHTQNET_BASE + "lightqnet-dm100.pb",),
+        urls=tuple(base + "lightqnet-dm100.pb" for base in _LIGHTQNET_BASES),
         sha256="057b8ea2714953b70745934bcd7a927f4676a827a55509a2adc64e7282f836f3",
         size=1875662,
         licence="MIT (KaenChan/lightqnet)",
     ),
     "dm050": Asset(
         name="lightqnet-dm050",
-        urls=(_LIGHTQNET_BASE + "lightqnet-dm050.pb",),
+        urls=tuple(base + "lightqnet-dm050.pb" for base in _LIGHTQNET_BASES),
         sha256="cf7d045e9c6b7eb99a599d1af9447cab6c23d4d97a2be4738d8279def859c4ac",
         size=633029,
         licence="MIT (KaenChan/lightqnet)",
     ),
     "dm025": Asset(
         name="lightqnet-dm025",
-        urls=(_LIGHTQNET_BASE + "lightqnet-dm025.pb",),
+        urls=tuple(base + "lightqnet-dm025.pb" for base in _LIGHTQNET_BASES),
         sha256="731eade9066ca76c78c9a989dd5d5c73d9dd2dfc3084bdb5fdfb6ad87cac6c10",
         size=298422,
         licence="MIT (KaenChan/lightqnet)",
