@@ -200,3 +200,47 @@ def test_performance_report_writes_every_output(files, tmp_path: Path) -> None:
     first = mcnemar[1].split(",")
     assert first[:2] == ["s1", "s2"] and first[4:9] == ["4", "1", "1", "2", "0"]
     assert len(table) == 4
+
+
+@pytest.mark.parametrize("batch_rows", ["1", "3", "1000"])
+def test_streaming_mode_matches_in_memory(files, capsys, batch_rows: str) -> None:
+    baseline, scenario = files
+    common = [
+        str(baseline),
+        str(scenario),
+        "--baseline",
+        str(baseline),
+        "--fmr",
+        "0.1",
+        "--fmr",
+        "0.25",
+    ]
+    assert main(["metrics", *common]) == 0
+    in_memory = json.loads(capsys.readouterr().out)
+    assert main(["metrics", *common, "--stream", "--batch-rows", batch_rows]) == 0
+    streamed = json.loads(capsys.readouterr().out)
+    for a, b in zip(in_memory, streamed):
+        for key in ("threshold", "fmr", "fta", "fnmr", "frr", "n_genuine", "n_impostor_valid"):
+            assert a[key] == b[key], key
+        assert a["d_prime"] == pytest.approx(b["d_prime"])
+        assert b["eer"] is None and "EER not computed" in b["note"]
+
+
+def test_streaming_errors_keep_file_and_line(files, tmp_path: Path, capsys) -> None:
+    baseline, _ = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "reference,probe,genuine,score\n"
+        + "".join(f"r{i},p{i},false,0.{i}\n" for i in range(1, 8))
+        + "ra,pa,maybe,0.3\n"
+    )
+    # The bad flag is on line 9, in the third batch of 3 rows.
+    assert main(["metrics", str(bad), "--baseline", str(bad), "--stream", "--batch-rows", "3"]) == 2
+    assert "bad.csv: line 9: genuine must be true/false" in capsys.readouterr().err
+    assert (
+        main(
+            ["metrics", str(baseline), "--baseline", str(baseline), "--stream", "--bootstrap", "10"]
+        )
+        == 2
+    )
+    assert "drop --stream" in capsys.readouterr().err

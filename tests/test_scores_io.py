@@ -173,3 +173,22 @@ def test_subject_columns_required_for_bootstrap(tmp_path: Path) -> None:
 
 def test_errors_are_colourfr_errors() -> None:
     assert issubclass(ScoreFileError, ColourfrError)
+
+
+def test_iter_scores_keeps_file_row_numbers(tmp_path: Path) -> None:
+    from colourfr.scores import count_rows_upper_bound, iter_scores
+
+    path = _csv(tmp_path, "".join(f"a,p{i},false,0.{i},\n" for i in range(1, 8)))
+    batches = list(iter_scores(path, batch_rows=3))
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert list(batches[1].index) == [3, 4, 5]
+    assert count_rows_upper_bound(path) == 7
+    parquet = tmp_path / "s.parquet"
+    write_scores(read_scores(path), parquet)
+    assert count_rows_upper_bound(parquet) == 7
+    assert [len(b) for b in iter_scores(parquet, batch_rows=4)] == [4, 3]
+    no_trailing_newline = tmp_path / "n.csv"
+    no_trailing_newline.write_text(HEADER + "a,b,true,0.1,\na,c,true,0.2,")
+    assert count_rows_upper_bound(no_trailing_newline) == 2
+    with pytest.raises(ScoreFileError, match="no score rows"):
+        list(iter_scores(_csv(tmp_path, "", name="empty.csv")))

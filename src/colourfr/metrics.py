@@ -475,6 +475,44 @@ def evaluate_scenario(
     return points
 
 
+def evaluate_scenario_streamed(
+    genuine_scores: ArrayLike, selector: StreamingImpostorSelector
+) -> list[OperatingPoint]:
+    """Like :func:`evaluate_scenario` with the baseline impostors already streamed through
+    ``selector``: thresholds and d' are exact; the EER needs the whole impostor
+    distribution and is not computed (None, said in ``note``)."""
+    genuine = np.asarray(genuine_scores, dtype=np.float64).ravel()
+    valid = genuine[np.isfinite(genuine)]
+    d_prime = None
+    if valid.size and selector.n_valid:
+        d_prime = decidability_from_moments(
+            float(valid.mean()), float(valid.std()), selector.mean, selector.population_sd
+        )
+    points: list[OperatingPoint] = []
+    for threshold in selector.thresholds():
+        outcome = genuine_outcome(genuine, threshold.threshold)
+        note = "; ".join(
+            n for n in (threshold.note, "EER not computed when impostors are streamed") if n
+        )
+        points.append(
+            OperatingPoint(
+                fmr_target=threshold.fmr_target,
+                threshold=threshold.threshold,
+                fmr=threshold.achieved_fmr,
+                fta=outcome.fta,
+                fnmr=outcome.fnmr,
+                frr=outcome.frr,
+                d_prime=d_prime,
+                eer=None,
+                n_genuine=outcome.n_genuine,
+                n_genuine_valid=outcome.n_genuine_valid,
+                n_impostor_valid=threshold.n_impostor_valid,
+                note=note,
+            )
+        )
+    return points
+
+
 # ------------------------------------------------------------------ subject bootstrap
 
 

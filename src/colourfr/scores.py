@@ -18,7 +18,7 @@ the line (CSV: physical line, header = line 1) or row (Parquet: 1-based data row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,79 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
         raise ScoreFileError(f"{path}: cannot read score file ({exc})") from exc
     return validate_scores(frame, str(path), _row_locator(path))
+
+
+def count_rows_upper_bound(path: str | Path) -> int:
+    """At most how many data rows a score file has, without parsing it: Parquet metadata,
+    or the number of line breaks of a CSV (minus the header; blank lines count too)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScoreFileError(f"{path}: score file not found")
+    if path.suffix.lower() == ".csv":
+        lines = 0
+        last = b"\n"
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        lines += last != b"\n"  # last line without a line break
+        return max(0, lines - 1)
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, ValueError) as exc:
+        raise ScoreFileError(f"{path}: cannot read score file ({exc})") from exc
+
+
+def _shifted(locate: Callable[[int], str], start: int) -> Callable[[int], str]:
+    return lambda i: locate(i + start)
+
+
+def iter_scores(path: str | Path, batch_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+    """Validated batches of a score file, for files too large to hold in memory.
+
+    Each batch is checked like :func:`read_scores` and keeps the file's 0-based data-row
+    numbers as its index, so later errors still name the right line. Duplicate
+    comparisons are detected within a batch only.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ScoreFileError(f"{path}: score file not found")
+    locate = _row_locator(path)
+    offset = 0
+    try:
+        if suffix == ".csv":
+            batches: Iterator[pd.DataFrame] = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                chunksize=batch_rows,
+            )
+        elif suffix in {".parquet", ".pq"}:
+            import pyarrow.parquet as pq
+
+            batches = (batch.to_pandas() for batch in pq.ParquetFile(path).iter_batches(batch_rows))
+        else:
+            raise ScoreFileError(
+                f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)"
+            )
+        seen_any = False
+        for batch in batches:
+            start = offset
+            validated = validate_scores(batch, str(path), _shifted(locate, start))
+            validated.index = pd.RangeIndex(start, start + len(validated))
+            offset += len(validated)
+            seen_any = True
+            yield validated
+        if not seen_any:
+            raise ScoreFileError(f"{path}: no score rows")
+    except ScoreFileError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+        raise ScoreFileError(f"{path}: cannot read score file ({exc})") from exc
 
 
 def _first_bad(mask: np.ndarray) -> int | None:

@@ -69,6 +69,19 @@ def register(subparsers: Any) -> None:
         "--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)"
     )
     parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="read files in batches and select thresholds in bounded memory (for 10^9"
+        " impostor rows); EER is then not computed",
+    )
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="rows per batch with --stream (default 1,000,000)",
+    )
+    parser.add_argument(
         "--unpaired",
         action="store_true",
         help="allow files whose genuine pairs differ from the baseline's",
@@ -79,15 +92,28 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from colourfr.reporting.performance import (
         BootstrapSettings,
+        evaluate_files_streamed,
         evaluate_frames,
-        format_table,
-        records_for_json,
     )
 
     fmr_targets: list[float] = args.fmr or [0.001]
     if args.bootstrap < 0:
         raise MetricsArgumentError(f"--bootstrap must be >= 0, got {args.bootstrap}")
     baseline_path = str(args.baseline)
+    if args.stream:
+        if args.bootstrap:
+            raise MetricsArgumentError("--bootstrap needs the scores in memory; drop --stream")
+        if args.batch_rows < 1:
+            raise MetricsArgumentError(f"--batch-rows must be >= 1, got {args.batch_rows}")
+        table = evaluate_files_streamed(
+            [str(p) for p in args.scores],
+            baseline_path,
+            fmr_targets,
+            args.batch_rows,
+            check_pairs=not args.unpaired,
+        )
+        _emit(table, args.format)
+        return 0
     baseline = read_scores(baseline_path)
     scenarios = {}
     for path in args.scores:
@@ -104,9 +130,15 @@ def run(args: argparse.Namespace) -> int:
         BootstrapSettings(args.bootstrap, args.seed, args.confidence) if args.bootstrap else None
     )
     table = evaluate_frames(scenarios, baseline, baseline_path, fmr_targets, settings)
-    if args.format == "json":
+    _emit(table, args.format)
+    return 0
+
+
+def _emit(table: Any, fmt: str) -> None:
+    from colourfr.reporting.performance import format_table, records_for_json
+
+    if fmt == "json":
         json.dump(records_for_json(table), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_table(table, args.format))
-    return 0
+        sys.stdout.write(format_table(table, fmt))

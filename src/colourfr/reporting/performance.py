@@ -98,6 +98,61 @@ def evaluate_frames(
     return table
 
 
+def evaluate_files_streamed(
+    score_files: Sequence[str | Path],
+    baseline_file: str | Path,
+    fmr_targets: Sequence[float],
+    batch_rows: int = 1_000_000,
+    check_pairs: bool = True,
+) -> pd.DataFrame:
+    """:func:`evaluate_frames` for files too large for memory (10^9 impostor rows): every
+    file is read in validated batches; only genuine rows are kept, the baseline's impostor
+    scores go through a :class:`~colourfr.metrics.StreamingImpostorSelector` (memory
+    O(max FMR x rows + batch)). Same columns; ``eer`` is None."""
+    from colourfr.metrics import StreamingImpostorSelector, evaluate_scenario_streamed
+    from colourfr.scores import (
+        check_same_genuine_pairs,
+        count_rows_upper_bound,
+        iter_scores,
+    )
+
+    baseline_source = str(baseline_file)
+    selector = StreamingImpostorSelector(fmr_targets, count_rows_upper_bound(baseline_file))
+    genuine_parts: list[pd.DataFrame] = []
+    n_impostor_rows = 0
+    for batch in iter_scores(baseline_file, batch_rows):
+        impostor = ~batch["genuine"].to_numpy()
+        n_impostor_rows += int(impostor.sum())
+        selector.update(batch["score"].to_numpy(np.float64)[impostor])
+        genuine_parts.append(batch.loc[~impostor, ["reference", "probe", "genuine", "score"]])
+    if n_impostor_rows == 0:
+        raise ScoreFileError(
+            f"{baseline_source}: baseline has no impostor rows (genuine=false); thresholds need them"
+        )
+    if selector.n_valid == 0:
+        raise ScoreFileError(
+            f"{baseline_source}: baseline has impostor rows but none has a valid score"
+        )
+    baseline_genuine = pd.concat(genuine_parts)
+    rows: list[dict[str, Any]] = []
+    for path in score_files:
+        source = str(path)
+        if Path(source).resolve() == Path(baseline_source).resolve():
+            genuine_frame = baseline_genuine
+        else:
+            genuine_frame = pd.concat(
+                batch.loc[batch["genuine"], ["reference", "probe", "genuine", "score"]]
+                for batch in iter_scores(source, batch_rows)
+            )
+        if genuine_frame.empty:
+            raise ScoreFileError(f"{source}: no genuine rows (genuine=true)")
+        if check_pairs:
+            check_same_genuine_pairs(genuine_frame, source, baseline_genuine, baseline_source)
+        for point in evaluate_scenario_streamed(genuine_frame["score"].to_numpy(), selector):
+            rows.append({"file": source, **asdict(point)})
+    return pd.DataFrame(rows)
+
+
 def bootstrap_frames(
     scenarios: Mapping[str, pd.DataFrame],
     baseline: pd.DataFrame,
