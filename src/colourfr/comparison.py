@@ -184,10 +184,8 @@ def compare_all(
     if block_size < 1:
         raise ComparisonError(f"block_size must be >= 1, got {block_size}")
     _check_dimensions(references, probes)
-    subject_codes, subject_uniques = pd.factorize(
-        np.concatenate([references.subjects, probes.subjects])
-    )
-    del subject_uniques
+    # Integer subject codes shared by both sides: "same subject" is one integer compare.
+    subject_codes, _ = pd.factorize(np.concatenate([references.subjects, probes.subjects]))
     ref_subject = subject_codes[: references.ids.size]
     probe_subject = subject_codes[references.ids.size :]
     same_id = _same_id_lookup(references.ids, probes.ids)
