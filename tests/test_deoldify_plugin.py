@@ -336,3 +336,21 @@ def test_inference_weight_cache_follows_parameter_changes() -> None:
     fresh.load_state_dict(model.state_dict())
     with torch.no_grad():
         assert torch.equal(fresh(x), reloaded)
+
+
+def test_fresh_network_starts_with_unit_spectral_norms() -> None:
+    torch.manual_seed(1)
+    conv = SpectralNormConv(16, 8, 3, bias=False).eval()
+    normalised = conv.normalised_weight().detach().reshape(8, -1)
+    assert float(torch.linalg.matrix_norm(normalised, ord=2)) == pytest.approx(1.0, abs=0.05)
+
+
+def test_half_precision_run_does_not_poison_the_float32_path() -> None:
+    torch.manual_seed(0)
+    model = build_jantic_generator("deep", "resnet18", 0.25)
+    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    reference = pipeline.run_network(model, x)
+    half = pipeline.run_network(model, x, fp16=True)  # CPU autocast here, CUDA in production
+    assert half.dtype == np.float32 and np.isfinite(half).all()
+    assert np.abs(half - reference).max() < 0.1  # fp16 is close, not exact
+    np.testing.assert_array_equal(pipeline.run_network(model, x), reference)

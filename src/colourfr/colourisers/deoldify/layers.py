@@ -61,6 +61,21 @@ class SpectralNormConv(nn.Module):
         self.register_buffer("weight_v", F.normalize(torch.randn(fan_in), dim=0, eps=_SN_EPS))
         self._cache_key: tuple[int, ...] | None = None
         self._cached_weight: torch.Tensor | None = None
+        self._init_power_iterations()
+
+    @torch.no_grad()
+    def _init_power_iterations(self, steps: int = 15) -> None:
+        # Random u, v give a near-zero, random-sign "sigma" and an exploding weight; a few
+        # power iterations make a freshly built network sane before any training (as
+        # torch.nn.utils.parametrizations.spectral_norm does). Loading a checkpoint
+        # replaces u and v anyway.
+        weight_mat = self.weight_orig.reshape(self.weight_orig.shape[0], -1)
+        u, v = self.weight_u, self.weight_v
+        for _ in range(steps):
+            v = F.normalize(torch.mv(weight_mat.t(), u), dim=0, eps=_SN_EPS)
+            u = F.normalize(torch.mv(weight_mat, v), dim=0, eps=_SN_EPS)
+        self.weight_u.copy_(u)
+        self.weight_v.copy_(v)
 
     def _state_key(self) -> tuple[int, ...]:
         # Identity, storage and in-place version of the three tensors: any load, .to() or
@@ -74,7 +89,7 @@ class SpectralNormConv(nn.Module):
         if self.training or torch.is_grad_enabled():
             return self._compute_weight()
         # Inference: the weight only changes with the parameters, so compute it once instead
-        # of every forward (saves a pass over all weights and the conv's weight re-layout).
+        # of every forward (saves a pass over all weights per forward).
         key = self._state_key()
         if self._cached_weight is None or key != self._cache_key:
             self._cached_weight = self._compute_weight()
@@ -82,6 +97,12 @@ class SpectralNormConv(nn.Module):
         return self._cached_weight
 
     def _compute_weight(self) -> torch.Tensor:
+        # Always in the parameters' own precision: under fp16 autocast the conv casts the
+        # result itself, and the cache must not hold a half-precision copy.
+        with torch.autocast(self.weight_orig.device.type, enabled=False):
+            return self._power_iteration_weight()
+
+    def _power_iteration_weight(self) -> torch.Tensor:
         weight_mat = self.weight_orig.reshape(self.weight_orig.shape[0], -1)
         u, v = self.weight_u, self.weight_v
         if self.training:
