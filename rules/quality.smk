@@ -50,6 +50,7 @@ rule quality_score:
         detections=quality_detections,
     output:
         table=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
+        provenance=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
     params:
         instance=lambda w: instance("quality", w.estimator),
         resources_dir=RES,

@@ -4,6 +4,7 @@ detections written with colourfr.recognition.records, synthetic score files)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -104,6 +105,8 @@ def test_quality_rules_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     lq_grey = pd.read_csv(tmp_path / "res/lfw/quality/lq/grey/s0001.csv", keep_default_na=False)
     assert lq_grey["failure"].tolist() == ["", "no_face", "", "", "unreadable"]
+    provenance = json.loads((tmp_path / "res/lfw/quality/lq/grey/s0001.json").read_text())
+    assert provenance["instance"] == "lq" and provenance["variant"] == "dm050"
     stats = pd.read_csv(tmp_path / "res/lfw/tables/quality_statistics.csv")
     grey_colour = stats[(stats["estimator"] == "iso:natural_colour") & (stats["variant"] == "grey")]
     assert grey_colour["mean"].item() == 66.0 and grey_colour["n_failed"].item() == 2

@@ -33,9 +33,13 @@ estimator = estimator_from_config(
     snakemake.params.resources_dir,  # noqa: F821
     snakemake.params.allow_downloads,  # noqa: F821
 )
-log.info("estimator provenance: %s", json.dumps(estimator.provenance(), default=str))
+provenance = estimator.provenance()
+log.info("estimator provenance: %s", json.dumps(provenance, default=str))
 table = score_shard(estimator, index, records, snakemake.params.instance["batch_size"])  # noqa: F821
 table.to_csv(snakemake.output.table, index=False)  # noqa: F821
+with open(snakemake.output.provenance, "w") as handle:  # noqa: F821
+    json.dump({"instance": snakemake.wildcards.estimator, **provenance}, handle, indent=2,  # noqa: F821
+              default=str)
 failed = table["failure"] != ""
 if failed.all() and (table["failure"] == "no_landmarks").any():
     log.warning("no image had five landmarks: detector %r gives no mouth corners?",
