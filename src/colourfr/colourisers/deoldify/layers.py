@@ -45,6 +45,9 @@ class SpectralNormConv(nn.Module):
     the same output as the original code. Training mode updates ``u``/``v`` in place first.
     """
 
+    weight_u: torch.Tensor
+    weight_v: torch.Tensor
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *,
                  bias: bool, padding: int | None = None, stride: int = 1, dims: int = 2) -> None:
         super().__init__()
@@ -125,6 +128,9 @@ class LegacySpectralNormConv(nn.Module):
     0.4.1 kept the normalised weight as a buffer named ``weight`` and, in eval mode, used
     it unchanged; ``weight_orig`` and ``weight_u`` are only carried for strict loading.
     """
+
+    weight: torch.Tensor
+    weight_u: torch.Tensor
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *,
                  bias: bool = True, padding: int | None = None, dims: int = 2) -> None:
@@ -234,14 +240,16 @@ class BlurPixelShuffle(nn.Module):
 def sn_pixel_shuffle(in_channels: int, out_channels: int, *, blur: bool = True) -> BlurPixelShuffle:
     """DeOldify's ``CustomPixelShuffle_ICNR``: SN 1x1 conv -> BN (no ReLU inside the conv block)."""
     conv = sn_conv_block(in_channels, out_channels * 4, kernel_size=1, relu=False)
-    _icnr_(conv[0].weight_orig)
+    first: SpectralNormConv = conv[0]  # type: ignore[assignment]
+    _icnr_(first.weight_orig)
     return BlurPixelShuffle(conv, blur=blur)
 
 
 def wn_pixel_shuffle(channels: int, *, blur: bool = True) -> BlurPixelShuffle:
     """fastai's ``PixelShuffle_ICNR``: weight-norm 1x1 conv with bias (final upsampling)."""
-    conv = nn.Sequential(WeightNormConv2d(channels, channels * 4, 1))
-    _icnr_(conv[0].weight_v)
+    weight_norm_conv = WeightNormConv2d(channels, channels * 4, 1)
+    _icnr_(weight_norm_conv.weight_v)
+    conv = nn.Sequential(weight_norm_conv)
     return BlurPixelShuffle(conv, blur=blur)
 
 

@@ -63,7 +63,7 @@ def render_size(render_factor: int) -> int:
 def jantic_net_input(image: np.ndarray, render_factor: int = DEFAULT_RENDER_FACTOR) -> np.ndarray:
     """(3, S, S) float32: the tensor the original feeds the network (without batch dim)."""
     size = render_size(render_factor)
-    square = Image.fromarray(as_rgb_uint8(image)).resize((size, size), resample=Image.BILINEAR)
+    square = Image.fromarray(as_rgb_uint8(image)).resize((size, size), resample=Image.Resampling.BILINEAR)
     grey = np.asarray(square.convert("LA").convert("RGB"))
     x = grey.transpose(2, 0, 1).astype(np.float32) / np.float32(255)
     return (x - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
@@ -79,7 +79,7 @@ def jantic_model_rgb(net_output: np.ndarray) -> np.ndarray:
 
 def jantic_unsquare(model_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     """Pillow bilinear resize of the network colours back to the input size."""
-    return np.asarray(Image.fromarray(model_rgb).resize((width, height), resample=Image.BILINEAR))
+    return np.asarray(Image.fromarray(model_rgb).resize((width, height), resample=Image.Resampling.BILINEAR))
 
 
 def yuv_merge_uint8(original_rgb: np.ndarray, colour_rgb: np.ndarray) -> np.ndarray:

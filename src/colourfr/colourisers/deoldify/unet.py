@@ -182,7 +182,7 @@ class DeOldifyUnet(nn.Module):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        body = self.layers[0]
+        body: nn.Sequential = self.layers[0]  # type: ignore[assignment]
         skips: list[torch.Tensor] = []
         h = x
         for index, child in enumerate(body):
