@@ -2,7 +2,7 @@
 of every scenario for one (protocol, recognition system, quality estimator)."""
 
 from colourfr.logs import setup_script_logging
-from colourfr.quality.edc import baseline_threshold, edc_table, scenario_edc
+from colourfr.quality.edc import EDCError, baseline_threshold, edc_table, scenario_edc
 from colourfr.quality.statistics import score_lookup
 from colourfr.reporting.quality import plot_edc
 from colourfr.scores import read_scores, require_impostors
@@ -17,8 +17,8 @@ log.info("baseline threshold at FMR=%g: %r", params.fmr, threshold)
 quality = {variant: score_lookup(paths) for variant, paths in params.tables.items()}
 results = []
 for scenario, path in zip(params.scenarios, snakemake.input.scores):  # noqa: F821
-    results.append(
-        scenario_edc(
+    try:
+        result = scenario_edc(
             scenario["id"],
             read_scores(path),
             quality[scenario["reference"]],
@@ -26,8 +26,11 @@ for scenario, path in zip(params.scenarios, snakemake.input.scores):  # noqa: F8
             threshold,
             params.max_discard,
         )
-    )
-    log.info("%s: pAUC@%g = %.5f", scenario["id"], params.max_discard, results[-1].partial_area)
+    except EDCError as exc:  # e.g. every genuine comparison failed: no curve to draw
+        log.warning("%s: no EDC (%s)", path, exc)
+        continue
+    results.append(result)
+    log.info("%s: pAUC@%g = %.5f", scenario["id"], params.max_discard, result.partial_area)
 table = edc_table(results)
 table.insert(0, "threshold", threshold)
 table.to_csv(snakemake.output.csv, index=False)  # noqa: F821
