@@ -126,7 +126,8 @@ def plot_quality_cdf(
     for variant, values in scores_by_variant.items():
         x, y = empirical_cdf(values)
         if x.size:
-            ax.step(x, y, where="post", label=f"{variant} (n={x.size})")
+            # Start each curve at 0 just below its smallest score.
+            ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", label=f"{variant} (n={x.size})")
     ax.set_xlabel(f"quality score ({estimator})")
     ax.set_ylabel("cumulative proportion of images")
     ax.set_ylim(0.0, 1.0)
