@@ -244,3 +244,31 @@ def test_streaming_errors_keep_file_and_line(files, tmp_path: Path, capsys) -> N
         == 2
     )
     assert "drop --stream" in capsys.readouterr().err
+
+
+def test_mcnemar_fields_against_a_reference_file(files, capsys) -> None:
+    baseline, scenario = files
+    assert (
+        main(
+            [
+                "metrics",
+                str(baseline),
+                str(scenario),
+                "--baseline",
+                str(baseline),
+                "--fmr",
+                "0.1",
+                "--mcnemar",
+                str(baseline),
+            ]
+        )
+        == 0
+    )
+    records = {Path(r["file"]).name: r for r in json.loads(capsys.readouterr().out)}
+    # At t=0.2 (see the report test): only s1 rejects rc; only s2 rejects ra and rb.
+    other = records["s2.csv"]
+    assert other["mcnemar_vs"] == str(baseline)
+    assert [other["mcnemar_only_vs_rejects"], other["mcnemar_only_file_rejects"]] == [1, 2]
+    assert isinstance(other["mcnemar_only_vs_rejects"], int)
+    assert other["mcnemar_p_value"] == pytest.approx(1.0)  # 1 vs 2 discordant: p = 1
+    assert records["s1.csv"]["mcnemar_p_value"] is None

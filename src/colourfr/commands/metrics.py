@@ -69,6 +69,12 @@ def register(subparsers: Any) -> None:
         "--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)"
     )
     parser.add_argument(
+        "--mcnemar",
+        metavar="REF",
+        help="add McNemar's test of each file's reject decisions against REF's on the same"
+        " genuine pairs (FTA counts as reject): mcnemar_* fields",
+    )
+    parser.add_argument(
         "--stream",
         action="store_true",
         help="read files in batches and select thresholds in bounded memory (for 10^9"
@@ -92,8 +98,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from colourfr.reporting.performance import (
         BootstrapSettings,
+        add_mcnemar_columns,
         evaluate_files_streamed,
         evaluate_frames,
+        mcnemar_against,
     )
 
     fmr_targets: list[float] = args.fmr or [0.001]
@@ -101,8 +109,10 @@ def run(args: argparse.Namespace) -> int:
         raise MetricsArgumentError(f"--bootstrap must be >= 0, got {args.bootstrap}")
     baseline_path = str(args.baseline)
     if args.stream:
-        if args.bootstrap:
-            raise MetricsArgumentError("--bootstrap needs the scores in memory; drop --stream")
+        if args.bootstrap or args.mcnemar:
+            raise MetricsArgumentError(
+                "--bootstrap and --mcnemar need the scores in memory; drop --stream"
+            )
         if args.batch_rows < 1:
             raise MetricsArgumentError(f"--batch-rows must be >= 1, got {args.batch_rows}")
         table = evaluate_files_streamed(
@@ -130,6 +140,13 @@ def run(args: argparse.Namespace) -> int:
         BootstrapSettings(args.bootstrap, args.seed, args.confidence) if args.bootstrap else None
     )
     table = evaluate_frames(scenarios, baseline, baseline_path, fmr_targets, settings)
+    if args.mcnemar:
+        reference = str(args.mcnemar)
+        paired = dict(scenarios)
+        if reference not in paired:
+            paired[reference] = read_scores(reference)
+        tests = mcnemar_against(paired, reference, baseline, baseline_path, fmr_targets)
+        table = add_mcnemar_columns(table, tests)
     _emit(table, args.format)
     return 0
 

@@ -50,6 +50,13 @@ RESULT_FIELDS: tuple[str, ...] = (
     "n_genuine_valid",
     "n_impostor_valid",
 )
+#: Added by ``colourfr metrics --mcnemar REF``: paired test of each file against REF.
+MCNEMAR_FIELDS: tuple[str, ...] = (
+    "mcnemar_vs",
+    "mcnemar_only_vs_rejects",
+    "mcnemar_only_file_rejects",
+    "mcnemar_p_value",
+)
 CI_FIELDS: tuple[str, ...] = (
     "fta_low",
     "fta_high",
@@ -202,7 +209,8 @@ def bootstrap_frames(
 
 def records_for_json(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts; non-finite numbers (no threshold, infinite d') become null."""
-    columns = [*RESULT_FIELDS, "note", *[c for c in CI_FIELDS if c in table.columns]]
+    extra = [c for c in (*CI_FIELDS, *MCNEMAR_FIELDS) if c in table.columns]
+    columns = [*RESULT_FIELDS, "note", *extra]
     records = []
     for row in table[columns].to_dict(orient="records"):
         clean = {}
@@ -211,6 +219,8 @@ def records_for_json(table: pd.DataFrame) -> list[dict[str, Any]]:
                 value = value.item()
             if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
                 value = None
+            if key.startswith("mcnemar_only") and isinstance(value, float):
+                value = int(value)  # counts; float only because other rows are null
             clean[key] = _finite_or_none(value)
         records.append(clean)
     return records
@@ -315,7 +325,8 @@ def format_table(
 ) -> str:
     """Render results as ``md`` or ``tex`` (Table 3 layout) or ``csv`` (all fields)."""
     if fmt == "csv":
-        columns = [*RESULT_FIELDS, "note", *[c for c in CI_FIELDS if c in table.columns]]
+        extra = [c for c in (*CI_FIELDS, *MCNEMAR_FIELDS) if c in table.columns]
+        columns = [*RESULT_FIELDS, "note", *extra]
         return table[columns].to_csv(index=False)
     layout = table3(table, scenario_labels)
     if fmt == "md":
@@ -376,6 +387,23 @@ def mcnemar_against(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def add_mcnemar_columns(table: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
+    """Attach :func:`mcnemar_against` results to a results table (by file, FMR target);
+    the reference file's own rows and targets without a threshold get nulls."""
+    if tests.empty:
+        return table.assign(**{c: None for c in MCNEMAR_FIELDS})
+    columns = tests.rename(
+        columns={
+            "scenario_a": "mcnemar_vs",
+            "scenario_b": "file",
+            "only_a_rejects": "mcnemar_only_vs_rejects",
+            "only_b_rejects": "mcnemar_only_file_rejects",
+            "p_value": "mcnemar_p_value",
+        }
+    )[["file", "fmr_target", *MCNEMAR_FIELDS]]
+    return table.merge(columns, on=["file", "fmr_target"], how="left")
 
 
 # --------------------------------------------------------------------------- figures
