@@ -164,9 +164,11 @@ def test_alignment_maps_landmarks_onto_reference_points():
 def test_missing_face_and_landmarks_give_nan_with_reason():
     image, face = reference_face()
     estimator = iso.ISO29794_5()
-    faces = [FaceRecord("a", failure="no_face"), FaceRecord("b", bbox=(1, 1, 5, 5)), face]
-    scores, reasons, columns = estimator.score_details([image] * 3, faces)
-    assert reasons[:2] == ["no_face", "no_landmarks"] and reasons[2] is None
+    faces = [FaceRecord("a", failure="no_face"), FaceRecord("b", bbox=(1, 1, 5, 5)), face,
+             FaceRecord("d", landmarks=np.zeros((5, 2))), FaceRecord("e", landmarks=np.full((5, 2), np.nan))]
+    scores, reasons, columns = estimator.score_details([image] * 5, faces)
+    assert reasons == ["no_face", "no_landmarks", None, "alignment_failed", "no_landmarks"]
+    assert np.isnan(scores[[0, 1, 3, 4]]).all()
     assert np.isnan(scores[:2]).all() and np.isnan(columns["luminance_mean_native"][:2]).all()
 
 

@@ -109,10 +109,11 @@ def test_batched_equals_one_at_a_time(estimator, lfw_faces):
 @needs_shared
 def test_no_face_gives_nan_with_reason(estimator, lfw_faces):
     images, faces = lfw_faces
-    records = [FaceRecord("a", failure="no_face"), faces[0], FaceRecord("c", bbox=(1, 2, 3, 4))]
-    scores, reasons = estimator.score(images[:3], records)
-    assert reasons == ["no_face", None, "no_landmarks"]
-    assert np.isnan(scores[0]) and np.isfinite(scores[1]) and np.isnan(scores[2])
+    records = [FaceRecord("a", failure="no_face"), faces[0], FaceRecord("c", bbox=(1, 2, 3, 4)),
+               FaceRecord("d", landmarks=np.zeros((5, 2)))]
+    scores, reasons = estimator.score(images[:4], records)
+    assert reasons == ["no_face", None, "no_landmarks", "alignment_failed"]
+    assert np.isnan(scores[[0, 2, 3]]).all() and np.isfinite(scores[1])
 
 
 @needs_shared

@@ -24,6 +24,7 @@ REASON_NO_BBOX = "no_bbox"
 REASON_NO_LANDMARKS = "no_landmarks"
 REASON_EMPTY_CROP = "empty_crop"
 REASON_BAD_IMAGE = "bad_image"
+REASON_ALIGNMENT_FAILED = "alignment_failed"
 
 
 def unusable_reason(image: np.ndarray, face: FaceRecord, needs: str) -> str | None:

@@ -61,7 +61,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from colourfr.quality.faces import transform_points, unusable_reason, warp
+from colourfr.quality.faces import REASON_ALIGNMENT_FAILED, transform_points, unusable_reason, warp
 from colourfr.recognition.base import FaceRecord
 
 # ----------------------------------------------------------------------------- geometry
@@ -364,7 +364,7 @@ class ISO29794_5:
                         self.achromatic_tolerance,
                     )
                 except ValueError as exc:
-                    reason = str(exc) if str(exc) == REASON_EMPTY_REGION else "alignment_failed"
+                    reason = str(exc) if str(exc) == REASON_EMPTY_REGION else REASON_ALIGNMENT_FAILED
             if reason is not None:
                 reasons[index] = reason
                 continue

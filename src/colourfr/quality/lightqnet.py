@@ -32,7 +32,12 @@ import numpy as np
 from colourfr.assets import Asset, resolve_asset, sha256_of
 from colourfr.errors import AssetError
 from colourfr.quality.assets import LIGHTQNET
-from colourfr.quality.faces import similarity_transform, unusable_reason, warp
+from colourfr.quality.faces import (
+    REASON_ALIGNMENT_FAILED,
+    similarity_transform,
+    unusable_reason,
+    warp,
+)
 from colourfr.recognition.base import FaceRecord
 
 #: Template of the authors' aligner, in percent of the aligned image's side.
@@ -129,7 +134,11 @@ class LightQNet:
             if reason is not None:
                 reasons[index] = reason
                 continue
-            batch.append(self.prepare(image, face))
+            try:
+                batch.append(self.prepare(image, face))
+            except ValueError:  # degenerate landmarks (e.g. all at one point)
+                reasons[index] = REASON_ALIGNMENT_FAILED
+                continue
             positions.append(index)
         if batch:
             scores[positions] = self.predict(np.stack(batch))
