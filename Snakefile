@@ -28,6 +28,7 @@ include: "rules/datasets.smk"
 include: "rules/greyscale.smk"
 include: "rules/colourise.smk"
 include: "rules/dag.smk"
+include: "rules/report.smk"
 
 
 for _stage in OPTIONAL_STAGES:

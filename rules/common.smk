@@ -26,7 +26,6 @@ OPTIONAL_STAGES = [
     "compare",
     "metrics",
     "colour_fidelity",
-    "report",
 ]
 
 _TARGET_FUNCTIONS = []
@@ -39,8 +38,15 @@ def register_targets(function):
 
 
 def all_targets(wildcards):
-    stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
-    return [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
+    stages = [
+        dataset_targets,
+        greyscale_targets,
+        colourise_targets,
+        report_targets,
+        *_TARGET_FUNCTIONS,
+    ]
+    targets = [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
+    return targets + [f"{R}/provenance.md"]
 
 
 def configfile_args():
@@ -120,3 +126,27 @@ def colourise_targets(dataset):
         for c in enabled("colourisers")
         for s in shards(dataset)
     ]
+
+
+def recognition_shards(dataset, system, variant, suffix="parquet"):
+    return [
+        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}" for s in shards(dataset)
+    ]
+
+
+def all_variant_indexes(dataset):
+    return {v: variant_indexes(dataset, v) for v in variants()}
+
+
+def report_targets(dataset):
+    """Paper figures 1/2 and 5 and the FTA change tables."""
+    targets = [
+        f"{R}/{dataset}/figures/example_variants.png",
+        f"{R}/{dataset}/tables/fta_changes.csv",
+    ]
+    targets += [
+        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
+        for system in enabled("recognition")
+        for colouriser in enabled("colourisers")
+    ]
+    return targets

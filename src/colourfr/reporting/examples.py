@@ -113,3 +113,18 @@ def fta_rescue_figure(
         return
     titles = [f"grey ({r})" for r in rescued["grey_failure"]]
     _save(_image_grid(rows, ["greyscale (FTA)", f"colourised: {colouriser}"], titles), stem)
+
+
+def fta_change_summary(changes: pd.DataFrame, system: str, colouriser: str) -> dict[str, object]:
+    """Counts behind Fig. 5: FTA of each variant, and how many colourisation changed."""
+    grey_failed = (changes["grey_failure"].astype(str) != "").sum()
+    colour_failed = (changes["colourised_failure"].astype(str) != "").sum()
+    return {
+        "system": system,
+        "colouriser": colouriser,
+        "images": len(changes),
+        "grey_fta": int(grey_failed),
+        "colourised_fta": int(colour_failed),
+        "rescued": int((changes["change"] == "rescued").sum()),
+        "lost": int((changes["change"] == "lost").sum()),
+    }

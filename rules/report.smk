@@ -1,0 +1,115 @@
+# Paper figures that show images (Fig. 1/2: variants of sample subjects; Fig. 5: greyscale
+# failures-to-acquire that colourisation rescued), FTA change tables, and provenance.
+
+
+rule example_variants:
+    input:
+        unpack(lambda w: all_variant_indexes(w.dataset)),
+        references=lambda w: f"{R}/{w.dataset}/protocols/{protocols_for(w.dataset)[0]}/references.csv",
+    output:
+        png=report(
+            f"{R}/{{dataset}}/figures/example_variants.png",
+            caption="../docs/captions/example_variants.rst",
+            category="Figures",
+            labels={"dataset": "{dataset}", "figure": "Fig. 1/2: image variants"},
+        ),
+        pdf=f"{R}/{{dataset}}/figures/example_variants.pdf",
+    params:
+        variants=variants(),
+        sample_subjects=CFG["report"]["sample_subjects"],
+    log:
+        f"{R}/logs/{{dataset}}/example_variants.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/example_variants.py"
+
+
+rule fta_rescued:
+    input:
+        grey_index=lambda w: variant_indexes(w.dataset, GREY),
+        colour_index=lambda w: variant_indexes(w.dataset, colourised_variant(w.colouriser)),
+        grey_records=lambda w: recognition_shards(w.dataset, w.system, GREY),
+        colour_records=lambda w: recognition_shards(
+            w.dataset, w.system, colourised_variant(w.colouriser)
+        ),
+    output:
+        changes=f"{R}/{{dataset}}/tables/fta_changes_{{system}}_{{colouriser}}.csv",
+        png=report(
+            f"{R}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.png",
+            caption="../docs/captions/fta_rescued.rst",
+            category="Figures",
+            labels={
+                "dataset": "{dataset}",
+                "system": "{system}",
+                "colouriser": "{colouriser}",
+                "figure": "Fig. 5: FTA rescued",
+            },
+        ),
+        pdf=f"{R}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.pdf",
+    log:
+        f"{R}/logs/{{dataset}}/fta_rescued_{{system}}_{{colouriser}}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/fta_rescued.py"
+
+
+rule fta_changes_table:
+    input:
+        changes=lambda w: [
+            f"{R}/{w.dataset}/tables/fta_changes_{s}_{c}.csv"
+            for s in enabled("recognition")
+            for c in enabled("colourisers")
+        ],
+    output:
+        csv=report(
+            f"{R}/{{dataset}}/tables/fta_changes.csv",
+            caption="../docs/captions/fta_changes.rst",
+            category="Tables",
+            labels={"dataset": "{dataset}", "table": "FTA changes by colourisation"},
+        ),
+        md=f"{R}/{{dataset}}/tables/fta_changes.md",
+        tex=f"{R}/{{dataset}}/tables/fta_changes.tex",
+    params:
+        pairs=[(s, c) for s in enabled("recognition") for c in enabled("colourisers")],
+    log:
+        f"{R}/logs/{{dataset}}/fta_changes_table.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/fta_changes_table.py"
+
+
+rule provenance:
+    input:
+        # After everything else, so that every model file exists and is listed.
+        done=lambda w: [t for t in all_targets(w) if not t.endswith("provenance.md")],
+    output:
+        report(
+            f"{R}/provenance.md",
+            caption="../docs/captions/provenance.rst",
+            category="Provenance",
+        ),
+    params:
+        config=CFG,
+        model_dirs=[f"{RES}/models", f"{R}/models"],
+        repository=workflow.basedir,
+    log:
+        f"{R}/logs/provenance.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/provenance.py"

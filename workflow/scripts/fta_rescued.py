@@ -1,0 +1,31 @@
+"""Snakemake script: images whose greyscale variant failed to acquire but whose
+colourised variant succeeded (Fig. 5), and the per-image change table."""
+
+import pandas as pd
+
+from colourfr.logs import setup_script_logging
+from colourfr.reporting.examples import fta_changes, fta_rescue_figure
+
+
+def concat_csv(paths):
+    return pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths)
+
+
+def concat_records(paths):
+    return pd.concat(pd.read_parquet(p, columns=["image_id", "failure"]) for p in paths)
+
+
+log = setup_script_logging(snakemake)  # noqa: F821
+changes = fta_changes(
+    concat_records(snakemake.input.grey_records),  # noqa: F821
+    concat_records(snakemake.input.colour_records),  # noqa: F821
+)
+changes.to_csv(snakemake.output.changes, index=False)  # noqa: F821
+log.info("%s", changes["change"].value_counts().to_dict())
+fta_rescue_figure(
+    changes,
+    concat_csv(snakemake.input.grey_index),  # noqa: F821
+    concat_csv(snakemake.input.colour_index),  # noqa: F821
+    snakemake.wildcards.colouriser,  # noqa: F821
+    snakemake.output.png[: -len(".png")],  # noqa: F821
+)
