@@ -19,13 +19,6 @@ rule colour_fidelity_shard:
         "../workflow/scripts/colour_fidelity.py"
 
 
-def colour_fidelity_tables(wildcards):
-    return {
-        c: [f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv" for s in shards(wildcards.dataset)]
-        for c in enabled("colourisers")
-    }
-
-
 rule colour_fidelity_summary:
     input:
         unpack(colour_fidelity_tables),
@@ -46,12 +39,4 @@ rule colour_fidelity_summary:
         "../workflow/scripts/colour_fidelity.py"
 
 
-@register_targets
-def colour_fidelity_targets(dataset):
-    if not enabled("colourisers"):
-        return []
-    return [
-        f"{R}/{dataset}/tables/colour_fidelity.csv",
-        f"{R}/{dataset}/tables/colour_fidelity.md",
-        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.png",
-    ]
+register_targets(colour_fidelity_targets)

@@ -1,5 +1,6 @@
 # Helpers shared by the rule files (validated config, paths, plugin instances, shards).
 import os
+import re
 import sys
 
 import pandas as pd
@@ -150,3 +151,225 @@ def report_targets(dataset):
         for colouriser in enabled("colourisers")
     ]
     return targets
+
+
+# ---- Self-trained colouriser (rules/train.smk) ----
+TRAINED_PLUGIN = "trained-unet"
+EXEMPLAR_PLUGIN = "exemplar-transfer"
+TRAIN_SPLIT_FILE = "peopleDevTrain.txt"
+
+
+def _plugin_of(name):
+    return CFG["colourisers"][name].get("plugin", name)
+
+
+def _default_lfw_root():
+    """Root of the config's LFW dataset (the one named 'lfw' first), or None."""
+    candidates = sorted(
+        (n != "lfw", n)
+        for n, d in CFG["datasets"].items()
+        if d.get("format") == "lfw" and d.get("root")
+    )
+    return CFG["datasets"][candidates[0][1]]["root"] if candidates else None
+
+
+def trained_model_dir(name):
+    """Where instance `name`'s model lives: params.model_dir, or R/models/<name>."""
+    return CFG["colourisers"][name]["params"].get("model_dir") or f"{R}/models/{name}"
+
+
+# Decided before the params are filled in below (which sets model_dir for every instance).
+TRAINED_BY_WORKFLOW = [
+    n
+    for n in enabled("colourisers")
+    if _plugin_of(n) == TRAINED_PLUGIN and not CFG["colourisers"][n]["params"].get("model_dir")
+]
+
+
+def workflow_trains(name):
+    return name in TRAINED_BY_WORKFLOW
+
+
+# Fill the derived params in place: `instance()` hands out these same dicts, so the
+# colourise rule's factory call sees model_dir / lfw_root.
+for _name in enabled("colourisers"):
+    _params = CFG["colourisers"][_name]["params"]
+    if _plugin_of(_name) == TRAINED_PLUGIN:
+        if workflow_trains(_name) and not _params.get("lfw_root"):
+            _params["lfw_root"] = _default_lfw_root()
+            if _params["lfw_root"] is None:
+                raise WorkflowError(
+                    f"colourisers.{_name}.params.lfw_root: not set and the config has no "
+                    "LFW dataset with a root to train on"
+                )
+        _params["model_dir"] = os.path.abspath(trained_model_dir(_name))
+    elif _plugin_of(_name) == EXEMPLAR_PLUGIN and not _params.get("exemplar") and not _params.get("lfw_root"):
+        _params["lfw_root"] = _default_lfw_root()
+        if _params["lfw_root"] is None:
+            raise WorkflowError(
+                f"colourisers.{_name}.params: set exemplar (a colour image) or lfw_root; the "
+                "config has no LFW dataset to pick the default exemplar from"
+            )
+
+
+def trained_model_files(name):
+    model_dir = f"{R}/models/{name}"
+    return [f"{model_dir}/generator.pth", f"{model_dir}/training.json"]
+
+
+def _trained_unet_inputs(name):
+    return trained_model_files(name) if workflow_trains(name) else []
+
+
+COLOURISER_EXTRA_INPUTS[TRAINED_PLUGIN] = _trained_unet_inputs
+
+
+# ---- Recognition (rules/recognition.smk) ----
+
+from colourfr.recognition.assets import PACKS, SCRFD_2_5G_KPS, install_buffalo_l
+
+
+def _recognition_instances(gpu):
+    return [n for n in enabled("recognition") if bool(instance("recognition", n).get("gpu")) == gpu]
+
+
+def _recognition_pattern(names):
+    # A regex matching exactly these instance names (nothing when the list is empty).
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def recognition_model_files(name):
+    """detector/recogniser ONNX paths of an insightface-arcface instance ({} otherwise):
+    the configured files, else the pack's files under RES/models (made by the rules
+    below)."""
+    settings = instance("recognition", name)
+    if settings["plugin"] != "insightface-arcface":
+        return {}
+    params = settings["params"]
+    pack = PACKS[params["pack"]]
+    return {
+        "detector": params["detector"] or f"{RES}/models/{pack.detector}",
+        "recogniser": params["recogniser"] or f"{RES}/models/{pack.recogniser}",
+    }
+
+
+def embed_inputs(wildcards):
+    return {
+        "index": variant_index(wildcards.dataset, wildcards.variant, wildcards.shard),
+        **recognition_model_files(wildcards.system),
+    }
+
+
+def _pack_param(pack, key):
+    """The first enabled insightface-arcface instance of ``pack`` that sets ``key``."""
+    for name in enabled("recognition"):
+        settings = instance("recognition", name)
+        params = settings["params"]
+        if settings["plugin"] == "insightface-arcface" and params.get("pack") == pack:
+            if params.get(key):
+                return params[key]
+    return None
+
+
+def _mxnet_inputs(wildcards):
+    symbol = _pack_param("mobilefacenet-scrfd", "mxnet_symbol")
+    weights = _pack_param("mobilefacenet-scrfd", "mxnet_params")
+    if not (symbol and weights):
+        raise WorkflowError(
+            "the mobilefacenet-scrfd pack needs the MXNet MobileFaceNet files: set "
+            "recognition.<instance>.params.mxnet_symbol (model-symbol.json) and "
+            "params.mxnet_params (model-0000.params), or params.recogniser to an ONNX file"
+        )
+    return {"symbol": symbol, "params": weights}
+
+
+# ---- Quality (rules/quality.smk) ----
+QUALITY_EDC_MAX_DISCARD = 0.2  # pAUC integrates the EDC over [0, 0.2] discarded
+
+
+def _quality_instances(tensorflow):
+    names = []
+    for name in enabled("quality"):
+        plugin = instance("quality", name)["plugin"]
+        if plugin.startswith("faceqnet") == tensorflow:
+            names.append(name)
+    return names
+
+
+def _name_pattern(names):
+    # A regex matching exactly these instance names (nothing when the list is empty).
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def quality_detections(wildcards):
+    system = instance("quality", wildcards.estimator)["detector"]
+    return f"{R}/{wildcards.dataset}/recognition/{system}/{wildcards.variant}/{wildcards.shard}.parquet"
+
+
+def quality_table(dataset, estimator, variant, shard):
+    return f"{R}/{dataset}/quality/{estimator}/{variant}/{shard}.csv"
+
+
+def quality_tables(dataset, estimator, variant):
+    return [quality_table(dataset, estimator, variant, s) for s in shards(dataset)]
+
+
+def quality_tables_by_estimator(dataset):
+    """estimator -> variant -> shard tables (what the aggregate scripts read)."""
+    return {
+        e: {v: quality_tables(dataset, e, v) for v in variants()} for e in enabled("quality")
+    }
+
+
+def _baseline_scenario():
+    return next(s for s in scenario_instances() if s["baseline"])
+
+
+def score_file(dataset, protocol, system, scenario_id):
+    return f"{R}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
+
+
+def quality_targets(dataset):
+    estimators = enabled("quality")
+    targets = [
+        quality_table(dataset, e, v, s)
+        for e in estimators
+        for v in variants()
+        for s in shards(dataset)
+    ]
+    if estimators:
+        targets += expand(
+            f"{R}/{dataset}/tables/quality_statistics.{{ext}}", ext=["csv", "md", "tex"]
+        )
+        targets += expand(
+            f"{R}/{dataset}/figures/quality_cdf_{{estimator}}.{{ext}}",
+            estimator=estimators,
+            ext=["png", "pdf"],
+        )
+        # EDC curves need the score files of the comparison stage.
+        if os.path.exists(os.path.join(workflow.basedir, "rules", "compare.smk")):
+            targets += expand(
+                f"{R}/{dataset}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
+                protocol=protocols_for(dataset),
+                system=enabled("recognition"),
+                estimator=estimators,
+            )
+    return targets
+
+
+# ---- Colour fidelity (rules/colour_fidelity.smk) ----
+def colour_fidelity_tables(wildcards):
+    return {
+        c: [f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv" for s in shards(wildcards.dataset)]
+        for c in enabled("colourisers")
+    }
+
+
+def colour_fidelity_targets(dataset):
+    if not enabled("colourisers"):
+        return []
+    return [
+        f"{R}/{dataset}/tables/colour_fidelity.csv",
+        f"{R}/{dataset}/tables/colour_fidelity.md",
+        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.png",
+    ]

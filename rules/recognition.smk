@@ -6,43 +6,6 @@
 # GPU instances (gpu: true) run in envs/recognition-gpu.yaml (onnxruntime-gpu) and
 # request `resources: gpu=1`; every other instance runs in the main environment.
 
-import re
-
-from snakemake.exceptions import WorkflowError
-
-from colourfr.recognition.assets import PACKS, SCRFD_2_5G_KPS, install_buffalo_l
-
-
-def _recognition_instances(gpu):
-    return [n for n in enabled("recognition") if bool(instance("recognition", n).get("gpu")) == gpu]
-
-
-def _recognition_pattern(names):
-    # A regex matching exactly these instance names (nothing when the list is empty).
-    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
-
-
-def recognition_model_files(name):
-    """detector/recogniser ONNX paths of an insightface-arcface instance ({} otherwise):
-    the configured files, else the pack's files under RES/models (made by the rules
-    below)."""
-    settings = instance("recognition", name)
-    if settings["plugin"] != "insightface-arcface":
-        return {}
-    params = settings["params"]
-    pack = PACKS[params["pack"]]
-    return {
-        "detector": params["detector"] or f"{RES}/models/{pack.detector}",
-        "recogniser": params["recogniser"] or f"{RES}/models/{pack.recogniser}",
-    }
-
-
-def embed_inputs(wildcards):
-    return {
-        "index": variant_index(wildcards.dataset, wildcards.variant, wildcards.shard),
-        **recognition_model_files(wildcards.system),
-    }
-
 
 rule embed:
     input:
@@ -73,29 +36,6 @@ use rule embed as embed_gpu with:
         f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
     conda:
         "../envs/recognition-gpu.yaml"
-
-
-def _pack_param(pack, key):
-    """The first enabled insightface-arcface instance of ``pack`` that sets ``key``."""
-    for name in enabled("recognition"):
-        settings = instance("recognition", name)
-        params = settings["params"]
-        if settings["plugin"] == "insightface-arcface" and params.get("pack") == pack:
-            if params.get(key):
-                return params[key]
-    return None
-
-
-def _mxnet_inputs(wildcards):
-    symbol = _pack_param("mobilefacenet-scrfd", "mxnet_symbol")
-    weights = _pack_param("mobilefacenet-scrfd", "mxnet_params")
-    if not (symbol and weights):
-        raise WorkflowError(
-            "the mobilefacenet-scrfd pack needs the MXNet MobileFaceNet files: set "
-            "recognition.<instance>.params.mxnet_symbol (model-symbol.json) and "
-            "params.mxnet_params (model-0000.params), or params.recogniser to an ONNX file"
-        )
-    return {"symbol": symbol, "params": weights}
 
 
 rule fetch_buffalo_l:
@@ -139,13 +79,10 @@ rule import_mobilefacenet:
         f"{RES}/models/{PACKS['mobilefacenet-scrfd'].recogniser}",
     log:
         f"{R}/logs/import_mobilefacenet.log",
-    run:
-        import contextlib
-
-        from colourfr.cli import main as colourfr_main
-
-        command = ["models", "import-mxnet", input.symbol, input.params, output[0]]
-        with open(log[0], "w") as handle, contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
-            status = colourfr_main(command)
-        if status != 0:
-            raise WorkflowError(f"colourfr {' '.join(command)} failed (exit {status}); see {log[0]}")
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/import_mxnet.py"

@@ -60,25 +60,38 @@ def test_shard_fidelity_measures_ok_rows_and_records_failures(tmp_path: Path) ->
     original = rng.integers(0, 256, (6, 5, 3), dtype=np.uint8)
     grey = np.repeat(original.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
     paths = {}
-    for name, image in {"o1": original, "c1": grey, "o2": original, "c2": grey[:4],
-                        "o3": original}.items():
+    for name, image in {
+        "o1": original,
+        "c1": grey,
+        "o2": original,
+        "c2": grey[:4],
+        "o3": original,
+    }.items():
         paths[name] = tmp_path / f"{name}.png"
         Image.fromarray(image).save(paths[name])
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    originals = _index(tmp_path, "orig", [
-        ("a", str(paths["o1"]), "ok", ""),
-        ("b", str(paths["o2"]), "ok", ""),
-        ("c", str(paths["o3"]), "ok", ""),
-        ("d", "", "undecodable", "bad jpeg"),
-        ("e", str(paths["o1"]), "ok", ""),
-    ])
-    colourised = _index(tmp_path, "col", [
-        ("a", str(paths["c1"]), "ok", ""),
-        ("b", str(paths["c2"]), "ok", ""),
-        ("c", str(tmp_path / "broken.png"), "ok", ""),
-        ("d", "", "undecodable", "bad jpeg"),
-        ("e", "", "no_output", "x"),
-    ])
+    originals = _index(
+        tmp_path,
+        "orig",
+        [
+            ("a", str(paths["o1"]), "ok", ""),
+            ("b", str(paths["o2"]), "ok", ""),
+            ("c", str(paths["o3"]), "ok", ""),
+            ("d", "", "undecodable", "bad jpeg"),
+            ("e", str(paths["o1"]), "ok", ""),
+        ],
+    )
+    colourised = _index(
+        tmp_path,
+        "col",
+        [
+            ("a", str(paths["c1"]), "ok", ""),
+            ("b", str(paths["c2"]), "ok", ""),
+            ("c", str(tmp_path / "broken.png"), "ok", ""),
+            ("d", "", "undecodable", "bad jpeg"),
+            ("e", "", "no_output", "x"),
+        ],
+    )
     table = cf.shard_fidelity(originals, colourised)
     assert list(table.columns) == list(cf.SHARD_COLUMNS)
     statuses = list(table["status"])

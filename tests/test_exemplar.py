@@ -57,6 +57,7 @@ def test_dark_target_pixels_get_the_dark_exemplar_chroma(tmp_path: Path) -> None
     hue = color.rgb2lab(out)[:, :, 1:]
     red_ab = color.rgb2lab(exemplar[:1, :1])[0, 0, 1:]
     blue_ab = color.rgb2lab(exemplar[:1, -1:])[0, 0, 1:]
+
     # Away from the boundary (window effects), each half carries its region's chroma;
     # gamut clipping at the target's lightness may shrink it, so compare hue angles.
     def hue_angle(ab: np.ndarray) -> np.ndarray:
@@ -93,14 +94,20 @@ def test_greyscale_or_missing_exemplar_is_a_config_error(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="params.exemplar"):
         ex.ExemplarTransferColouriser()
     with pytest.raises(ConfigError, match="luminance_weight"):
-        ex.ExemplarTransferColouriser(exemplar=_save(tmp_path, _two_region_exemplar()), luminance_weight=2)
+        ex.ExemplarTransferColouriser(
+            exemplar=_save(tmp_path, _two_region_exemplar()), luminance_weight=2
+        )
 
 
-@pytest.mark.skipif(not (LFW / "peopleDevTrain.txt").is_file(), reason="../shared LFW not available")
+@pytest.mark.skipif(
+    not (LFW / "peopleDevTrain.txt").is_file(), reason="../shared LFW not available"
+)
 def test_default_exemplar_is_a_deterministic_training_split_face() -> None:
     first = ex.default_exemplar_path(LFW, seed=0)
     assert first == ex.default_exemplar_path(LFW, seed=0)
-    train_people = {line.split()[0] for line in (LFW / "peopleDevTrain.txt").read_text().splitlines()[1:]}
+    train_people = {
+        line.split()[0] for line in (LFW / "peopleDevTrain.txt").read_text().splitlines()[1:]
+    }
     assert first.parent.name in train_people
     colouriser = ex.ExemplarTransferColouriser(lfw_root=str(LFW))
     assert colouriser.provenance()["exemplar"] == str(first)

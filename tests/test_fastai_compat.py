@@ -18,20 +18,32 @@ def _run_isolated(code: str) -> subprocess.CompletedProcess[str]:
     """sys.modules surgery must not leak into the test process: run in a fresh interpreter."""
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
 
 
 def test_stand_in_modules_cover_what_fastai_imports() -> None:
     modules = fastai_compat.build_stand_in_modules()
     assert set(modules) == {
-        "torchvision", "torchvision.models", "torchvision.transforms",
+        "torchvision",
+        "torchvision.models",
+        "torchvision.transforms",
         "torchvision.transforms.functional",
     }
     models = modules["torchvision.models"]
     # fastai.vision.learner uses these as dict keys at import time.
-    for name in ("resnet18", "resnet34", "resnet101", "densenet121", "vgg16_bn", "alexnet",
-                 "squeezenet1_1"):
+    for name in (
+        "resnet18",
+        "resnet34",
+        "resnet101",
+        "densenet121",
+        "vgg16_bn",
+        "alexnet",
+        "squeezenet1_1",
+    ):
         assert callable(getattr(models, name))
     assert callable(modules["torchvision.transforms.functional"].pad)
     assert all(getattr(m, fastai_compat.STAND_IN_MARKER) for m in modules.values())
@@ -39,7 +51,9 @@ def test_stand_in_modules_cover_what_fastai_imports() -> None:
 
 def test_stand_in_callables_fail_loudly_with_a_colourfr_error() -> None:
     models = fastai_compat.build_stand_in_modules()["torchvision.models"]
-    with pytest.raises(fastai_compat.TorchvisionUnavailableError, match="torchvision.models.resnet34"):
+    with pytest.raises(
+        fastai_compat.TorchvisionUnavailableError, match="torchvision.models.resnet34"
+    ):
         models.resnet34(weights=None)
     assert issubclass(fastai_compat.TorchvisionUnavailableError, ColourfrError)
 

@@ -133,6 +133,11 @@ def test_skin_colour_is_natural():
 
 def test_greyscale_face_policies():
     image, face = reference_face((128, 128, 128), (90, 90, 90))
+    # Default, as OFIQ: no coloured pixel -> native 0, quality 100.
+    scores, reasons, columns = iso.ISO29794_5().score_details([image], [face])
+    assert reasons == [None]
+    assert columns["natural_colour_native"][0] == 0.0 and scores[0] == 100.0
+    # formula: a* = b* = 0 after snapping the round-off -> D = sqrt(50), quality 66.
     _, reasons, columns = iso.ISO29794_5(achromatic="formula").score_details([image], [face])
     assert reasons == [None]
     assert columns["a_star"][0] == 0.0 and columns["b_star"][0] == 0.0
@@ -145,6 +150,18 @@ def test_greyscale_face_policies():
     # With a headline that grey does not affect, no failure is reported.
     scores, reasons = iso.ISO29794_5(headline="luminance_mean", achromatic="nan").score([image], [face])
     assert reasons == [None] and np.isfinite(scores[0])
+
+
+def test_ofiq_policy_needs_every_pixel_grey():
+    image, face = reference_face((128, 128, 128), (90, 90, 90))
+    # One coloured pixel far from the cheeks: no longer greyscale, so the formula applies
+    # to the (round-off negative) a*, b* of the grey cheeks: D = 100, quality 0 -- OFIQ.
+    image[300, 300] = (91, 90, 90)
+    assert not iso.is_greyscale(image)
+    scores, _, columns = iso.ISO29794_5().score_details([image], [face])
+    assert columns["a_star"][0] < 0 and columns["natural_colour_native"][0] == 100.0
+    assert scores[0] == 0.0
+    assert iso.is_greyscale(np.full((2, 2, 3), 7, np.uint8))
 
 
 def test_alignment_maps_landmarks_onto_reference_points():
@@ -172,6 +189,8 @@ def test_missing_face_and_landmarks_give_nan_with_reason():
     assert np.isnan(scores[:2]).all() and np.isnan(columns["luminance_mean_native"][:2]).all()
 
 
-def test_unknown_headline_is_refused():
+def test_unknown_settings_are_refused():
     with pytest.raises(ValueError, match="headline"):
         iso.ISO29794_5(headline="sharpness")
+    with pytest.raises(ValueError, match="achromatic"):
+        iso.ISO29794_5(achromatic="perfect")

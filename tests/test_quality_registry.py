@@ -38,7 +38,7 @@ def test_registration_does_not_import_tensorflow_or_opencv_dnn_models():
     [
         ("faceqnet-v0", {"model_path": None, "predict_batch_size": 32}),
         ("lightqnet", {"variant": "dm100", "model_path": None, "channel_order": "rgb"}),
-        ("iso29794-5", {"headline": "natural_colour", "achromatic": "formula", "achromatic_tolerance": 0.01}),
+        ("iso29794-5", {"headline": "natural_colour", "achromatic": "ofiq", "achromatic_tolerance": 0.01}),
     ],
 )
 def test_schema_fills_defaults(name, defaults):

@@ -109,7 +109,8 @@ def test_quality_rules_end_to_end(tmp_path):
     assert provenance["instance"] == "lq" and provenance["variant"] == "dm050"
     stats = pd.read_csv(tmp_path / "res/lfw/tables/quality_statistics.csv")
     grey_colour = stats[(stats["estimator"] == "iso:natural_colour") & (stats["variant"] == "grey")]
-    assert grey_colour["mean"].item() == 66.0 and grey_colour["n_failed"].item() == 2
+    # Greyscale faces: natural colour 100, as OFIQ (no coloured pixel).
+    assert grey_colour["mean"].item() == 100.0 and grey_colour["n_failed"].item() == 2
     assert (stats.loc[stats["estimator"] == "lq", "max"] < 1).all()
     for name in ("tables/quality_statistics.md", "tables/quality_statistics.tex",
                  "figures/quality_cdf_lq.pdf", "figures/quality_cdf_iso.png",

@@ -67,8 +67,9 @@ def lab_fidelity(lab_original: np.ndarray, lab_colourised: np.ndarray) -> dict[s
     delta_e = color.deltaE_ciede2000(lab_original, lab_colourised)
     chroma_o = np.hypot(lab_original[..., 1], lab_original[..., 2])
     chroma_c = np.hypot(lab_colourised[..., 1], lab_colourised[..., 2])
-    ab_distance = np.hypot(lab_original[..., 1] - lab_colourised[..., 1],
-                           lab_original[..., 2] - lab_colourised[..., 2])
+    ab_distance = np.hypot(
+        lab_original[..., 1] - lab_colourised[..., 1], lab_original[..., 2] - lab_colourised[..., 2]
+    )
     return {
         "ciede2000": float(delta_e.mean()),
         "chroma_error": float(np.abs(chroma_o - chroma_c).mean()),
@@ -97,12 +98,17 @@ def _read_index(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _failure(image_id: str, status: str, detail: str) -> dict[str, object]:
-    return {"image_id": image_id, "status": status, "detail": detail,
-            **{column: np.nan for column in METRIC_COLUMNS}}
+    return {
+        "image_id": image_id,
+        "status": status,
+        "detail": detail,
+        **{column: np.nan for column in METRIC_COLUMNS},
+    }
 
 
-def shard_fidelity(original_index: str | os.PathLike[str],
-                   colourised_index: str | os.PathLike[str]) -> pd.DataFrame:
+def shard_fidelity(
+    original_index: str | os.PathLike[str], colourised_index: str | os.PathLike[str]
+) -> pd.DataFrame:
     """One row per image of the original index (order kept), metrics or a failure."""
     originals = _read_index(original_index)
     colourised = _read_index(colourised_index).set_index("image_id")
@@ -130,11 +136,22 @@ def shard_fidelity(original_index: str | os.PathLike[str],
             rows.append(_failure(image_id, f"colourised:{exc.reason}", exc.detail))
             continue
         if original_rgb.shape != colourised_rgb.shape:
-            rows.append(_failure(image_id, "size_mismatch",
-                                 f"original {original_rgb.shape[:2]}, colourised {colourised_rgb.shape[:2]}"))
+            rows.append(
+                _failure(
+                    image_id,
+                    "size_mismatch",
+                    f"original {original_rgb.shape[:2]}, colourised {colourised_rgb.shape[:2]}",
+                )
+            )
             continue
-        rows.append({"image_id": image_id, "status": STATUS_OK, "detail": "",
-                     **image_fidelity(original_rgb, colourised_rgb)})
+        rows.append(
+            {
+                "image_id": image_id,
+                "status": STATUS_OK,
+                "detail": "",
+                **image_fidelity(original_rgb, colourised_rgb),
+            }
+        )
     return pd.DataFrame(rows, columns=list(SHARD_COLUMNS))
 
 
@@ -167,20 +184,32 @@ def summarise(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_summary(summary: pd.DataFrame, csv_path: str | os.PathLike[str],
-                  markdown_path: str | os.PathLike[str]) -> None:
+def write_summary(
+    summary: pd.DataFrame, csv_path: str | os.PathLike[str], markdown_path: str | os.PathLike[str]
+) -> None:
     Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
     summary.to_csv(csv_path, index=False)
-    shown = summary[["colouriser", "n_measured", "n_failed", "ciede2000_mean", "ciede2000_median",
-                     "chroma_error_mean", "ab_error_mean", "colourfulness_original_mean",
-                     "colourfulness_colourised_mean"]]
+    shown = summary[
+        [
+            "colouriser",
+            "n_measured",
+            "n_failed",
+            "ciede2000_mean",
+            "ciede2000_median",
+            "chroma_error_mean",
+            "ab_error_mean",
+            "colourfulness_original_mean",
+            "colourfulness_colourised_mean",
+        ]
+    ]
     header = (
         "Colour fidelity against the original colour images (per-image means, then mean/median "
         "over images). CIEDE2000 and a*b* error: lower is closer; chroma error: mean "
         "|ΔC*ab|; colourfulness: Hasler & Süsstrunk 2003.\n\n"
     )
-    Path(markdown_path).write_text(header + shown.to_markdown(index=False, floatfmt=".2f") + "\n",
-                                   encoding="utf-8")
+    Path(markdown_path).write_text(
+        header + shown.to_markdown(index=False, floatfmt=".2f") + "\n", encoding="utf-8"
+    )
 
 
 def plot_ciede2000(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> None:
@@ -191,8 +220,10 @@ def plot_ciede2000(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[s
     import matplotlib.pyplot as plt
 
     names = list(tables)
-    data = [pd.to_numeric(tables[n].loc[tables[n]["status"] == STATUS_OK, "ciede2000"]).to_numpy()
-            for n in names]
+    data = [
+        pd.to_numeric(tables[n].loc[tables[n]["status"] == STATUS_OK, "ciede2000"]).to_numpy()
+        for n in names
+    ]
     figure, axis = plt.subplots(figsize=(1.6 * max(len(names), 2) + 2, 4))
     if any(len(d) for d in data):
         axis.boxplot([d if len(d) else [np.nan] for d in data], showfliers=True)

@@ -22,6 +22,10 @@ record = train_and_save(
 history = record["history"]
 log.info(
     "trained on %d images of %d people in %.0f s; valid loss %.4f -> %.4f; data sha256 %s",
-    record["data"]["n_images"], record["data"]["n_people"], record["wall_time_s"],
-    history["valid_loss_initial"], history["valid_loss_final"], record["data"]["data_sha256"],
+    record["data"]["n_images"],
+    record["data"]["n_people"],
+    record["wall_time_s"],
+    history["valid_loss_initial"],
+    history["valid_loss_final"],
+    record["data"]["data_sha256"],
 )

@@ -74,7 +74,9 @@ def local_std(values: np.ndarray, window: int) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 
-def jittered_grid(height: int, width: int, n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def jittered_grid(
+    height: int, width: int, n_samples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices: one uniform random pixel per cell of a g × g grid."""
     cells = max(1, math.ceil(math.sqrt(n_samples)))
     row_edges = np.linspace(0, height, min(cells, height) + 1).astype(int)
@@ -97,14 +99,17 @@ class ExemplarSamples:
     std_lightness: float
 
 
-def sample_exemplar(exemplar_rgb: np.ndarray, n_samples: int, window: int, seed: int) -> ExemplarSamples:
+def sample_exemplar(
+    exemplar_rgb: np.ndarray, n_samples: int, window: int, seed: int
+) -> ExemplarSamples:
     lab = color.rgb2lab(exemplar_rgb)
     lightness = lab[:, :, 0]
     std = float(lightness.std())
     if std <= 1e-6:
         raise ColourfrError("exemplar has constant luminance; luminance remapping is undefined")
     deviation = local_std(lightness, window)
-    rows, cols = jittered_grid(*lightness.shape, n_samples, np.random.default_rng(seed))
+    height, width = lightness.shape
+    rows, cols = jittered_grid(height, width, n_samples, np.random.default_rng(seed))
     return ExemplarSamples(
         lightness=lightness[rows, cols],
         deviation=deviation[rows, cols],
@@ -167,26 +172,39 @@ class ExemplarTransferColouriser:
                 )
             exemplar = str(default_exemplar_path(lfw_root, exemplar_seed))
         if not 0.0 <= luminance_weight <= 1.0:
-            raise ConfigError(f"exemplar-transfer: luminance_weight must be in [0, 1], got {luminance_weight}")
+            raise ConfigError(
+                f"exemplar-transfer: luminance_weight must be in [0, 1], got {luminance_weight}"
+            )
         if n_samples < 1 or window < 1 or window % 2 == 0:
-            raise ConfigError("exemplar-transfer: n_samples >= 1 and an odd window >= 1 are required")
+            raise ConfigError(
+                "exemplar-transfer: n_samples >= 1 and an odd window >= 1 are required"
+            )
         rgb = read_rgb(exemplar)
         try:
             self.samples = sample_exemplar(rgb, n_samples, window, seed)
         except ColourfrError as exc:
             raise ConfigError(f"exemplar-transfer: {exemplar}: {exc}") from None
         if float(np.hypot(*self.samples.chroma_ab.T).max()) < MIN_EXEMPLAR_CHROMA:
-            raise ConfigError(f"exemplar-transfer: {exemplar} is greyscale; the exemplar must be a colour image")
+            raise ConfigError(
+                f"exemplar-transfer: {exemplar} is greyscale; the exemplar must be a colour image"
+            )
         self.name = name
         self.exemplar = str(exemplar)
         self.window = window
         self.luminance_weight = luminance_weight
-        self._settings = {"n_samples": n_samples, "window": window, "luminance_weight": luminance_weight,
-                          "seed": seed, "exemplar_seed": exemplar_seed}
+        self._settings = {
+            "n_samples": n_samples,
+            "window": window,
+            "luminance_weight": luminance_weight,
+            "seed": seed,
+            "exemplar_seed": exemplar_seed,
+        }
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         return [
-            transfer_chroma(input_to_grey(image, i), self.samples, self.window, self.luminance_weight)
+            transfer_chroma(
+                input_to_grey(image, i), self.samples, self.window, self.luminance_weight
+            )
             for i, image in enumerate(grey_images)
         ]
 

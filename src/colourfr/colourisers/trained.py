@@ -49,7 +49,9 @@ def read_training_record(model_dir: str | Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise AssetError(f"trained-unet: {path} is not valid JSON: {exc}") from None
     if record.get("format_version") not in SUPPORTED_FORMAT_VERSIONS:
-        raise AssetError(f"trained-unet: {path}: unsupported format_version {record.get('format_version')!r}")
+        raise AssetError(
+            f"trained-unet: {path}: unsupported format_version {record.get('format_version')!r}"
+        )
     for key in ("unet", "render_factor", "checkpoint"):
         if key not in record:
             raise AssetError(f"trained-unet: {path}: missing key {key!r}")
@@ -62,7 +64,9 @@ def unet_config_from_record(record: dict[str, Any]) -> UnetConfig:
     return UnetConfig(**unet)
 
 
-def load_trained_generator(model_dir: str | Path, device: torch.device) -> tuple[DeOldifyUnet, dict[str, Any]]:
+def load_trained_generator(
+    model_dir: str | Path, device: torch.device
+) -> tuple[DeOldifyUnet, dict[str, Any]]:
     """Build the recorded architecture and load the checkpoint (sha256 checked first)."""
     record = read_training_record(model_dir)
     checkpoint = Path(model_dir) / record["checkpoint"].get("file", CHECKPOINT_NAME)
@@ -76,7 +80,7 @@ def load_trained_generator(model_dir: str | Path, device: torch.device) -> tuple
         )
     with torch.device("meta"):
         model = DeOldifyUnet(unet_config_from_record(record))
-    model = load_weights(model, checkpoint, "trained-unet", assign=True)
+    load_weights(model, checkpoint, "trained-unet", assign=True)  # loads in place
     return model.to(device).eval(), record
 
 
@@ -106,7 +110,9 @@ class TrainedUnetColouriser:
         self.model, self.record = load_trained_generator(self.model_dir, self.device)
         self.render_factor = int(render_factor or self.record["render_factor"])
         if not 1 <= self.render_factor <= 100:
-            raise ConfigError(f"trained-unet: render_factor must be 1..100, got {self.render_factor}")
+            raise ConfigError(
+                f"trained-unet: render_factor must be 1..100, got {self.render_factor}"
+            )
         if net_batch_size < 1:
             raise ConfigError(f"trained-unet: net_batch_size must be >= 1, got {net_batch_size}")
         self.net_batch_size = net_batch_size
@@ -116,8 +122,9 @@ class TrainedUnetColouriser:
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
-        return colourise_jantic_batch(self.model, images, self.render_factor,
-                                      batch_size=self.net_batch_size, fp16=self.fp16)
+        return colourise_jantic_batch(
+            self.model, images, self.render_factor, batch_size=self.net_batch_size, fp16=self.fp16
+        )
 
     def provenance(self) -> dict[str, Any]:
         data = self.record.get("data", {})
@@ -140,4 +147,3 @@ class TrainedUnetColouriser:
 
 def trained_unet(**params: Any) -> TrainedUnetColouriser:
     return TrainedUnetColouriser(**params)
-

@@ -76,9 +76,10 @@ REGISTRY.register(
                     "description": "component whose quality value is the `score` column",
                 },
                 "achromatic": {
-                    "enum": ["formula", "nan"],
-                    "default": "formula",
-                    "description": "greyscale faces: apply the formula to a*=b*=0, or NaN",
+                    "enum": ["ofiq", "formula", "nan"],
+                    "default": "ofiq",
+                    "description": "greyscale faces: ofiq = quality 100 (OFIQ), formula = "
+                    "formula at a*=b*=0 (66), nan = not applicable",
                 },
                 "achromatic_tolerance": {"type": "number", "minimum": 0, "default": 0.01},
             },

@@ -39,16 +39,17 @@ eye-to-mouth distance below each eye centre, on the nose side of the eye; we ave
 only face-region pixels within them. Exposure components use the face region (OFIQ
 also removes occluded pixels with a segmentation network we do not have).
 
-Greyscale (R = G = B) faces: their a* and b* are zero, up to floating-point
-round-off whose sign depends on the matrix constants. OFIQ's formula then yields
-either D = sqrt(50) ~ 7.07 (quality 66) or, if round-off makes a* or b* slightly
-negative, D = 100 (quality 0): the verdict on a grey face hinges on the last bit of a
-constant. We therefore snap |a*|, |b*| below ``achromatic_tolerance`` (default 0.01,
-far below a visible tint) to exactly 0 and, by default (``achromatic="formula"``),
-apply the formula to the snapped values, so every greyscale face gets D = sqrt(50) and
-quality 66 deterministically; ``achromatic="nan"`` instead reports natural colour as
-not applicable (NaN, reason ``achromatic``) for such faces. docs/quality.md discusses
-the choice.
+Greyscale (R = G = B) faces. OFIQ's current ``NaturalColour`` first checks whether the
+aligned face has any pixel with unequal channels; if not, it reports native value 0,
+i.e. quality 100: a greyscale image is not penalised. That is our default
+(``achromatic="ofiq"``). Without that check the formula would be applied to a* and b*
+that are zero up to round-off whose sign depends on the matrix constants (about -1e-4
+and -4e-4 at mid-grey): D = 100, quality 0, or with exact zeros D = sqrt(50), quality 66.
+The alternatives, both of which first snap |a*|, |b*| below ``achromatic_tolerance``
+(default 0.01, far below a visible tint) to exactly 0:
+``achromatic="formula"`` applies the formula to the snapped values (quality 66 for every
+achromatic face) and ``achromatic="nan"`` reports natural colour as not applicable
+(NaN, reason ``achromatic``). docs/quality.md discusses the choice.
 """
 
 from __future__ import annotations
@@ -279,9 +280,20 @@ class ComponentValues:
     notes: dict[str, str]
 
 
+AchromaticPolicy = Literal["ofiq", "formula", "nan"]
+ACHROMATIC_POLICIES: tuple[str, ...] = ("ofiq", "formula", "nan")
+
+
+def is_greyscale(image: np.ndarray) -> bool:
+    """True when every pixel has R = G = B (OFIQ's test, on the aligned face)."""
+    return bool(
+        np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2])
+    )
+
+
 def assess_aligned(
     face: AlignedFace,
-    achromatic: Literal["formula", "nan"] = "formula",
+    achromatic: AchromaticPolicy = "ofiq",
     achromatic_tolerance: float = 0.01,
 ) -> ComponentValues:
     region = _FACE_MASK & face.valid
@@ -294,13 +306,19 @@ def assess_aligned(
     if cheeks.any():
         mean_rgb = face.image[cheeks].reshape(-1, 3).mean(axis=0)
         a_star, b_star = mean_colour_to_ab(mean_rgb)
-        if abs(a_star) < achromatic_tolerance and abs(b_star) < achromatic_tolerance:
-            a_star, b_star = 0.0, 0.0
-            if achromatic == "nan":
-                notes["natural_colour"] = REASON_ACHROMATIC
-        native["natural_colour"] = (
-            float("nan") if "natural_colour" in notes else natural_colour_native(a_star, b_star)
-        )
+        if achromatic == "ofiq":
+            # OFIQ: a face without any coloured pixel has native value 0 (quality 100);
+            # otherwise the formula applies to the measured a*, b* as they are.
+            grey = is_greyscale(face.image)
+            native["natural_colour"] = 0.0 if grey else natural_colour_native(a_star, b_star)
+        else:
+            if abs(a_star) < achromatic_tolerance and abs(b_star) < achromatic_tolerance:
+                a_star, b_star = 0.0, 0.0
+                if achromatic == "nan":
+                    notes["natural_colour"] = REASON_ACHROMATIC
+            native["natural_colour"] = (
+                float("nan") if "natural_colour" in notes else natural_colour_native(a_star, b_star)
+            )
     else:
         a_star = b_star = float("nan")
         native["natural_colour"] = float("nan")
@@ -332,13 +350,13 @@ class ISO29794_5:
     def __init__(
         self,
         headline: str = "natural_colour",
-        achromatic: Literal["formula", "nan"] = "formula",
+        achromatic: AchromaticPolicy = "ofiq",
         achromatic_tolerance: float = 0.01,
     ) -> None:
         if headline not in COMPONENTS:
             raise ValueError(f"headline must be one of {COMPONENTS}, got {headline!r}")
-        if achromatic not in ("formula", "nan"):
-            raise ValueError(f"achromatic must be 'formula' or 'nan', got {achromatic!r}")
+        if achromatic not in ACHROMATIC_POLICIES:
+            raise ValueError(f"achromatic must be one of {ACHROMATIC_POLICIES}, got {achromatic!r}")
         self.headline = headline
         self.achromatic = achromatic
         self.achromatic_tolerance = float(achromatic_tolerance)

@@ -131,5 +131,7 @@ def pick_exemplar(paths: Sequence[Path], seed: int) -> Path:
         raise TrainingDataError("cannot pick an exemplar from an empty training split")
     return min(
         paths,
-        key=lambda p: hashlib.sha256(f"exemplar:{seed}:{p.parent.name}/{p.name}".encode()).hexdigest(),
+        key=lambda p: hashlib.sha256(
+            f"exemplar:{seed}:{p.parent.name}/{p.name}".encode()
+        ).hexdigest(),
     )

@@ -86,13 +86,15 @@ def build_stand_in_modules() -> dict[str, types.ModuleType]:
         **{name: _unavailable(f"torchvision.models.{name}") for name in _MODEL_NAMES},
     )
     functional = _module(
-        "torchvision.transforms.functional", pad=_unavailable("torchvision.transforms.functional.pad")
+        "torchvision.transforms.functional",
+        pad=_unavailable("torchvision.transforms.functional.pad"),
     )
     transforms = _module("torchvision.transforms", functional=functional)
     # A version below 0.13 keeps fastai.vision.learner on its pre-"weights=" code path,
     # which is never reached anyway because every model constructor above raises.
-    root = _module("torchvision", __version__="0.0.0+colourfr.stand_in", models=models,
-                   transforms=transforms)
+    root = _module(
+        "torchvision", __version__="0.0.0+colourfr.stand_in", models=models, transforms=transforms
+    )
     return {
         "torchvision": root,
         "torchvision.models": models,

@@ -29,6 +29,7 @@ import logging
 import math
 import platform
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
@@ -41,7 +42,8 @@ from PIL import Image
 from torch import nn
 
 from colourfr.colourisers.deoldify.pipeline import IMAGENET_MEAN, IMAGENET_STD, jantic_net_input
-from colourfr.colourisers.deoldify.unet import DeOldifyUnet, UnetConfig
+from colourfr.colourisers.deoldify.unet import DeOldifyUnet, UnetConfig, UnetKind
+from colourfr.colourisers.trained import CHECKPOINT_NAME, CONFIG_NAME, SUBJECTS_NAME
 from colourfr.colourisers.training.data import (
     TrainingDataError,
     data_hash,
@@ -54,10 +56,7 @@ from colourfr.images import read_rgb, rec709_luma
 
 LOG = logging.getLogger(__name__)
 
-CHECKPOINT_NAME = "generator.pth"
-CONFIG_NAME = "training.json"
-SUBJECTS_NAME = "training_subjects.txt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # of training.json; colourfr.colourisers.trained checks it
 
 # BT.601 RGB -> U, V (the analogue-form coefficients; OpenCV's YUV uses the same weights).
 _RGB_TO_UV = torch.tensor([[-0.14713, -0.28886, 0.436], [0.615, -0.51499, -0.10001]])
@@ -68,7 +67,7 @@ class TrainingConfig:
     """Every knob of one training run; stored verbatim in ``training.json``."""
 
     # generator architecture (DeOldifyUnet / UnetConfig)
-    kind: str = "deep"
+    kind: UnetKind = "deep"
     body: str = "resnet18"
     nf_factor: float = 0.5
     self_attention: bool = True
@@ -106,8 +105,13 @@ class TrainingConfig:
         return 16 * self.render_factor
 
     def unet_config(self) -> UnetConfig:
-        return UnetConfig(kind=self.kind, body=self.body, nf_factor=float(self.nf_factor),  # type: ignore[arg-type]
-                          self_attention=self.self_attention, blur=self.blur)
+        return UnetConfig(
+            kind=self.kind,
+            body=self.body,
+            nf_factor=float(self.nf_factor),
+            self_attention=self.self_attention,
+            blur=self.blur,
+        )
 
 
 #: Named presets. ``cpu``: <= 20 min on 2 cores. ``gpu``: the bigger one for a GPU node
@@ -115,14 +119,36 @@ class TrainingConfig:
 #: dozen 32 px images for the test suite.
 PROFILES: dict[str, TrainingConfig] = {
     "cpu": TrainingConfig(),
-    "gpu": TrainingConfig(kind="deep", body="resnet34", nf_factor=1.5, render_factor=12,
-                          max_images=None, batch_size=32, pretrain_epochs=12,
-                          pretrain_lr=1e-3, critic_nf=128, critic_blocks=3,
-                          critic_images=4000, critic_epochs=2, gan_fraction=0.3,
-                          gan_lr=2e-5, adversarial_weight=0.1),
-    "test": TrainingConfig(nf_factor=0.125, render_factor=2, max_images=40, valid_fraction=0.2,
-                           batch_size=8, pretrain_epochs=2, pretrain_lr=3e-3, critic_nf=8,
-                           critic_blocks=2, critic_images=16, gan_fraction=0.5),
+    "gpu": TrainingConfig(
+        kind="deep",
+        body="resnet34",
+        nf_factor=1.5,
+        render_factor=12,
+        max_images=None,
+        batch_size=32,
+        pretrain_epochs=12,
+        pretrain_lr=1e-3,
+        critic_nf=128,
+        critic_blocks=3,
+        critic_images=4000,
+        critic_epochs=2,
+        gan_fraction=0.3,
+        gan_lr=2e-5,
+        adversarial_weight=0.1,
+    ),
+    "test": TrainingConfig(
+        nf_factor=0.125,
+        render_factor=2,
+        max_images=40,
+        valid_fraction=0.2,
+        batch_size=8,
+        pretrain_epochs=2,
+        pretrain_lr=3e-3,
+        critic_nf=8,
+        critic_blocks=2,
+        critic_images=16,
+        gan_fraction=0.5,
+    ),
 }
 
 
@@ -136,6 +162,14 @@ def make_config(profile: str = "cpu", overrides: dict[str, Any] | None = None) -
     if unknown:
         raise ConfigError(f"training overrides: unknown key(s) {unknown}; known: {sorted(known)}")
     config = replace(PROFILES[profile], **overrides)
+    if config.kind not in ("wide", "deep"):
+        raise ConfigError(f"training: kind must be 'wide' or 'deep', got {config.kind!r}")
+    from colourfr.colourisers.deoldify.resnet import RESNET_CONFIGS
+
+    if config.body not in RESNET_CONFIGS:
+        raise ConfigError(
+            f"training: body {config.body!r} unknown; known: {sorted(RESNET_CONFIGS)}"
+        )
     if config.render_factor < 1 or config.batch_size < 2:
         raise ConfigError("training: render_factor >= 1 and batch_size >= 2 are required")
     max_blocks = int(math.log2(config.size)) - 3  # the critic needs a >= 4 px map at the end
@@ -152,7 +186,7 @@ def make_config(profile: str = "cpu", overrides: dict[str, Any] | None = None) -
 
 def colour_target(rgb: np.ndarray, size: int) -> np.ndarray:
     """(3, S, S) float32 normalised colour target, resized like the network input."""
-    square = Image.fromarray(rgb).resize((size, size), resample=Image.BILINEAR)
+    square = Image.fromarray(rgb).resize((size, size), resample=Image.Resampling.BILINEAR)
     y = np.asarray(square).transpose(2, 0, 1).astype(np.float32) / np.float32(255)
     return (y - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
 
@@ -181,16 +215,22 @@ class PairDataset(torch.utils.data.Dataset):  # type: ignore[type-arg]
 
 def load_pairs(paths: Sequence[Path], render_factor: int) -> tuple[torch.Tensor, torch.Tensor]:
     pairs = [training_pair(read_rgb(p), render_factor) for p in paths]
-    return (torch.from_numpy(np.stack([p[0] for p in pairs])),
-            torch.from_numpy(np.stack([p[1] for p in pairs])))
+    return (
+        torch.from_numpy(np.stack([p[0] for p in pairs])),
+        torch.from_numpy(np.stack([p[1] for p in pairs])),
+    )
 
 
-def split_by_person(paths: Sequence[Path], valid_fraction: float, seed: int) -> tuple[list[Path], list[Path]]:
+def split_by_person(
+    paths: Sequence[Path], valid_fraction: float, seed: int
+) -> tuple[list[Path], list[Path]]:
     """Hold out whole people (deterministic hash order) for validation."""
     import hashlib
 
-    people = sorted({subject_of(p) for p in paths},
-                    key=lambda n: hashlib.sha256(f"valid:{seed}:{n}".encode()).hexdigest())
+    people = sorted(
+        {subject_of(p) for p in paths},
+        key=lambda n: hashlib.sha256(f"valid:{seed}:{n}".encode()).hexdigest(),
+    )
     n_valid = max(1, round(valid_fraction * len(people))) if len(people) > 1 else 0
     valid_people = set(people[:n_valid])
     train = [p for p in paths if subject_of(p) not in valid_people]
@@ -225,7 +265,10 @@ class ChromaL1Loss(nn.Module):
         out_rgb, target_rgb = _denormalise(output), _denormalise(target)
         loss = (out_rgb - target_rgb).abs().mean()
         if self.chroma_weight:
-            loss = loss + self.chroma_weight * (rgb_to_uv(out_rgb) - rgb_to_uv(target_rgb)).abs().mean()
+            loss = (
+                loss
+                + self.chroma_weight * (rgb_to_uv(out_rgb) - rgb_to_uv(target_rgb)).abs().mean()
+            )
         return loss
 
 
@@ -246,19 +289,33 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _mean_loss(model: nn.Module, loss: Callable[..., torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-               device: torch.device, batch_size: int) -> float:
+def _mean_loss(
+    model: nn.Module,
+    loss: Callable[..., torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    device: torch.device,
+    batch_size: int,
+) -> float:
     model.eval()
     total = 0.0
     with torch.no_grad():
         for start in range(0, len(x), batch_size):
-            xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
+            xb, yb = (
+                x[start : start + batch_size].to(device),
+                y[start : start + batch_size].to(device),
+            )
             total += float(loss(model(xb), yb)) * len(xb)
     return total / len(x)
 
 
-def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torch.Tensor,
-                    valid_x: torch.Tensor, valid_y: torch.Tensor) -> TrainingResult:
+def train_generator(
+    config: TrainingConfig,
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    valid_x: torch.Tensor,
+    valid_y: torch.Tensor,
+) -> TrainingResult:
     """Run the three phases on preloaded tensors; returns the generator in eval mode."""
     from colourfr.colourisers.training.fastai_compat import import_fastai_gan
 
@@ -287,14 +344,22 @@ def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torc
 
     generator = DeOldifyUnet(config.unet_config()).to(device)
     recon = ChromaL1Loss(config.chroma_weight)
-    history: dict[str, Any] = {"valid_loss_initial": _mean_loss(generator, recon, valid_x, valid_y,
-                                                                 device, config.batch_size)}
+    history: dict[str, Any] = {
+        "valid_loss_initial": _mean_loss(
+            generator, recon, valid_x, valid_y, device, config.batch_size
+        )
+    }
     LOG.info("untrained generator: valid loss %.4f", history["valid_loss_initial"])
 
     # Phase 1: generator pretraining on the pixel/chroma loss.
     started = time.perf_counter()
-    gen_learn = Learner(loaders(train_x, train_y, config.flip), generator, loss_func=recon,
-                        opt_func=Adam, wd=config.weight_decay)
+    gen_learn = Learner(
+        loaders(train_x, train_y, config.flip),
+        generator,
+        loss_func=recon,
+        opt_func=Adam,
+        wd=config.weight_decay,
+    )
     with gen_learn.no_bar(), gen_learn.no_logging():
         gen_learn.fit_one_cycle(config.pretrain_epochs, config.pretrain_lr)
     values = [list(map(float, v[:2])) for v in gen_learn.recorder.values]
@@ -309,22 +374,38 @@ def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torc
     n_critic = min(config.critic_images, len(train_x))
     generator.eval()
     with torch.no_grad():
-        fakes = torch.cat([generator(train_x[s:s + config.batch_size].to(device)).cpu()
-                           for s in range(0, n_critic, config.batch_size)])
+        fakes = torch.cat(
+            [
+                generator(train_x[s : s + config.batch_size].to(device)).cpu()
+                for s in range(0, n_critic, config.batch_size)
+            ]
+        )
     reals = train_y[:n_critic]
     critic_images = torch.cat([reals, fakes])
     critic_labels = torch.cat([torch.ones(n_critic), torch.zeros(n_critic)])
     critic_valid = torch.cat([valid_y, valid_y[:0]]), torch.ones(len(valid_y))
-    critic = gan.gan_critic(n_channels=3, nf=config.critic_nf, n_blocks=config.critic_blocks).to(device)
+    critic = gan.gan_critic(n_channels=3, nf=config.critic_nf, n_blocks=config.critic_blocks).to(
+        device
+    )
     critic_dls = DataLoaders(
-        DataLoader(list(zip(critic_images, critic_labels)), bs=config.batch_size, shuffle=True,
-                   drop_last=True, num_workers=0),
+        DataLoader(
+            list(zip(critic_images, critic_labels)),
+            bs=config.batch_size,
+            shuffle=True,
+            drop_last=True,
+            num_workers=0,
+        ),
         DataLoader(list(zip(*critic_valid)), bs=config.batch_size, num_workers=0),
         device=device,
     )
     crit_loss = gan.AdaptiveLoss(nn.BCEWithLogitsLoss())
-    crit_learn = Learner(critic_dls, critic, loss_func=crit_loss,
-                         opt_func=partial(Adam, mom=0.0, sqr_mom=0.9), wd=config.weight_decay)
+    crit_learn = Learner(
+        critic_dls,
+        critic,
+        loss_func=crit_loss,
+        opt_func=partial(Adam, mom=0.0, sqr_mom=0.9),
+        wd=config.weight_decay,
+    )
     with crit_learn.no_bar(), crit_learn.no_logging():
         crit_learn.fit(config.critic_epochs, config.critic_lr)
     history["critic_pretrain_batch_losses"] = [float(v) for v in crit_learn.recorder.losses]
@@ -332,12 +413,19 @@ def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torc
 
     # Phase 3: short adversarial phase (DeOldify: AdaptiveGANSwitcher, critic_thresh 0.65).
     started = time.perf_counter()
+    # fastai warns that GANTrainer's attributes shadow the Learner's; that is its own design.
+    warnings.filterwarnings(
+        "ignore", message="You are shadowing an attribute", category=UserWarning
+    )
     gan_learn = gan.GANLearner.from_learners(
-        gen_learn, crit_learn,
+        gen_learn,
+        crit_learn,
         switcher=gan.AdaptiveGANSwitcher(critic_thresh=config.critic_thresh),
         weights_gen=(config.adversarial_weight, 1.0),
-        opt_func=partial(Adam, mom=0.0, sqr_mom=0.9), wd=config.weight_decay,
-        show_img=False, cbs=[ShortEpochCallback(pct=config.gan_fraction, short_valid=False)],
+        opt_func=partial(Adam, mom=0.0, sqr_mom=0.9),
+        wd=config.weight_decay,
+        show_img=False,
+        cbs=[ShortEpochCallback(pct=config.gan_fraction, short_valid=False)],
     )
     with gan_learn.no_bar(), gan_learn.no_logging():
         gan_learn.fit(1, config.gan_lr)
@@ -349,8 +437,9 @@ def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torc
     for parameter in generator.parameters():  # GANTrainer may leave parts frozen
         parameter.requires_grad_(True)
     generator.eval()
-    history["valid_loss_final"] = _mean_loss(generator, recon, valid_x, valid_y, device,
-                                             config.batch_size)
+    history["valid_loss_final"] = _mean_loss(
+        generator, recon, valid_x, valid_y, device, config.batch_size
+    )
     history["timings"] = timings
     LOG.info("adversarial phase done: valid loss %.4f", history["valid_loss_final"])
     return TrainingResult(generator=generator.cpu(), history=history)
@@ -359,21 +448,31 @@ def train_generator(config: TrainingConfig, train_x: torch.Tensor, train_y: torc
 def _versions() -> dict[str, str]:
     import fastai
 
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "fastai": fastai.__version__, "numpy": np.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "fastai": fastai.__version__,
+        "numpy": np.__version__,
+    }
 
 
-def train_and_save(lfw_root: str | Path, out_dir: str | Path, config: TrainingConfig,
-                   profile: str = "custom") -> dict[str, Any]:
+def train_and_save(
+    lfw_root: str | Path, out_dir: str | Path, config: TrainingConfig, profile: str = "custom"
+) -> dict[str, Any]:
     """Full run: split, preload, train, write checkpoint + training.json + subject list."""
     started = time.perf_counter()
     lfw_root, out_dir = Path(lfw_root), Path(out_dir)
     all_paths = split_image_paths(lfw_root, config.split_file)
     chosen = select_training_images(all_paths, config.max_images, config.seed)
     train_paths, valid_paths = split_by_person(chosen, config.valid_fraction, config.seed)
-    LOG.info("%d training images (%d people), %d validation images (%d people) from %s",
-             len(train_paths), len({subject_of(p) for p in train_paths}), len(valid_paths),
-             len({subject_of(p) for p in valid_paths}), config.split_file)
+    LOG.info(
+        "%d training images (%d people), %d validation images (%d people) from %s",
+        len(train_paths),
+        len({subject_of(p) for p in train_paths}),
+        len(valid_paths),
+        len({subject_of(p) for p in valid_paths}),
+        config.split_file,
+    )
     train_x, train_y = load_pairs(train_paths, config.render_factor)
     valid_x, valid_y = load_pairs(valid_paths, config.render_factor)
     load_s = time.perf_counter() - started
@@ -405,11 +504,14 @@ def train_and_save(lfw_root: str | Path, out_dir: str | Path, config: TrainingCo
             "n_people": len(people),
             "data_sha256": data_hash(chosen, lfw_root),
             "data_sha256_rule": "sha256 over sorted '<relative path>\\0<sha256 of file>\\n' "
-                                "of every image used (train + validation)",
+            "of every image used (train + validation)",
             "subjects_file": SUBJECTS_NAME,
         },
-        "checkpoint": {"file": CHECKPOINT_NAME, "sha256": sha256_of(checkpoint),
-                       "parameters": sum(p.numel() for p in result.generator.parameters())},
+        "checkpoint": {
+            "file": CHECKPOINT_NAME,
+            "sha256": sha256_of(checkpoint),
+            "parameters": sum(p.numel() for p in result.generator.parameters()),
+        },
         "history": result.history,
         "wall_time_s": time.perf_counter() - started,
         "versions": _versions(),
