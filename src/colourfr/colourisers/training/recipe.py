@@ -16,7 +16,10 @@ exactly what inference will feed it. Recipe (DeOldify's "NoGAN", scaled down):
    real colour faces vs the pretrained generator's outputs (``AdaptiveLoss(BCE)``).
 3. **Short adversarial phase**: ``GANLearner.from_learners`` with DeOldify's
    ``AdaptiveGANSwitcher(critic_thresh=0.65)`` and Adam betas (0, 0.9), generator loss
-   ``adversarial_weight x BCE + 1 x ChromaL1``, for ``gan_fraction`` of one epoch.
+   ``adversarial_weight x BCE + 1 x ChromaL1``, for ``gan_fraction`` of one epoch. The
+   phase starts with a generator step (``gen_first``): the critic is already pretrained,
+   and starting on the critic side lets a critic whose loss never drops below
+   ``critic_thresh`` keep the generator from ever taking an adversarial step.
 
 Validation: a held-out ~5 % of the *training people* (split by person, never images of a
 training person), used for the loss history; evaluation people are never loaded at all.
@@ -425,6 +428,7 @@ def train_generator(
         opt_func=partial(Adam, mom=0.0, sqr_mom=0.9),
         wd=config.weight_decay,
         show_img=False,
+        gen_first=True,
         cbs=[ShortEpochCallback(pct=config.gan_fraction, short_valid=False)],
     )
     with gan_learn.no_bar(), gan_learn.no_logging():
