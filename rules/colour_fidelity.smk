@@ -23,9 +23,21 @@ rule colour_fidelity_summary:
     input:
         unpack(colour_fidelity_tables),
     output:
-        csv=f"{R}/{{dataset}}/tables/colour_fidelity.csv",
+        csv=report(
+            f"{R}/{{dataset}}/tables/colour_fidelity.csv",
+            caption="../docs/captions/colour_fidelity.rst",
+            category="Colourisation",
+            labels={"dataset": "{dataset}", "table": "colour fidelity"},
+        ),
         md=f"{R}/{{dataset}}/tables/colour_fidelity.md",
-        figure=f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.png",
+        tex=f"{R}/{{dataset}}/tables/colour_fidelity.tex",
+        png=report(
+            f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.png",
+            caption="../docs/captions/colour_fidelity_figure.rst",
+            category="Colourisation",
+            labels={"dataset": "{dataset}", "figure": "CIEDE2000 per colouriser"},
+        ),
+        pdf=f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.pdf",
     params:
         colourisers=lambda w: enabled("colourisers"),
     log:

@@ -1,4 +1,6 @@
 # Colourisation of the greyscale variant, one job per (colouriser, shard).
+# Weights a plugin downloads (DeOldify) go to <resources_dir>/models/<plugin family>, and only
+# when the global allow_downloads is true (colourfr.colourisers.run.build_colouriser).
 
 
 rule colourise:
@@ -11,6 +13,8 @@ rule colourise:
         provenance=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.json",
     params:
         instance=lambda w: instance("colourisers", w.colouriser),
+        resources_dir=RES,
+        allow_downloads=CFG["allow_downloads"],
     log:
         f"{R}/logs/{{dataset}}/colourise_{{colouriser}}_{{shard}}.log",
     threads: lambda w: instance("colourisers", w.colouriser)["threads"]

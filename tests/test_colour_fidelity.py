@@ -106,10 +106,16 @@ def test_shard_fidelity_measures_ok_rows_and_records_failures(tmp_path: Path) ->
     summary = cf.summarise({"x": table})
     assert summary.loc[0, "n_measured"] == 1 and summary.loc[0, "n_failed"] == 4
     assert summary.loc[0, "ciede2000_mean"] == pytest.approx(expected["ciede2000"])
-    cf.write_summary(summary, tmp_path / "s.csv", tmp_path / "s.md")
+    cf.write_summary(summary, tmp_path / "s.csv", tmp_path / "s.md", tmp_path / "s.tex")
     assert "ciede2000_mean" in (tmp_path / "s.md").read_text()
-    cf.plot_ciede2000({"x": table, "y": table.iloc[1:]}, tmp_path / "f.png")
-    assert (tmp_path / "f.png").stat().st_size > 0
+    latex = (tmp_path / "s.tex").read_text()
+    assert "\\begin{table}" in latex and f"{expected['ciede2000']:.2f}" in latex
+    cf.plot_ciede2000({"x": table, "y": table.iloc[1:]}, tmp_path / "f.png", tmp_path / "f.pdf")
+    assert (tmp_path / "f.png").read_bytes().startswith(b"\x89PNG")
+    first_pdf = (tmp_path / "f.pdf").read_bytes()
+    assert first_pdf.startswith(b"%PDF") and b"CreationDate" not in first_pdf
+    cf.plot_ciede2000({"x": table, "y": table.iloc[1:]}, tmp_path / "f.pdf")
+    assert (tmp_path / "f.pdf").read_bytes() == first_pdf  # a rerun writes the same bytes
 
 
 def test_index_without_required_columns_names_the_file(tmp_path: Path) -> None:

@@ -179,6 +179,136 @@ def test_offline_without_weights_gives_one_clear_message(tmp_path: Path) -> None
                                            allow_download=False, device="cpu")
 
 
+# ------------------------------------------------- global allow_downloads / resources_dir
+
+
+def validated_params(plugin: str, **given: object) -> dict[str, object]:
+    """An instance's params as config validation leaves them (schema defaults filled)."""
+    from colourfr.config import validate_against
+
+    params = dict(given)
+    assert validate_against(REGISTRY.get(plugin).params_schema, params, "p") == []
+    return params
+
+
+@pytest.fixture()
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record download attempts instead of touching the network."""
+    import colourfr.assets
+
+    attempts: list[str] = []
+
+    def fake_download(asset: object, destination: object, timeout: float = 60.0) -> Path:
+        attempts.append(str(destination))
+        raise AssetError(f"download attempted to {destination}")
+
+    monkeypatch.setattr(colourfr.assets, "download", fake_download)
+    return attempts
+
+
+def test_schema_defaults_leave_downloads_to_the_global_switch() -> None:
+    params = validated_params("deoldify-stable")
+    assert params["cache_dir"] is None and params["allow_download"] is True
+    assert params["weights_sha256"] is None
+    from colourfr.colourisers.run import factory_params
+
+    off = factory_params("deoldify-stable", params, "/res", allow_downloads=False)
+    assert off["allow_download"] is False
+    assert off["cache_dir"] == str(Path("/res") / "models" / "deoldify")
+    on = factory_params("deoldify-stable", params, "/res", allow_downloads=True)
+    assert on["allow_download"] is True
+    # the per-instance flag can forbid a download, never enable one
+    vetoed = factory_params("deoldify-stable", {**params, "allow_download": False}, "/res", True)
+    assert vetoed["allow_download"] is False
+    # an explicit cache_dir is kept; plugins without download params are left alone
+    own = factory_params("deoldify-stable", {**params, "cache_dir": "/mine"}, "/res", True)
+    assert own["cache_dir"] == "/mine"
+    exemplar = validated_params("exemplar-transfer", exemplar=None)
+    assert factory_params("exemplar-transfer", exemplar, "/res", True) == exemplar
+
+
+def test_workflow_offline_default_gives_one_error_naming_file_url_and_config_key(
+    tmp_path: Path, no_network: list[str]
+) -> None:
+    from colourfr.colourisers.run import build_colouriser
+
+    params = validated_params("deoldify-stable", device="cpu")  # allow_download: True
+    with pytest.raises(AssetError) as info:
+        build_colouriser("deoldify-stable", params, resources_dir=str(tmp_path),
+                         allow_downloads=False, instance="deoldify-stable")
+    message = str(info.value)
+    expected_file = tmp_path / "models" / "deoldify" / "ColorizeStable_gen.pth"
+    assert str(expected_file) in message
+    assert DEOLDIFY_STABLE.urls[0] in message and DEOLDIFY_STABLE.urls[1] in message
+    assert "allow_downloads" in message and "params.weights" in message
+    assert "colourisers.deoldify-stable" in message
+    assert f"colourfr fetch deoldify-stable --dest {expected_file.parent}" in message
+    assert no_network == []  # the instance's allow_download: true did not override the global
+    assert not expected_file.parent.exists() or not any(expected_file.parent.iterdir())
+
+
+def test_instance_flag_vetoes_a_globally_allowed_download(tmp_path: Path,
+                                                          no_network: list[str]) -> None:
+    from colourfr.colourisers.run import build_colouriser
+
+    params = validated_params("deoldify-video", device="cpu", allow_download=False)
+    with pytest.raises(AssetError, match="ColorizeVideo_gen.pth"):
+        build_colouriser("deoldify-video", params, str(tmp_path), allow_downloads=True)
+    assert no_network == []
+
+
+def test_download_happens_only_with_the_global_switch_on(tmp_path: Path,
+                                                         no_network: list[str]) -> None:
+    from colourfr.colourisers.run import build_colouriser
+
+    params = validated_params("deoldify-artistic", device="cpu")
+    with pytest.raises(AssetError, match="download attempted"):
+        build_colouriser("deoldify-artistic", params, str(tmp_path), allow_downloads=True)
+    assert no_network == [str(tmp_path / "models" / "deoldify" / "ColorizeArtistic_gen.pth")]
+
+
+def test_weights_in_the_resources_cache_are_used_offline(tiny_variant: Path, tmp_path: Path,
+                                                         no_network: list[str]) -> None:
+    from colourfr.colourisers.run import colourise_index
+
+    cache = tmp_path / "res" / "models" / "deoldify"
+    cache.mkdir(parents=True)
+    (cache / "ColorizeArtistic_gen.pth").write_bytes(tiny_variant.read_bytes())
+    grey = tmp_path / "a.png"
+    cv2.imwrite(str(grey), grey_face(20, 24))
+    import pandas as pd
+
+    index = pd.DataFrame([{"image_id": "a", "path": str(grey), "status": "ok", "detail": ""}])
+    params = validated_params("deoldify-artistic", device="cpu", render_factor=2)
+    table, provenance = colourise_index(
+        index, tmp_path / "out", plugin="deoldify-artistic", params=params, batch_size=1,
+        resources_dir=str(tmp_path / "res"), allow_downloads=False)
+    assert table["status"].tolist() == ["ok"] and no_network == []
+    assert provenance["colouriser"]["weights"] == str(cache / "ColorizeArtistic_gen.pth")
+    assert provenance["allow_downloads"] is False
+
+
+def test_weights_sha256_pin_is_checked(tiny_variant: Path) -> None:
+    import hashlib
+
+    digest = hashlib.sha256(tiny_variant.read_bytes()).hexdigest()
+    pinned = deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256=digest.upper(),
+                                      render_factor=2, device="cpu")
+    info = pinned.provenance()
+    assert info["weights_sha256"] == digest and info["weights_sha256_pinned"] is True
+    with pytest.raises(AssetError, match=rf"tiny_gen\.pth has sha256 {digest}, expected 0+"):
+        deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256="0" * 64,
+                                 device="cpu")
+    with pytest.raises(ColourfrError, match="weights_sha256"):
+        deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256="abc", device="cpu")
+    assert validated_params("deoldify-artistic", weights_sha256=digest)["weights_sha256"] == digest
+    from colourfr.config import validate_against
+
+    problems = validate_against(REGISTRY.get("deoldify-artistic").params_schema,
+                                {"weights_sha256": "xyz"}, "colourisers.d.params")
+    assert problems and problems[0].startswith("colourisers.d.params.weights_sha256")
+
+
 # ---------------------------------------------------------------------------- plugin
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
+import warnings
+import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +15,14 @@ import pytest
 from PIL import Image
 
 from colourfr.errors import ImageReadError
-from colourfr.images import grey_to_rgb, read_grey, read_rgb, rec709_luma, write_png
+from colourfr.images import (
+    MAX_PIXELS,
+    grey_to_rgb,
+    read_grey,
+    read_rgb,
+    rec709_luma,
+    write_png,
+)
 
 IMAGEMAGICK = shutil.which("magick") or shutil.which("convert")
 
@@ -144,3 +155,112 @@ def test_write_png_round_trip(tmp_path: Path) -> None:
     write_png(tmp_path / "g.png", grey)
     assert np.array_equal(read_grey(tmp_path / "g.png"), grey)
     assert not list(tmp_path.glob(".*tmp"))
+
+
+# --------------------------------------------------------------------------- huge images
+# Pillow's default guard (Image.MAX_IMAGE_PIXELS = 89,478,485 px) must not decide what
+# read_rgb accepts: MAX_PIXELS does. The files are written chunk by chunk so that the
+# test never holds more than one row before decoding.
+
+PILLOW_DEFAULT_LIMIT = 89_478_485
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _write_grey_png(path: Path, width: int, height: int, rows: Iterable[bytes]) -> None:
+    """8-bit greyscale PNG from raw rows (filter type 0 prepended), streamed through zlib."""
+    compressor = zlib.compressobj(6)
+    with path.open("wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n")
+        out.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)))
+        for row in rows:
+            data = compressor.compress(b"\x00" + row)
+            if data:
+                out.write(_png_chunk(b"IDAT", data))
+        out.write(_png_chunk(b"IDAT", compressor.flush()))
+        out.write(_png_chunk(b"IEND", b""))
+
+
+def test_image_above_pillows_default_limit_but_within_max_pixels_decodes(tmp_path: Path) -> None:
+    width, height = 10_000, 9_000  # 90 Mpx: Pillow's default would warn (-> was undecodable)
+    assert PILLOW_DEFAULT_LIMIT < width * height <= MAX_PIXELS
+    path = tmp_path / "huge.png"
+    _write_grey_png(path, width, height, (bytes([y % 251]) * width for y in range(height)))
+    assert path.stat().st_size < 2_000_000  # constant rows compress to almost nothing
+    before = Image.MAX_IMAGE_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)  # none may be raised
+        rgb = read_rgb(path)
+    assert rgb.shape == (height, width, 3) and rgb.dtype == np.uint8
+    for y in (0, 1, 250, 251, 4_567, height - 1):
+        assert (rgb[y] == y % 251).all(), y
+    assert Image.MAX_IMAGE_PIXELS == before  # the raised limit does not outlive the read
+
+
+def _header_only_png(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height, with a one-row IDAT: cheap to write,
+    and any attempt to decode it would fail as truncated rather than as too large."""
+    _write_grey_png(path, width, height, [bytes(16)])
+    return path
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize(
+    "width, height",
+    [
+        (20_001, 20_000),  # just above MAX_PIXELS: Pillow (limit raised to it) only warns
+        (40_000, 20_001),  # above 2 x MAX_PIXELS: Pillow itself refuses at open
+    ],
+)
+def test_image_above_max_pixels_is_refused_without_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int, height: int
+) -> None:
+    from PIL import ImageFile
+
+    path = _header_only_png(tmp_path / "bomb.png", width, height)
+
+    def no_decoding(self: object) -> None:
+        raise AssertionError("pixels of an image above MAX_PIXELS were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    before = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ImageReadError) as error:
+        read_rgb(path)
+    assert error.value.reason == "too_large"
+    assert "bomb.png" in str(error.value)
+    assert f"{width * height:,}" in error.value.detail or str(width * height) in error.value.detail
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+def test_image_above_max_pixels_is_too_large_also_when_warnings_are_errors(tmp_path: Path) -> None:
+    path = _header_only_png(tmp_path / "bomb.png", 20_001, 20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # python -W error turns Pillow's warning into a raise
+        with pytest.raises(ImageReadError) as error:
+            read_rgb(path)
+    assert error.value.reason == "too_large"
+
+
+def test_concurrent_reads_restore_pillows_limit(tmp_path: Path) -> None:
+    """The manifest reads in a thread pool: overlapping reads share the raised limit and
+    the last one out restores Pillow's own value, also when some reads fail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = tmp_path / "good.png"
+    Image.fromarray(np.full((64, 64), 7, np.uint8)).save(good)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png" * 20)
+    before = Image.MAX_IMAGE_PIXELS
+
+    def read(path: Path) -> str:
+        try:
+            return str(read_rgb(path).shape)
+        except ImageReadError as error:
+            return error.reason
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(read, [good, bad] * 50))
+    assert set(outcomes) == {"(64, 64, 3)", "undecodable"}
+    assert Image.MAX_IMAGE_PIXELS == before

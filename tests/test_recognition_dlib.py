@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -95,3 +96,44 @@ def test_mmod_cnn_detector_finds_a_face() -> None:
 def test_unknown_detector_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="params.detector"):
         REGISTRY.get("dlib-resnet").create(detector="retina")
+
+
+def test_bad_files_are_decoded_or_recorded_with_reasons(system, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Through the shard runner, as the embed rule calls it: 1-channel, RGBA and 16-bit
+    files decode to RGB and are embedded; a zero-byte file and a truncated JPEG are
+    ``unreadable`` with read_rgb's reason; a file under 32 px is ``too_small``."""
+    from colourfr.recognition.records import embed_index
+
+    face = Image.fromarray(lfw(FACES[0]))
+    decodable = {
+        "grey.png": face.convert("L"),
+        "rgba.png": face.convert("RGBA"),
+        "sixteen.png": Image.fromarray(np.asarray(face.convert("L")).astype(np.uint16) * 257),
+    }
+    for name, image in decodable.items():
+        image.save(tmp_path / name)
+    assert Image.open(tmp_path / "sixteen.png").mode.startswith("I")  # really 16-bit
+    face.resize((24, 24)).save(tmp_path / "tiny.png")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    data = (LFW / f"{FACES[0]}.jpg").read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 3])
+    names = [*decodable, "tiny.png", "empty.jpg", "truncated.jpg"]
+    index = pd.DataFrame({"image_id": names, "path": names, "status": "ok", "detail": ""})
+
+    records, embeddings = embed_index(system, index, batch_size=3, base_dir=tmp_path)
+
+    by_id = {record.image_id: record for record in records}
+    assert [record.image_id for record in records] == names  # index order kept
+    for name in decodable:
+        assert by_id[name].failure is None and by_id[name].n_faces == 1, by_id[name]
+    assert np.isfinite(embeddings[: len(decodable)]).all()
+    outcomes = {name: (by_id[name].failure, by_id[name].detail) for name in names[3:]}
+    assert outcomes["tiny.png"][0] == "too_small" and "24x24" in outcomes["tiny.png"][1]
+    assert outcomes["empty.jpg"] == ("unreadable", "empty_file")
+    assert outcomes["truncated.jpg"][0] == "unreadable"
+    assert outcomes["truncated.jpg"][1].startswith("truncated")
+    assert np.isnan(embeddings[len(decodable) :]).all()
+    # The grey variants carry the same face: their descriptors stay close to the colour
+    # one (cosine ~0.99 here; dlib descriptors of different people are ~0.88 apart).
+    _, colour = system.process([lfw(FACES[0])], ["colour"])
+    assert float(embeddings[0] @ colour[0]) > 0.97 and float(embeddings[2] @ colour[0]) > 0.97

@@ -187,6 +187,40 @@ def test_config_errors_name_the_problem(tiny) -> None:  # type: ignore[no-untype
         spec.create(recogniser=str(tiny))
 
 
+def test_cuda_requested_without_cuda_provider_is_a_config_error(tiny, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """device: cuda on a CPU-only onnxruntime fails at build time with one clear error
+    naming the key and the fix, instead of silently running on the CPU (auto does that)."""
+    import onnxruntime
+
+    from colourfr.errors import ColourfrError
+    from colourfr.recognition.insightface_arcface import execution_providers
+
+    # Deterministic on any machine: onnxruntime-gpu on a GPU host would offer CUDA.
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    spec = REGISTRY.get("insightface-arcface")
+    with pytest.raises(ConfigError) as error:
+        spec.create(detector=str(SCRFD), recogniser=str(tiny), device="cuda", threads=1)
+    message = str(error.value)
+    assert isinstance(error.value, ColourfrError)
+    assert "params.device" in message and "'cuda'" in message
+    assert "CUDAExecutionProvider" in message and "onnxruntime-gpu" in message
+    assert execution_providers("auto") == ["CPUExecutionProvider"]  # auto falls back quietly
+    with pytest.raises(ConfigError, match="params.device: 'tpu'"):
+        execution_providers("tpu")
+
+
+def test_cuda_provider_is_preferred_when_onnxruntime_offers_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import onnxruntime
+
+    from colourfr.recognition.insightface_arcface import execution_providers
+
+    available = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: available)
+    assert execution_providers("cuda") == available
+    assert execution_providers("auto") == available
+    assert execution_providers("cpu") == ["CPUExecutionProvider"]
+
+
 def test_session_options_disable_spinning_and_set_threads() -> None:
     from colourfr.recognition.insightface_arcface import execution_providers, session_options
 

@@ -185,7 +185,10 @@ def summarise(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def write_summary(
-    summary: pd.DataFrame, csv_path: str | os.PathLike[str], markdown_path: str | os.PathLike[str]
+    summary: pd.DataFrame,
+    csv_path: str | os.PathLike[str],
+    markdown_path: str | os.PathLike[str],
+    latex_path: str | os.PathLike[str] | None = None,
 ) -> None:
     Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
     summary.to_csv(csv_path, index=False)
@@ -210,10 +213,27 @@ def write_summary(
     Path(markdown_path).write_text(
         header + shown.to_markdown(index=False, floatfmt=".2f") + "\n", encoding="utf-8"
     )
+    if latex_path is not None:
+        Path(latex_path).write_text(
+            shown.to_latex(
+                index=False,
+                float_format="%.2f",
+                escape=True,
+                caption="Colour fidelity against the original colour images (CIEDE2000, "
+                "chroma and a*b* errors: lower is closer; colourfulness: Hasler and "
+                "Süsstrunk 2003).",
+                label="tab:colour-fidelity",
+            ),
+            encoding="utf-8",
+        )
 
 
-def plot_ciede2000(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> None:
-    """Box plot of per-image mean CIEDE2000 per colouriser."""
+def plot_ciede2000(
+    tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike[str]
+) -> None:
+    """Box plot of per-image mean CIEDE2000 per colouriser, saved to every path given."""
+    from colourfr.reporting.figures import save_figure
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -232,6 +252,6 @@ def plot_ciede2000(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[s
     axis.set_title("Colour fidelity of colourisers")
     axis.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=150)
+    for path in paths:
+        save_figure(figure, path, dpi=150)
     plt.close(figure)

@@ -22,8 +22,10 @@ pixels, by one grey level.
 from __future__ import annotations
 
 import os
-import warnings
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +38,9 @@ REC709_WEIGHTS = (0.212656, 0.715158, 0.072186)
 QUANTUM_RANGE = 65535
 _Q_PER_CHAR = QUANTUM_RANGE // 255  # 257
 
-# Pillow refuses images above ~179 Mpx by default; we accept what fits our limit.
+# Largest image read_rgb decodes (400 Mpx; 1.2 GB as RGB). Pillow's own default guard
+# warns above 89,478,485 px (~9459^2) and refuses above twice that, so read_rgb raises
+# Pillow's limit to this one for the duration of each read (see _pillow_pixel_limit).
 MAX_PIXELS = 20000 * 20000
 
 REASON_MISSING = "missing"
@@ -44,10 +48,50 @@ REASON_EMPTY = "empty_file"
 REASON_TRUNCATED = "truncated"
 REASON_UNDECODABLE = "undecodable"
 REASON_UNSUPPORTED_MODE = "unsupported_mode"
+REASON_TOO_LARGE = "too_large"
+
+# Pillow reads its limit from the module global Image.MAX_IMAGE_PIXELS at every check
+# (in Image.open and again while loading frames/tiles), so the limit cannot be passed
+# per call. Readers (e.g. the manifest's thread pool) share one raised setting: the first
+# to enter saves Pillow's value, the last to leave restores it, so concurrent reads are
+# not serialised and nothing outlives them.
+_limit_lock = threading.Lock()
+_limit_users = 0
+_limit_saved: int | None = None
+
+
+@contextmanager
+def _pillow_pixel_limit(limit: int) -> Iterator[None]:
+    """Set Pillow's decompression-bomb limit to ``limit`` while inside; restore it after."""
+    global _limit_users, _limit_saved
+    with _limit_lock:
+        if _limit_users == 0:
+            _limit_saved = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = limit
+        _limit_users += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_users -= 1
+            if _limit_users == 0:
+                Image.MAX_IMAGE_PIXELS = _limit_saved
+
+
+def too_large_detail(width: int, height: int) -> str | None:
+    """Why a ``width`` x ``height`` image is refused, or None when it is within MAX_PIXELS."""
+    if width * height <= MAX_PIXELS:
+        return None
+    return f"{width}x{height} = {width * height:,} px exceeds MAX_PIXELS = {MAX_PIXELS:,}"
 
 
 def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
     mode = image.mode
+    if mode == "L":
+        # Same pixels as convert("RGB"), without Pillow's 4-byte-per-pixel RGB copy
+        # (matters for the 100+ Mpx scans MAX_PIXELS admits).
+        grey = np.asarray(image, dtype=np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         # 16-bit grey: keep the top 8 bits (Pillow's convert('L') would clip instead).
         values = np.asarray(image, dtype=np.uint32 if mode == "I" else np.uint16)
@@ -55,7 +99,7 @@ def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
             values = np.clip(values, 0, 65535)
         grey = (values.astype(np.uint32) >> 8).astype(np.uint8)
         return np.repeat(grey[:, :, None], 3, axis=2)
-    if mode in ("1", "L", "P", "PA", "LA", "RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "La"):
+    if mode in ("1", "P", "PA", "LA", "RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "La"):
         if mode in ("P", "PA") and "transparency" in image.info:
             image = image.convert("RGBA")
         return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
@@ -65,8 +109,10 @@ def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     """Decode ``path`` to an (H, W, 3) uint8 RGB array (alpha dropped, 16-bit scaled).
 
-    Raises ImageReadError with reason missing / empty_file / truncated / undecodable /
-    unsupported_mode.
+    Images up to MAX_PIXELS decode, whatever Pillow's global limit. Raises
+    ImageReadError with reason missing / empty_file / truncated / undecodable /
+    unsupported_mode / too_large (above MAX_PIXELS, judged from the header: the pixels
+    are never decoded).
     """
     name = os.fspath(path)
     if not os.path.isfile(name):
@@ -74,20 +120,22 @@ def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     if os.path.getsize(name) == 0:
         raise ImageReadError(name, REASON_EMPTY)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(name) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise ImageReadError(
-                        name, REASON_UNDECODABLE, f"{image.width}x{image.height} too large"
-                    )
-                image.load()
-                return _to_rgb_array(image, name)
+        with _pillow_pixel_limit(MAX_PIXELS), Image.open(name) as image:
+            detail = too_large_detail(image.width, image.height)
+            if detail is not None:
+                raise ImageReadError(name, REASON_TOO_LARGE, detail)
+            image.load()
+            return _to_rgb_array(image, name)
     except ImageReadError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Above 2 x MAX_PIXELS Image.open itself refuses; between MAX_PIXELS and twice it
+        # Pillow only warns (an exception only under -W error), and the header check
+        # above refuses. A frame or tile larger than the limit lands here while loading.
+        raise ImageReadError(name, REASON_TOO_LARGE, str(exc)) from None
     except UnidentifiedImageError as exc:
         raise ImageReadError(name, REASON_UNDECODABLE, str(exc)) from None
-    except (OSError, SyntaxError, ValueError, zlib.error, Image.DecompressionBombWarning) as exc:
+    except (OSError, SyntaxError, ValueError, zlib.error) as exc:
         message = str(exc)
         reason = REASON_TRUNCATED if "truncat" in message.lower() else REASON_UNDECODABLE
         raise ImageReadError(name, reason, message) from None

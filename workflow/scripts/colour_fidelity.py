@@ -27,6 +27,6 @@ else:
         for colouriser in snakemake.params.colourisers  # noqa: F821
     }
     summary = summarise(tables)
-    write_summary(summary, snakemake.output.csv, snakemake.output.md)  # noqa: F821
-    plot_ciede2000(tables, snakemake.output.figure)  # noqa: F821
+    write_summary(summary, snakemake.output.csv, snakemake.output.md, snakemake.output.tex)  # noqa: F821
+    plot_ciede2000(tables, snakemake.output.png, snakemake.output.pdf)  # noqa: F821
     log.info("summary of %d colourisers written", len(summary))

@@ -16,6 +16,9 @@ result, provenance = colourise_index(
     params=settings["params"],
     batch_size=settings["batch_size"],
     threads=snakemake.threads,  # noqa: F821
+    resources_dir=snakemake.params.resources_dir,  # noqa: F821
+    allow_downloads=snakemake.params.allow_downloads,  # noqa: F821
+    instance=snakemake.wildcards.colouriser,  # noqa: F821
 )
 with open(snakemake.output.provenance, "w") as handle:  # noqa: F821
     json.dump(provenance, handle, indent=2, default=str)

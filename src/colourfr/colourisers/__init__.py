@@ -18,6 +18,13 @@ _DEOLDIFY_PARAMS = {
             "default": None,
             "description": "local checkpoint (else cache_dir, downloaded if allowed)",
         },
+        "weights_sha256": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "default": None,
+            "description": "pin: the sha256 the weights file must have (the DeOldify "
+            "authors publish none, so by default only the exact size is checked)",
+        },
         "render_factor": {
             "type": "integer",
             "minimum": 1,
@@ -28,10 +35,24 @@ _DEOLDIFY_PARAMS = {
         "device": {"enum": ["auto", "cpu", "cuda"], "default": "auto"},
         "fp16": {"type": "boolean", "default": False, "description": "CUDA autocast fp16"},
         "net_batch_size": {"type": "integer", "minimum": 1, "default": 4},
-        "cache_dir": {"type": "string", "default": "resources/models/deoldify"},
-        "allow_download": {"type": "boolean", "default": True},
+        "cache_dir": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "where downloaded weights are kept; null: "
+            "<resources_dir>/models/deoldify",
+        },
+        "allow_download": {
+            "type": "boolean",
+            "default": True,
+            "description": "false: never download for this instance; true: download a "
+            "missing file only if the global allow_downloads is true as well",
+        },
     },
 }
+
+#: Sub-folder of ``<resources_dir>/models`` where a plugin's downloads are cached (plugins
+#: with ``cache_dir`` / ``allow_download`` params; see colourfr.colourisers.run).
+MODEL_CACHE_DIRS: dict[str, str] = {}
 
 for _variant, _summary in (
     ("stable", "DeOldify stable (resnet101 wide U-Net, nf_factor 2), jantic image path"),
@@ -49,6 +70,7 @@ for _variant, _summary in (
             uses_gpu=True,
         )
     )
+    MODEL_CACHE_DIRS[f"deoldify-{_variant}"] = "deoldify"
 
 # --- Self-trained DeOldify-style U-Net and the Welsh et al. exemplar baseline ---
 # (colourfr.colourisers.trained / .exemplar; training in colourfr.colourisers.training)

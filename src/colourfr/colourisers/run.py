@@ -1,4 +1,16 @@
-"""Run a colouriser over a shard's greyscale index: batching, PNG output, provenance."""
+"""Run a colouriser over a shard's greyscale index: batching, PNG output, provenance.
+
+Downloads: plugins whose params include ``cache_dir`` / ``allow_download`` (DeOldify)
+get the workflow's global settings here, as the quality stage does
+(:func:`colourfr.quality.run.estimator_from_config`): ``cache_dir`` null becomes
+``<resources_dir>/models/<sub-folder>`` (``MODEL_CACHE_DIRS``), and a download happens
+only if the global ``allow_downloads`` is true *and* the instance's ``allow_download``
+is not false; the per-instance flag can forbid a download, never enable one.
+
+Unreadable grey images (the variant's ``status`` already a failure, or a file that no
+longer decodes: ``missing``, ``empty_file``, ``truncated``, ...) are recorded in the new
+index with their reason; every other image is colourised.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +22,61 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from colourfr.colourisers import REGISTRY
+from colourfr.colourisers import MODEL_CACHE_DIRS, REGISTRY
 from colourfr.colourisers.base import Colouriser
 from colourfr.datasets.manifest import STATUS_OK
+from colourfr.errors import AssetError, ConfigError
 from colourfr.images import write_png
 from colourfr.variants import INDEX_COLUMNS, iter_readable, output_path, read_variant_grey
 
+#: The config's default ``resources_dir``.
+DEFAULT_RESOURCES_DIR = "resources"
 
-def build_colouriser(plugin: str, params: dict[str, Any]) -> Colouriser:
-    return REGISTRY.get(plugin).create(**params)
+
+def factory_params(
+    plugin: str,
+    params: dict[str, Any],
+    resources_dir: str | os.PathLike[str] = DEFAULT_RESOURCES_DIR,
+    allow_downloads: bool = False,
+) -> dict[str, Any]:
+    """The validated instance ``params`` with the global download settings applied."""
+    spec = REGISTRY.get(plugin)
+    properties = spec.params_schema.get("properties", {})
+    params = dict(params)
+    if "cache_dir" in properties and not params.get("cache_dir"):
+        subfolder = MODEL_CACHE_DIRS.get(plugin, plugin)
+        params["cache_dir"] = os.path.join(os.fspath(resources_dir), "models", subfolder)
+    if "allow_download" in properties:
+        # The global switch wins: the instance flag may only turn a download off.
+        params["allow_download"] = bool(allow_downloads) and bool(
+            params.get("allow_download", True)
+        )
+    return params
+
+
+def build_colouriser(
+    plugin: str,
+    params: dict[str, Any],
+    resources_dir: str | os.PathLike[str] = DEFAULT_RESOURCES_DIR,
+    allow_downloads: bool = False,
+    instance: str | None = None,
+) -> Colouriser:
+    """Build a colouriser from a validated instance config (see the module docstring).
+
+    ``instance`` (the config name) prefixes configuration and asset errors, so the
+    message names the config entry to fix.
+    """
+    arguments = factory_params(plugin, params, resources_dir, allow_downloads)
+    try:
+        return REGISTRY.get(plugin).create(**arguments)
+    except (AssetError, ConfigError) as exc:
+        if instance is None:
+            raise
+        try:
+            prefixed = type(exc)(f"colourisers.{instance}: {exc}")
+        except TypeError:  # pragma: no cover - a subclass with another signature
+            raise exc from None
+        raise prefixed from exc
 
 
 def _limit_threads(threads: int) -> None:
@@ -42,10 +100,21 @@ def colourise_index(
     batch_size: int,
     threads: int = 1,
     colouriser: Colouriser | None = None,
+    resources_dir: str | os.PathLike[str] = DEFAULT_RESOURCES_DIR,
+    allow_downloads: bool = False,
+    instance: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Colourise every readable grey image; failures keep their status in the new index."""
+    """Colourise every readable grey image; failures keep their status in the new index.
+
+    ``resources_dir`` / ``allow_downloads``: the config's global keys (downloads are off
+    unless asked for); ``instance``: the config name, for error messages.
+    """
     _limit_threads(threads)
-    model = colouriser if colouriser is not None else build_colouriser(plugin, params)
+    model = (
+        colouriser
+        if colouriser is not None
+        else build_colouriser(plugin, params, resources_dir, allow_downloads, instance)
+    )
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, str]] = {}
     pending: list[tuple[str, np.ndarray]] = []
@@ -83,6 +152,7 @@ def colourise_index(
     provenance = {
         "plugin": plugin,
         "params": params,
+        "allow_downloads": bool(allow_downloads),
         "batch_size": batch_size,
         "python": platform.python_version(),
         "colouriser": model.provenance(),

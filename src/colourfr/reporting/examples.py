@@ -10,12 +10,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from colourfr.errors import ImageReadError  # noqa: E402
-from colourfr.images import read_rgb  # noqa: E402
+from colourfr.errors import ImageReadError
+from colourfr.images import read_rgb
+from colourfr.reporting.figures import save_figure
 
 
 def _load(path: str) -> np.ndarray | None:
@@ -31,7 +32,7 @@ def _save(figure: plt.Figure, stem: str | os.PathLike[str]) -> None:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".png", ".pdf"):
-        figure.savefig(stem.with_suffix(suffix), dpi=150, bbox_inches="tight")
+        save_figure(figure, stem.with_suffix(suffix), dpi=150)
     plt.close(figure)
 
 

@@ -27,6 +27,7 @@ from colourfr.metrics import (
     thresholds_at_fmrs,
     valid_scores,
 )
+from colourfr.reporting.figures import save_figure
 from colourfr.scores import (
     ScoreFileError,
     paired_genuine_scores,
@@ -249,9 +250,17 @@ def _with_interval(point: str, low: Any, high: Any, scale: float) -> str:
     return f"{point} [{scale * float(low):.3f}, {scale * float(high):.3f}]"
 
 
+#: Column of :func:`table3` holding each row's note (why a threshold is missing or weak);
+#: the renderers turn it into footnotes below the table instead of a column.
+NOTE_COLUMN = "Note"
+#: The layout column that carries the footnote marker (the notes are about thresholds).
+_MARKED_COLUMN = "Threshold"
+
+
 def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The paper's Table 3 layout: per FMR target, one row per scenario with d', FTA %,
-    FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present)."""
+    FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present), and
+    the row's ``note`` from :mod:`colourfr.metrics` in :data:`NOTE_COLUMN` ("" if none)."""
     labels = scenario_labels or {}
     has_ci = "fta_low" in table.columns
     # Group by FMR target (in the given order), scenarios in their order within each.
@@ -277,46 +286,117 @@ def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None
                 "FRR (%)": cell("frr", 100.0, _percent(record["frr"])),
                 "Threshold": _plain(record["threshold"], 4),
                 "Achieved FMR (%)": _percent(record["fmr"]),
+                NOTE_COLUMN: _note_text(record.get("note")),
             }
         )
     return pd.DataFrame(rows)
 
 
+def _note_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def number_notes(notes: Sequence[str]) -> tuple[list[int | None], list[str]]:
+    """Footnote numbering: each distinct non-empty note gets 1, 2, ... in order of first
+    appearance; returns each row's number (None without a note) and the numbered texts.
+
+    Rows that share a note (every scenario at one FMR target) share one footnote."""
+    numbers: dict[str, int] = {}
+    refs: list[int | None] = []
+    for note in notes:
+        if not note:
+            refs.append(None)
+            continue
+        refs.append(numbers.setdefault(note, len(numbers) + 1))
+    return refs, list(numbers)
+
+
+def _split_notes(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int | None], list[str]]:
+    """The visible columns, each row's footnote number and the footnote texts."""
+    if NOTE_COLUMN not in frame.columns:
+        return frame, [None] * len(frame), []
+    refs, notes = number_notes([str(v) for v in frame[NOTE_COLUMN]])
+    return frame.drop(columns=NOTE_COLUMN), refs, notes
+
+
+def _marked_index(columns: Sequence[str]) -> int:
+    return list(columns).index(_MARKED_COLUMN) if _MARKED_COLUMN in columns else len(columns) - 1
+
+
 def _markdown(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join(["---"] * len(frame.columns)) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body]) + "\n"
+    """A Markdown table; row notes become ``[n]`` markers and numbered lines below it."""
+    visible, refs, notes = _split_notes(frame)
+    marked = _marked_index(visible.columns)
+    header = "| " + " | ".join(visible.columns) + " |"
+    rule = "|" + "|".join(["---"] * len(visible.columns)) + "|"
+    body = []
+    for row, ref in zip(visible.itertuples(index=False), refs):
+        cells = [str(v) for v in row]
+        if ref is not None:
+            cells[marked] += f" [{ref}]"
+        body.append("| " + " | ".join(cells) + " |")
+    text = "\n".join([header, rule, *body]) + "\n"
+    if notes:
+        # One paragraph per note: consecutive Markdown lines would merge into one.
+        text += "\n" + "\n\n".join(f"[{n}] {note}" for n, note in enumerate(notes, 1)) + "\n"
+    return text
+
+
+# One pass (str.translate), so that the braces of one replacement are not escaped again.
+# Notes contain "<" and ">", which LaTeX's default OT1 encoding prints as other glyphs.
+_LATEX_SPECIALS = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "%": r"\%",
+        "_": r"\_",
+        "&": r"\&",
+        "#": r"\#",
+        "$": r"\$",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+    }
+)
 
 
 def _latex_escape(text: str) -> str:
-    return (
-        text.replace("\\", r"\textbackslash{}")
-        .replace("%", r"\%")
-        .replace("_", r"\_")
-        .replace("&", r"\&")
-        .replace("#", r"\#")
-    )
+    return text.translate(_LATEX_SPECIALS)
 
 
 def _latex(frame: pd.DataFrame, caption: str) -> str:
-    spec = "ll" + "r" * (len(frame.columns) - 2)
+    """A booktabs table; row notes become superscript markers and footnotes under it."""
+    visible, refs, notes = _split_notes(frame)
+    marked = _marked_index(visible.columns)
+    spec = "ll" + "r" * (len(visible.columns) - 2)
     lines = [
         r"\begin{table}[t]",
         r"\centering",
         rf"\caption{{{_latex_escape(caption)}}}",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
-        " & ".join(_latex_escape(c) for c in frame.columns) + r" \\",
+        " & ".join(_latex_escape(c) for c in visible.columns) + r" \\",
         r"\midrule",
     ]
     previous_target = None
-    for row in frame.itertuples(index=False):
+    for row, ref in zip(visible.itertuples(index=False), refs):
         if previous_target is not None and row[0] != previous_target:
             lines.append(r"\midrule")
         previous_target = row[0]
-        lines.append(" & ".join(_latex_escape(str(v)) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+        cells = [_latex_escape(str(v)) for v in row]
+        if ref is not None:
+            cells[marked] += rf"\textsuperscript{{{ref}}}"  # after escaping: real markup
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if notes:
+        lines.append(r"\par\smallskip\footnotesize")
+        for number, note in enumerate(notes, 1):
+            lines.append(rf"\textsuperscript{{{number}}}~{_latex_escape(note)}\par")
+    lines += [r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -420,8 +500,7 @@ def _pyplot() -> Any:
 
 def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
     for path in (png, pdf):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, bbox_inches="tight", dpi=200)
+        save_figure(fig, path)
 
 
 def plot_det(
@@ -563,6 +642,7 @@ __all__ = [
     "evaluate_frames",
     "format_table",
     "mcnemar_against",
+    "number_notes",
     "plot_det",
     "plot_frr_vs_threshold",
     "plot_score_distributions",

@@ -66,17 +66,42 @@ def git_commit(repository: str | os.PathLike[str]) -> str:
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
+def packaged_model_files(plugin: str, params: Mapping[str, Any]) -> list[Path]:
+    """Weights a plugin takes from an installed package when the config names none
+    (dlib-resnet: face-recognition-models), so that they are listed too."""
+    if plugin != "dlib-resnet":
+        return []
+    from colourfr.recognition import dlib_resnet
+
+    wanted = {
+        "shape_predictor": dlib_resnet.SHAPE_PREDICTOR_FILE,
+        "recogniser": dlib_resnet.RECOGNISER_FILE,
+    }
+    if params.get("detector") == "mmod":
+        wanted["cnn_detector"] = dlib_resnet.MMOD_FILE
+    folder = dlib_resnet.face_recognition_models_dir()
+    return [
+        folder / filename
+        for key, filename in wanted.items()
+        if not params.get(key) and (folder / filename).is_file()
+    ]
+
+
 def model_files(config: Mapping[str, Any], extra_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Every model file the config names (plugin params that are files) or that lies in
-    the workflow's model folders."""
+    """Every model file the config names (plugin params that are files), that an enabled
+    plugin takes from an installed package, or that lies in the workflow's model folders."""
     found: set[Path] = set()
     for family in ("colourisers", "recognition", "quality"):
         for instance in config.get(family, {}).values():
             if not instance.get("enabled", True):
                 continue
-            for value in instance.get("params", {}).values():
+            params = instance.get("params", {})
+            for value in params.values():
                 if isinstance(value, str) and os.path.isfile(value):
                     found.add(Path(value).resolve())
+            found.update(
+                p.resolve() for p in packaged_model_files(instance.get("plugin", ""), params)
+            )
     for directory in extra_dirs:
         directory = Path(directory)
         if directory.is_dir():

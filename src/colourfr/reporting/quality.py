@@ -16,6 +16,7 @@ import pandas as pd
 
 from colourfr.quality.edc import EDCCurve
 from colourfr.quality.statistics import STAT_COLUMNS
+from colourfr.reporting.figures import save_figure
 
 DIGITS = 3
 
@@ -102,8 +103,7 @@ def _pyplot() -> Any:
 
 def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
     for path in (png, pdf):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, bbox_inches="tight", dpi=200)
+        save_figure(fig, path)
 
 
 def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,9 +40,12 @@ from colourfr.colourisers.deoldify.pipeline import (
 )
 from colourfr.colourisers.deoldify.unet import ARTISTIC, STABLE, VIDEO, DeOldifyUnet
 from colourfr.colourisers.deoldify.weights import load_weights
-from colourfr.errors import ColourfrError, ConfigError
+from colourfr.errors import AssetError, ColourfrError, ConfigError
 
 Device = Literal["auto", "cpu", "cuda"]
+
+#: Cache folder when neither ``cache_dir`` nor the workflow's ``resources_dir`` is given.
+DEFAULT_CACHE_DIR = os.path.join("resources", "models", "deoldify")
 
 
 class DeOldifyInputError(ColourfrError):
@@ -90,6 +93,42 @@ def load_generator(variant: str, weights: str | os.PathLike[str], device: torch.
     return model.to(device).eval()
 
 
+def pinned_asset(asset: Asset, weights_sha256: str | None) -> Asset:
+    """``asset`` with the user's sha256 pin (the published catalogue has none)."""
+    if weights_sha256 is None:
+        return asset
+    digest = str(weights_sha256).strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ConfigError(f"weights_sha256: expected 64 hex digits, got {weights_sha256!r}")
+    return replace(asset, sha256=digest)
+
+
+def resolve_weights(
+    asset: Asset,
+    weights: str | os.PathLike[str] | None,
+    cache_dir: str | os.PathLike[str],
+    allow_download: bool,
+) -> Path:
+    """A verified weights file: ``weights``, else ``cache_dir/<file>``, else a download.
+
+    Offline (``allow_download`` false) with neither file present: one :class:`AssetError`
+    naming the file, where it was looked for, the URLs and the config keys to set.
+    """
+    cached = Path(cache_dir) / asset.target_name
+    if weights is None and not allow_download and not cached.is_file():
+        mirrors = "".join(f" (mirror: {url})" for url in asset.urls[1:])
+        raise AssetError(
+            f"{asset.name}: weights file {asset.target_name} not found at {cached.absolute()} "
+            "and downloads are off (config key allow_downloads is false, or this "
+            "instance's params.allow_download is false). Download "
+            f"{asset.urls[0]}{mirrors} yourself and set params.weights of this colouriser "
+            f"instance to its path, or put it at {cached.absolute()} (`colourfr fetch "
+            f"{asset.name} --dest {Path(cache_dir).absolute()}` does that), or set "
+            "allow_downloads: true in the config to fetch it inside the colourise job"
+        )
+    return resolve_asset(asset, weights, cache_dir, allow_download)
+
+
 def as_image(image: object, index: int) -> np.ndarray:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
@@ -114,9 +153,15 @@ class DeOldifyColouriser:
         device: Device = "auto",
         fp16: bool = False,
         net_batch_size: int = DEFAULT_BATCH_SIZE,
-        cache_dir: str = "resources/models/deoldify",
-        allow_download: bool = True,
+        cache_dir: str | None = None,
+        allow_download: bool = False,
+        weights_sha256: str | None = None,
     ) -> None:
+        """``allow_download`` is the effective switch: the workflow passes the global
+        ``allow_downloads`` AND the instance's ``params.allow_download``
+        (:func:`colourfr.colourisers.run.build_colouriser`); direct callers opt in.
+        ``cache_dir`` None: :data:`DEFAULT_CACHE_DIR` (the workflow passes
+        ``<resources_dir>/models/deoldify``)."""
         if variant not in VARIANTS:
             raise ConfigError(f"unknown DeOldify variant {variant!r}; known: {sorted(VARIANTS)}")
         if not isinstance(render_factor, int) or not 1 <= render_factor <= 100:
@@ -130,9 +175,14 @@ class DeOldifyColouriser:
         self.device = pick_device(device)
         # Half precision only where it pays and is supported well: CUDA.
         self.fp16 = bool(fp16) and self.device.type == "cuda"
-        self.weights_path: Path = resolve_asset(self.spec.asset, weights, cache_dir, allow_download)
+        self.asset = pinned_asset(self.spec.asset, weights_sha256)
+        self.weights_path: Path = resolve_weights(
+            self.asset, weights, cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR,
+            bool(allow_download),
+        )
         self.model = load_generator(variant, self.weights_path, self.device)
-        self._weights_sha256: str | None = None
+        # A pinned digest has just been verified; otherwise it is computed on demand.
+        self._weights_sha256: str | None = self.asset.sha256
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
@@ -148,6 +198,8 @@ class DeOldifyColouriser:
             "implementation": "colourfr plain-PyTorch re-implementation of DeOldify",
             "weights": str(self.weights_path),
             "weights_sha256": self._weights_sha256,
+            "weights_sha256_pinned": self.asset.sha256 is not None,
+            "weights_size": self.weights_path.stat().st_size,
             "weights_url": self.spec.asset.urls[0],
             "architecture": self.spec.architecture,
             "image_path": self.spec.path,

@@ -1,0 +1,161 @@
+"""The whole experiment on the reduced configuration (six LFW subjects), end to end:
+every paper table and figure, the pipeline figure, provenance and the Snakemake report."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+SYSTEMS = ("arcface-mobilefacenet", "dlib-resnet")
+COLOURISERS = ("trained-unet", "exemplar-transfer")
+VARIANTS = ("original", "grey", *(f"colourised-{c}" for c in COLOURISERS))
+SCENARIOS = {"s1", "s2", "s3", *(f"{s}-{c}" for s in ("s4", "s5") for c in COLOURISERS)}
+
+pytestmark = pytest.mark.skipif(
+    not (SHARED / "data" / "lfw" / "pairs.txt").is_file(), reason="../shared LFW not available"
+)
+
+
+def snakemake(*args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [SNAKEMAKE, "--cores", "2", *args], cwd=REPO, capture_output=True, text=True, timeout=3000
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    results = tmp_path_factory.mktemp("experiment")
+    overlay = results / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
+    configs = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
+    snakemake(*configs)
+    return results, configs
+
+
+def test_nothing_is_left_to_do_after_the_run(experiment: tuple[Path, list[str]]) -> None:
+    _, configs = experiment
+    output = snakemake("--dry-run", *configs).stdout
+    assert "Nothing to be done" in output, output
+
+
+def test_table1_counts_follow_from_the_manifest(experiment: tuple[Path, list[str]]) -> None:
+    results, _ = experiment
+    manifest = pd.read_csv(results / "lfw" / "manifest.csv", dtype=str)
+    overview = pd.read_csv(results / "lfw" / "tables" / "dataset_overview.csv").iloc[0]
+    probes = len(manifest) - 6
+    assert (overview["subjects"], overview["references"], overview["probes"]) == (6, 6, probes)
+    assert overview["impostor_comparisons"] == probes * 5
+
+
+def test_table2_has_every_estimator_and_variant(experiment: tuple[Path, list[str]]) -> None:
+    results, _ = experiment
+    stats = pd.read_csv(results / "lfw" / "tables" / "quality_statistics.csv")
+    lightqnet = stats[stats["estimator"] == "lightqnet"].set_index("variant")
+    assert set(lightqnet.index) == set(VARIANTS)
+    assert ((lightqnet["min"] <= lightqnet["median"]) & (lightqnet["median"] <= lightqnet["max"])).all()
+    assert ((lightqnet["max"] <= 1) & (lightqnet["min"] >= 0)).all()
+    # Greyscale faces have no colour: OFIQ's natural-colour component rates them 100.
+    natural = stats[(stats["estimator"] == "iso29794-5:natural_colour") & (stats["variant"] == "grey")]
+    assert natural["min"].item() == natural["max"].item() == 100.0
+    for suffix in ("md", "tex"):
+        assert (results / "lfw" / "tables" / f"quality_statistics.{suffix}").stat().st_size > 0
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_table3_reuses_baseline_thresholds_and_obeys_the_frr_identity(
+    experiment: tuple[Path, list[str]], system: str
+) -> None:
+    results, _ = experiment
+    metrics = results / "lfw" / "metrics" / "paper" / system
+    table = pd.read_csv(metrics / "performance.csv")
+    assert set(table["file"]) == SCENARIOS
+    assert sorted(table["fmr_target"].unique()) == [0.0001, 0.001, 0.01]
+    # One threshold per FMR target: the baseline's, reused by every scenario.
+    assert (table.groupby("fmr_target")["threshold"].nunique() == 1).all()
+    np.testing.assert_allclose(table["frr"], table["fta"] + table["fnmr"] * (1 - table["fta"]))
+    assert ((table["frr_low"] <= table["frr"] + 1e-12) & (table["frr"] <= table["frr_high"] + 1e-12)).all()
+    assert (table["n_genuine"] == table.loc[table["file"] == "s1", "n_genuine"].iloc[0]).all()
+    markdown = (metrics / "performance.md").read_text()
+    assert "original / colourised (trained-unet)" in markdown
+    assert "\\begin{tabular}" in (metrics / "performance.tex").read_text()
+    mcnemar = pd.read_csv(metrics / "mcnemar.csv")
+    assert ((mcnemar["p_value"] >= 0) & (mcnemar["p_value"] <= 1)).all()
+
+
+def test_every_paper_figure_exists_as_png_and_pdf(experiment: tuple[Path, list[str]]) -> None:
+    results, _ = experiment
+    figures = results / "lfw" / "figures"
+    stems = [figures / "example_variants", figures / "colour_fidelity_ciede2000"]
+    stems += [figures / f"quality_cdf_{e}" for e in ("lightqnet", "iso29794-5")]
+    stems += [figures / f"fta_rescued_{s}_{c}" for s in SYSTEMS for c in COLOURISERS]
+    stems += [
+        figures / "paper" / s / name
+        for s in SYSTEMS
+        for name in ("frr_threshold", "det", "score_distributions")
+    ]
+    stems += [results / "figures" / f"pipeline_{g}" for g in ("rulegraph", "dag")]
+    for stem in stems:
+        pdf = stem.with_suffix(".pdf").read_bytes()
+        assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf, stem
+        if "pipeline" in stem.name:
+            assert "<svg" in stem.with_suffix(".svg").read_text()
+        else:
+            assert stem.with_suffix(".png").read_bytes().startswith(b"\x89PNG"), stem
+    for table in ("dataset_overview", "fta_changes", "colour_fidelity"):
+        for suffix in ("csv", "md", "tex"):
+            assert (results / "lfw" / "tables" / f"{table}.{suffix}").stat().st_size > 0, table
+
+
+def test_fta_changes_agree_with_the_recognition_records(experiment: tuple[Path, list[str]]) -> None:
+    results, _ = experiment
+    changes = pd.read_csv(results / "lfw" / "tables" / "fta_changes.csv")
+    for row in changes.itertuples():
+        records = {
+            variant: pd.concat(
+                pd.read_parquet(p)
+                for p in sorted((results / "lfw" / "recognition" / row.system / variant).glob("*.parquet"))
+            ).set_index("image_id")["failure"]
+            for variant in ("grey", f"colourised-{row.colouriser}")
+        }
+        grey_failed = records["grey"].notna() & (records["grey"] != "")
+        colour = records[f"colourised-{row.colouriser}"].reindex(records["grey"].index)
+        colour_failed = colour.notna() & (colour != "")
+        assert row.grey_fta == int(grey_failed.sum())
+        assert row.colourised_fta == int(colour_failed.sum())
+        assert row.rescued == int((grey_failed & ~colour_failed).sum())
+
+
+def test_provenance_lists_models_with_their_digests(experiment: tuple[Path, list[str]]) -> None:
+    results, _ = experiment
+    text = (results / "provenance.md").read_text()
+    assert re.search(r"git commit: `[0-9a-f]{40}", text)
+    sums = (SHARED / "models" / "SHA256SUMS").read_text()
+    scrfd = next(line.split()[0] for line in sums.splitlines() if "scrfd_2.5g_kps" in line)
+    assert f"`{scrfd}`" in text
+    for name in ("generator.pth", "lightqnet-dm100.pb", "dlib_face_recognition_resnet_model_v1.dat"):
+        assert name in text, name
+    assert "| torch | 2.13.0" in text
+
+
+def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) -> None:
+    results, configs = experiment
+    report = results / "report.html"
+    snakemake("--report", str(report), *configs)
+    html = report.read_text()
+    match = re.search(r"var results = (\{.*?\});\s*</script>", html, flags=re.DOTALL)
+    assert match and len(match.group(1)) > 1000, "the report holds no results"
+    for category in ("Performance", "Quality", "Figures", "Tables", "Provenance", "Pipeline"):
+        assert f'"{category}"' in html, category
