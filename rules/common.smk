@@ -47,7 +47,14 @@ def all_targets(wildcards):
         *_TARGET_FUNCTIONS,
     ]
     targets = [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
-    return targets + [f"{R}/provenance.md"]
+    return targets + pipeline_figures() + [f"{R}/provenance.md"]
+
+
+def pipeline_figures():
+    """The rule graph and job DAG of this run (rules/dag.smk), for a paper appendix."""
+    return [
+        f"{R}/figures/pipeline_{graph}.{ext}" for graph in ("rulegraph", "dag") for ext in ("svg", "pdf")
+    ]
 
 
 def configfile_args():
@@ -369,7 +376,9 @@ def colour_fidelity_targets(dataset):
     if not enabled("colourisers"):
         return []
     return [
-        f"{R}/{dataset}/tables/colour_fidelity.csv",
-        f"{R}/{dataset}/tables/colour_fidelity.md",
-        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.png",
+        f"{R}/{dataset}/tables/colour_fidelity.{ext}"
+        for ext in ("csv", "md", "tex")
+    ] + [
+        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}"
+        for ext in ("png", "pdf")
     ]
