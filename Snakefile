@@ -1,6 +1,6 @@
 # colourfr: does generative colourisation help face recognition?
 # Run:  snakemake --cores all --resources gpu=1          (see README.md)
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("8.20")
 
@@ -8,9 +8,8 @@ min_version("8.20")
 configfile: "config/config.yaml"
 
 
-# Structure only: defaults and the semantic checks come from colourfr.config (common.smk),
-# which copies default values instead of sharing one object between plugin instances.
-validate(config, "config/schema/config.schema.yaml", set_default=False)
+# No snakemake.utils.validate here: colourfr.config.validate_config (rules/common.smk)
+# checks the same schema and reports every problem at once, then the semantic checks.
 
 
 include: "rules/common.smk"

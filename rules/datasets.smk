@@ -1,16 +1,54 @@
 # Datasets -> validated manifests (a checkpoint: shards are known after it), protocols,
 # the paper's Table 1, and the index of the original images per shard.
 
+from colourfr.datasets.download import (
+    FETCH_MARKER,
+    dataset_root,
+    downloaded_by_workflow,
+    manifest_settings,
+)
+
+
+rule fetch_dataset:
+    # Only for datasets with `download: true` and `root: null`. allow_downloads is not a
+    # param: it permits the network access but does not change what is fetched, so
+    # flipping it must not rerun the fetch and everything after it (the script reads it
+    # from the config).
+    output:
+        marker=f"{RES}/datasets/{{dataset}}/{FETCH_MARKER}",
+    wildcard_constraints:
+        dataset=_name_pattern([n for n, d in CFG["datasets"].items() if downloaded_by_workflow(d)]),
+    params:
+        format=lambda w: CFG["datasets"][w.dataset]["format"],
+        options=lambda w: CFG["datasets"][w.dataset]["options"],
+        archive_sha256=lambda w: CFG["datasets"][w.dataset]["archive_sha256"],
+    log:
+        f"{R}/logs/{{dataset}}/fetch_dataset.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/colourfr.yaml"
+    script:
+        "../workflow/scripts/fetch_dataset.py"
+
 
 checkpoint manifest:
+    input:
+        fetched=lambda w: (
+            [f"{RES}/datasets/{w.dataset}/{FETCH_MARKER}"]
+            if downloaded_by_workflow(CFG["datasets"][w.dataset])
+            else []
+        ),
     output:
         manifest=f"{R}/{{dataset}}/manifest.csv",
         issues=f"{R}/{{dataset}}/manifest_issues.csv",
     params:
-        dataset=lambda w: CFG["datasets"][w.dataset],
+        # Only the settings it reads: changing a dataset's protocols or download
+        # settings must not rebuild the manifest and everything after it.
+        dataset=lambda w: manifest_settings(CFG["datasets"][w.dataset]),
+        root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
         shard_size=CFG["sharding"]["shard_size"],
-        allow_downloads=CFG["allow_downloads"],
-        resources_dir=RES,
     log:
         f"{R}/logs/{{dataset}}/manifest.log",
     threads: 2
@@ -32,7 +70,7 @@ rule protocol:
         pairs=f"{R}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
     params:
         options=lambda w: CFG["protocols"][w.protocol],
-        dataset_root=lambda w: CFG["datasets"][w.dataset]["root"],
+        dataset_root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
     log:
         f"{R}/logs/{{dataset}}/protocol_{{protocol}}.log",
     threads: 1
@@ -72,8 +110,14 @@ rule dataset_overview:
 
 
 rule original_index:
+    # The protocol summaries are inputs although the index does not read them: a protocol
+    # that fails (no genuine pair, a broken pair list) stops every image job.
     input:
         manifest=f"{R}/{{dataset}}/manifest.csv",
+        protocols=lambda w: expand(
+            f"{R}/{w.dataset}/protocols/{{protocol}}/protocol.json",
+            protocol=protocols_for(w.dataset),
+        ),
     output:
         index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
     log:

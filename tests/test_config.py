@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from colourfr.cli import main as cli_main
 from colourfr.config import load_config, validate_config
 from colourfr.errors import ConfigError
 from colourfr.scenarios import expand_scenarios, variants_in_use
@@ -65,6 +66,15 @@ def test_default_config_file_is_valid() -> None:
         (lambda c: c.update({"colour": {}}), "Additional properties are not allowed"),
         (lambda c: c["datasets"]["toy"].update({"protocols": ["mystery"]}), "unknown protocol 'mystery'"),
         (lambda c: c["recognition"]["dlib"].update({"enabled": False}), "no recognition system is enabled"),
+        (lambda c: c["datasets"]["toy"].update({"archive_sha256": "abc"}),
+         "datasets.toy.archive_sha256: 'abc' does not match"),
+        (lambda c: c["datasets"]["toy"].update({"root": None}),
+         "datasets.toy.root: no root given and download is false"),
+        (lambda c: c["datasets"]["toy"].update({"root": None, "download": True}),
+         "datasets.toy.download: format 'folder' cannot be downloaded (licensed)"),
+        (lambda c: c["datasets"]["toy"].update(
+            {"format": "lfw", "root": None, "download": True, "options": {"images_dir": "lfw-a"}}),
+         "datasets.toy.options.images_dir: 'lfw-a' has no archive to download"),
     ],
 )
 def test_bad_configs_name_the_key(minimal: dict, mutate, message: str) -> None:
@@ -73,6 +83,36 @@ def test_bad_configs_name_the_key(minimal: dict, mutate, message: str) -> None:
     with pytest.raises(ConfigError) as error:
         validate_config(config)
     assert message in str(error.value)
+
+
+def test_every_schema_problem_is_reported(minimal: dict) -> None:
+    minimal.update({"sharding": {"shard_size": 0}, "metrics": {"primary_fmr": 2}})
+    with pytest.raises(ConfigError) as error:
+        validate_config(minimal)
+    assert "sharding.shard_size" in str(error.value) and "metrics.primary_fmr" in str(error.value)
+
+
+def test_download_settings(minimal: dict) -> None:
+    minimal["datasets"]["toy"] = {"format": "lfw", "root": None, "download": True}
+    dataset = validate_config(minimal)["datasets"]["toy"]
+    assert dataset["archive_sha256"] is None
+    assert dataset["options"]["images_dir"] == "images_deepfunneled"
+    minimal["datasets"]["toy"]["archive_sha256"] = "A" * 64  # either case
+    assert validate_config(minimal)["datasets"]["toy"]["archive_sha256"] == "A" * 64
+
+
+def test_readme_plugin_tables_match_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["plugins", "--markdown"]) == 0
+    output = capsys.readouterr().out
+    text = (REPO / "config" / "README.md").read_text()
+    begin, end = "<!-- BEGIN PLUGINS -->\n", "<!-- END PLUGINS -->"
+    assert text.count(begin) == 1 and text.count(end) == 1
+    block = text[text.index(begin) + len(begin) : text.index(end)]
+    # The block ends with exactly one newline before the END marker.
+    assert block == output.rstrip("\n") + "\n", (
+        "config/README.md is out of date: replace the block between the PLUGINS markers "
+        "with the output of `colourfr plugins --markdown`"
+    )
 
 
 def test_plugin_params_are_validated(minimal: dict) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -9,17 +12,21 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from colourfr.assets import Asset
+from colourfr.datasets import download as lfw_download
+from colourfr.datasets.assets import LFW_DEEPFUNNELED
 from colourfr.datasets.csv_list import read_csv_list
 from colourfr.datasets.folder import read_folder
 from colourfr.datasets.lfw import read_lfw
 from colourfr.datasets.manifest import (
+    ISSUE_COLUMNS,
     MANIFEST_COLUMNS,
     SubjectSelection,
     build_manifest,
     manifest_issues,
     read_subject_list,
 )
-from colourfr.errors import ManifestError
+from colourfr.errors import AssetError, ManifestError
 
 
 def _face(path: Path, value: int = 128, size: int = 40) -> Path:
@@ -84,6 +91,103 @@ def test_manifest_records_unreadable_images(folder_dataset: Path) -> None:
     assert issues.loc["bob/bob_0", "status"] in {"truncated", "undecodable"}
     with pytest.raises(ManifestError, match="alice_1.png"):
         build_manifest(read_folder(folder_dataset), "toy", fail_on_bad_image=True)
+
+
+def test_manifest_records_unsupported_image_mode(folder_dataset: Path) -> None:
+    # A 32-bit float TIFF decodes (Pillow mode F) but has no 8-bit RGB meaning.
+    path = folder_dataset / "bob" / "bob_9.tif"
+    Image.fromarray(np.full((8, 8), 0.5, np.float32)).save(path)
+    manifest = build_manifest(read_folder(folder_dataset), "toy")
+    row = manifest.set_index("image_id").loc["bob/bob_9"]
+    assert row["status"] == "unsupported_mode" and row["detail"] == "Pillow mode F"
+    issue = manifest_issues(manifest).set_index("image_id").loc["bob/bob_9"]
+    assert (issue["status"], issue["detail"]) == ("unsupported_mode", "Pillow mode F")
+    assert issue["path"] == str(path.resolve())
+
+
+def test_empty_subject_folders_are_recorded(folder_dataset: Path) -> None:
+    (folder_dataset / "dave").mkdir()
+    (folder_dataset / "erin").mkdir()
+    (folder_dataset / "erin" / "readme.txt").write_text("no image here")
+    manifest = build_manifest(
+        read_folder(folder_dataset), "toy", selection=SubjectSelection(exclude=frozenset({"erin"}))
+    )
+    assert "dave" not in set(manifest["subject_id"])
+    issues = manifest_issues(manifest)
+    assert list(issues.columns) == list(ISSUE_COLUMNS)
+    # erin is excluded by the user, so only dave is a defect of the selected dataset.
+    assert issues.to_dict("records") == [
+        {
+            "image_id": "",
+            "subject_id": "dave",
+            "path": str((folder_dataset / "dave").resolve()),
+            "status": "no_images",
+            "detail": issues["detail"].iloc[0],
+        }
+    ]
+    assert ".png" in issues["detail"].iloc[0]
+
+
+def test_only_empty_subject_folders_name_one_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "ghost").mkdir()
+    with pytest.raises(ManifestError, match="no images found .1 empty subject folder.*ghost"):
+        build_manifest(read_folder(tmp_path), "empty")
+
+
+def test_lfw_person_folder_without_images_is_recorded(tmp_path: Path) -> None:
+    _face(tmp_path / "images_deepfunneled" / "Ann" / "Ann_0001.jpg")
+    (tmp_path / "images_deepfunneled" / "Bob").mkdir()
+    manifest = build_manifest(read_lfw(tmp_path), "lfw", selection=SubjectSelection(min_images=1))
+    issues = manifest_issues(manifest)
+    assert issues[["subject_id", "status"]].values.tolist() == [["Bob", "no_images"]]
+
+
+def test_lfw_fetch_offline_names_url_and_local_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Downloads disabled: the real catalogue entry, and no network is touched.
+    with pytest.raises(AssetError) as disabled:
+        lfw_download.fetch_dataset("lfw", tmp_path / "a", allow_download=False, dataset_name="faces")
+    message = str(disabled.value)
+    assert message.startswith("datasets.faces: ")
+    assert LFW_DEEPFUNNELED.urls[0] in message and "allow_downloads is false" in message
+    assert "set datasets.faces.root to a local LFW copy" in message
+    assert str(tmp_path / "a" / "downloads" / "lfw-deepfunneled.tgz") in message
+    # Downloads allowed but the URL unreachable (a file:// URL stands in for the offline web).
+    unreachable = Asset(name="lfw-funneled", urls=((tmp_path / "gone.tgz").as_uri(),), sha256=None)
+    monkeypatch.setattr(
+        lfw_download, "LFW_ARCHIVES", {"images_funneled": (unreachable, "lfw_funneled")}
+    )
+    with pytest.raises(AssetError) as offline:
+        lfw_download.fetch_dataset(
+            "lfw", tmp_path / "b", True, options={"images_dir": "images_funneled"}, dataset_name="lfw"
+        )
+    message = str(offline.value)
+    assert unreachable.urls[0] in message and "set datasets.lfw.root" in message
+    assert "images_funneled/" in message and "Without network" not in message
+
+
+def test_lfw_fetch_honours_images_dir_and_pinned_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "lfw-funneled.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("lfw_funneled/Ann/Ann_0001.jpg")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"jpg"))
+    asset = Asset(name="lfw-funneled", urls=(archive.as_uri(),), sha256=None)
+    monkeypatch.setattr(lfw_download, "LFW_ARCHIVES", {"images_funneled": (asset, "lfw_funneled")})
+    monkeypatch.setattr(lfw_download, "LFW_PROTOCOL_FILES", ())
+    with pytest.raises(AssetError, match="sha256 .* expected 0000"):
+        lfw_download.fetch_lfw(tmp_path / "d", "images_funneled", archive_sha256="0" * 64)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    root = lfw_download.fetch_lfw(tmp_path / "d", "images_funneled", archive_sha256=digest)
+    assert (root / "images_funneled" / "Ann" / "Ann_0001.jpg").read_bytes() == b"jpg"
+    record = lfw_download.fetch_record(root, "images_funneled", digest)
+    assert record["archive_sha256"] == record["expected_sha256"] == digest
+    # Pinning a different digest later is checked against the kept archive.
+    with pytest.raises(AssetError, match="datasets.lfw.archive_sha256"):
+        lfw_download.fetch_lfw(tmp_path / "d", "images_funneled", archive_sha256="f" * 64)
 
 
 def test_manifest_rejects_duplicates_and_empty(folder_dataset: Path) -> None:

@@ -21,6 +21,7 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 def snakemake(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [SNAKEMAKE, "--cores", "2", *args],
+        check=False,
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -66,6 +67,17 @@ def test_lint_is_clean() -> None:
     assert result.returncode == 0
 
 
+def test_every_config_problem_is_reported_at_parse_time(tmp_path: Path) -> None:
+    # Two schema errors: both keys appear (snakemake's own validate would stop at one).
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"sharding": {"shard_size": 0}, "metrics": {"primary_fmr": 2}}))
+    result = snakemake("--dry-run", "--configfile", str(bad), check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "sharding.shard_size: 0 is less than the minimum of 1" in output
+    assert "metrics.primary_fmr: 2 is greater than or equal to the maximum of 1" in output
+
+
 def test_bad_config_fails_at_parse_time(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"recognition": {"arcface-mobilefacenet": {"plugin": "arcfcae"}}}))
@@ -105,30 +117,97 @@ def test_frame_stages_on_reduced_lfw(reduced: tuple[Path, Path]) -> None:
     assert planned_jobs(targets, configs(overlay)) == {}
 
 
+# Jobs too slow for this test (training, recognition on every variant) that it fakes:
+# placeholder outputs, then `snakemake --touch` records their metadata as if they had run.
+FAKED_RULES = ("train_colouriser", "colourise", "embed", "compare")
+SYSTEM = "dlib-resnet"  # needs no model file from resources/ (the ArcFace packs do)
+
+
+def missing_outputs(targets: list[str], config_args: list[str]) -> list[tuple[str, str]]:
+    """(output file, rule) of every output the targets need that does not exist yet."""
+    table = snakemake(*targets, "--summary", *config_args).stdout
+    rows = [line.split("\t") for line in table.splitlines()[1:]]
+    return [(row[0], row[2]) for row in rows if len(row) >= 6 and row[4] == "missing"]
+
+
+def fake_jobs(targets: list[str], config_args: list[str]) -> None:
+    """Make the targets up to date without running the FAKED_RULES jobs."""
+    missing = missing_outputs(targets, config_args)
+    assert {rule for _, rule in missing} <= set(FAKED_RULES), missing
+    for output, _ in missing:
+        path = Path(output)
+        if path.suffix:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        else:  # the image folders (directory outputs) have no suffix
+            path.mkdir(parents=True, exist_ok=True)
+    # --forcerun: every faked job is touched (and its params recorded), in DAG order.
+    snakemake(*targets, "--touch", "--forcerun", *FAKED_RULES, *config_args)
+
+
+def planned_outputs(targets: list[str], config_args: list[str]) -> dict[str, list[str]]:
+    """Rule -> outputs of the jobs a dry run would execute."""
+    output = snakemake(*targets, "--dry-run", *config_args).stdout
+    planned: dict[str, list[str]] = {}
+    rule = None
+    for line in output.splitlines():
+        header = re.match(r"^(?:rule|localrule|checkpoint) (\S+):$", line)
+        if header:
+            rule = header.group(1)
+        elif rule and line.strip().startswith("output:"):
+            planned.setdefault(rule, []).extend(line.split(":", 1)[1].strip().split(", "))
+            rule = None
+    return planned
+
+
 def test_changed_colouriser_setting_reruns_only_its_descendants(
     reduced: tuple[Path, Path], tmp_path: Path
 ) -> None:
     results, overlay = reduced
-    manifest = pd.read_csv(results / "lfw" / "manifest.csv", dtype=str)
+    lfw = results / "lfw"
+    snakemake(str(lfw / "manifest.csv"), *configs(overlay))
+    manifest = pd.read_csv(lfw / "manifest.csv", dtype=str)
     shards = sorted(manifest["shard"].unique())
+    colourisers = ("exemplar-transfer", "trained-unet")
 
-    def colourised(name: str) -> list[str]:
-        return [str(results / "lfw" / "variants" / f"colourised-{name}" / f"{s}.csv") for s in shards]
+    def indexes(variant: str) -> list[str]:
+        return [str(lfw / "variants" / variant / f"{s}.csv") for s in shards]
 
-    grey = [str(results / "lfw" / "variants" / "grey" / f"{s}.csv") for s in shards]
-    snakemake(*colourised("exemplar-transfer"), *configs(overlay))
-    assert planned_jobs(grey + colourised("exemplar-transfer"), configs(overlay)) == {}
+    def recognition(variant: str) -> list[str]:
+        return [str(lfw / "recognition" / SYSTEM / variant / f"{s}.parquet") for s in shards]
+
+    def scores(scenario: str) -> str:
+        return str(lfw / "scores" / "paper" / SYSTEM / f"{scenario}.parquet")
+
+    # Real: the frame stages and the (fast) exemplar colourisation.
+    snakemake(*indexes("grey"), *indexes("colourised-exemplar-transfer"), *configs(overlay))
+    targets = indexes("original") + indexes("grey")
+    for name in colourisers:
+        targets += indexes(f"colourised-{name}") + recognition(f"colourised-{name}")
+        targets += [scores(f"s4-{name}"), scores(f"s5-{name}")]
+    targets += [scores("s1"), scores("s3")]
+    fake_jobs(targets, configs(overlay))
+    assert planned_jobs(targets, configs(overlay)) == {}
 
     changed = tmp_path / "changed.yaml"
     changed.write_text(
         yaml.safe_dump({"colourisers": {"exemplar-transfer": {"params": {"n_samples": 128}}}})
     )
-    plan = planned_jobs(grey + colourised("exemplar-transfer"), configs(overlay, changed))
-    assert plan == {"colourise": len(shards)}
+    assert planned_jobs(targets, configs(overlay, changed)) == {
+        "colourise": len(shards),
+        "embed": len(shards),
+        "compare": 2,
+    }
+    planned = planned_outputs(targets, configs(overlay, changed))
+    exemplar = "colourised-exemplar-transfer"
+    assert set(planned["colourise"]) >= set(indexes(exemplar))
+    assert set(planned["embed"]) >= set(recognition(exemplar))
+    assert set(planned["compare"]) == {scores("s4-exemplar-transfer"), scores("s5-exemplar-transfer")}
+    # Nothing of trained-unet, grey or original: every planned output is exemplar's.
+    unrelated = [o for outputs in planned.values() for o in outputs if "exemplar-transfer" not in o]
+    assert unrelated == []
 
-    first = Image.open(
-        pd.read_csv(colourised("exemplar-transfer")[0], dtype=str)["path"].iloc[0]
-    )
+    first = Image.open(pd.read_csv(indexes(exemplar)[0], dtype=str)["path"].iloc[0])
     assert np.asarray(first).shape == (250, 250, 3)
 
 

@@ -21,6 +21,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from colourfr.datasets import DOWNLOADABLE_FORMATS
+from colourfr.datasets.assets import LFW_ARCHIVES
 from colourfr.errors import ConfigError, UnknownPluginError
 from colourfr.registry import Registry
 
@@ -35,7 +37,12 @@ def _load_schema() -> dict[str, Any]:
     return yaml.safe_load(schema_path().read_text())
 
 
-def _with_defaults(validator_class: type) -> type:
+def schema_default(key: str) -> Any:
+    """The schema's default of a top-level key (for scripts that read the raw config)."""
+    return _load_schema()["properties"][key].get("default")
+
+
+def _with_defaults(validator_class: Any) -> Any:
     """A validator that fills ``default`` values into the instance while validating."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
@@ -126,6 +133,26 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
     return problems
 
 
+def _check_download(dataset: dict[str, Any], where: str) -> list[str]:
+    """Problems of a dataset without root, which the workflow must download."""
+    if not dataset["download"]:
+        return [f"{where}.root: no root given and download is false"]
+    if dataset["format"] not in DOWNLOADABLE_FORMATS:
+        problem = (
+            f"{where}.download: format {dataset['format']!r} cannot be downloaded (licensed); "
+            "set root to your copy"
+        )
+        return [problem]
+    images_dir = dataset["options"].get("images_dir")
+    if dataset["format"] == "lfw" and images_dir not in LFW_ARCHIVES:
+        problem = (
+            f"{where}.options.images_dir: {images_dir!r} has no archive to download; "
+            f"use one of {', '.join(sorted(LFW_ARCHIVES))} or set root to your copy"
+        )
+        return [problem]
+    return []
+
+
 def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
     problems: list[str] = []
     registry = registry_for("datasets")
@@ -147,8 +174,7 @@ def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
                     problems.append(f"{where}.options.{key}: file not found: {resolved}")
         root = dataset.get("root")
         if root is None:
-            if not dataset["download"]:
-                problems.append(f"{where}.root: no root given and download is false")
+            problems.extend(_check_download(dataset, where))
         else:
             resolved_root = _resolve(root, base)
             dataset["root"] = str(resolved_root)
@@ -200,20 +226,24 @@ def _check_scenarios(config: dict[str, Any]) -> list[str]:
 
 
 def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> dict:
-    """Return a validated deep copy of ``config`` with defaults filled and paths resolved."""
-    config = copy.deepcopy(dict(config))
-    problems = validate_against(_load_schema(), config, "")
+    """Return a validated deep copy of ``config`` with defaults filled and paths resolved.
+
+    Every schema problem is reported (not only the first); the semantic checks run once
+    the structure is valid, since they index into it.
+    """
+    validated: dict[str, Any] = copy.deepcopy(dict(config))
+    problems = validate_against(_load_schema(), validated, "")
     if not problems:
         base = Path(base_dir).resolve()
-        problems += _check_datasets(config, base)
-        problems += _check_instances(config, base)
-        problems += _check_scenarios(config)
-        config["results_dir"] = str(config["results_dir"])
+        problems += _check_datasets(validated, base)
+        problems += _check_instances(validated, base)
+        problems += _check_scenarios(validated)
+        validated["results_dir"] = str(validated["results_dir"])
     if problems:
         raise ConfigError(
             "invalid configuration:\n  " + "\n  ".join(problems)
         )
-    return config
+    return validated
 
 
 def load_config(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] = ".") -> dict:

@@ -1,4 +1,5 @@
-"""Snakemake script: dataset -> validated manifest + recorded per-image issues."""
+"""Snakemake script: dataset -> validated manifest + recorded per-image and per-subject
+issues."""
 
 from pathlib import Path
 
@@ -16,15 +17,8 @@ log = setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
 dataset_name = snakemake.wildcards.dataset  # noqa: F821
 dataset = snakemake.params.dataset  # noqa: F821
 
-root = dataset["root"]
-if root is None:
-    from colourfr.datasets.download import fetch_dataset
-
-    root = fetch_dataset(
-        dataset["format"],
-        Path(snakemake.params.resources_dir) / "datasets" / dataset_name,  # noqa: F821
-        allow_download=snakemake.params.allow_downloads,  # noqa: F821
-    )
+# The configured root, or the copy the fetch_dataset rule made (an input of this rule).
+root = snakemake.params.root  # noqa: F821
 
 reader = REGISTRY.get(dataset["format"]).load_factory()
 listing = reader(Path(root), **dataset["options"])
@@ -45,12 +39,14 @@ manifest = build_manifest(
 )
 issues = manifest_issues(manifest)
 log.info(
-    "%s: %d images of %d subjects in %d shards; %d unreadable (recorded as FTA)",
+    "%s: %d images of %d subjects in %d shards; %d unreadable (recorded as FTA), "
+    "%d subject(s) without images (recorded)",
     dataset_name,
     len(manifest),
     manifest["subject_id"].nunique(),
     manifest["shard"].nunique(),
-    len(issues),
+    int((issues["image_id"] != "").sum()),
+    int((issues["image_id"] == "").sum()),
 )
 write_table_atomic(issues, snakemake.output.issues)  # noqa: F821
 write_table_atomic(manifest, snakemake.output.manifest)  # noqa: F821

@@ -59,6 +59,10 @@ FRGC_PARAMS = {
 
 REGISTRY = Registry("dataset format")
 
+#: Formats the workflow can download (``download: true``, ``root: null``); the others are
+#: licensed by their owners and must be given as a local ``root``.
+DOWNLOADABLE_FORMATS = frozenset({"lfw"})
+
 REGISTRY.register(
     PluginSpec(
         name="lfw",
@@ -71,7 +75,9 @@ REGISTRY.register(
                 "images_dir": {
                     "type": "string",
                     "default": "images_deepfunneled",
-                    "description": "folder below root holding <Name>/<Name>_NNNN.jpg",
+                    "description": "folder below root holding <Name>/<Name>_NNNN.jpg; "
+                    "with `download: true`, `images_deepfunneled` or `images_funneled` "
+                    "selects the archive",
                 },
             },
         },
@@ -90,6 +96,9 @@ REGISTRY.register(
                     "type": "array",
                     "items": {"type": "string", "pattern": "^\\.[A-Za-z0-9]+$"},
                     "default": [".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff"],
+                    "description": "image file extensions to list (case-insensitive); other "
+                    "files are ignored, a subject folder without any is recorded as "
+                    "`no_images` in manifest_issues.csv",
                 },
             },
         },

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from colourfr.datasets.manifest import RAW_COLUMNS, empty_raw_listing
+from colourfr.datasets.manifest import (
+    RAW_COLUMNS,
+    empty_raw_listing,
+    empty_subject_issues,
+    with_listing_issues,
+)
 from colourfr.errors import ManifestError
 
 DEFAULT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff")
@@ -16,15 +21,17 @@ DEFAULT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff")
 def read_folder(root: Path, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> pd.DataFrame:
     """One subject per sub-folder; image id ``<subject>/<file stem>``.
 
-    Files with other extensions are ignored; empty subject folders are reported by
-    the manifest builder (they are subjects without images).
+    Files with other extensions are ignored. A subject folder without any image is
+    attached to the listing as a ``no_images`` issue, which the manifest step records in
+    ``manifest_issues.csv`` (the subject has no image, so it is in no protocol).
     """
     root = Path(root)
     if not root.is_dir():
         raise ManifestError(f"dataset folder not found: {root}")
     wanted = {ext.lower() for ext in extensions}
+    subject_dirs = sorted(p for p in root.iterdir() if p.is_dir())
     rows = []
-    for subject_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+    for subject_dir in subject_dirs:
         for image_path in sorted(subject_dir.iterdir()):
             if image_path.is_file() and image_path.suffix.lower() in wanted:
                 rows.append(
@@ -38,6 +45,6 @@ def read_folder(root: Path, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> p
                         "expression": "",
                     }
                 )
-    if not rows:
-        return empty_raw_listing()
-    return pd.DataFrame(rows, columns=RAW_COLUMNS)
+    listing = pd.DataFrame(rows, columns=RAW_COLUMNS) if rows else empty_raw_listing()
+    what = f"file with extension {', '.join(sorted(wanted))}"
+    return with_listing_issues(listing, empty_subject_issues(subject_dirs, listing, what))

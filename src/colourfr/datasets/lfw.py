@@ -7,19 +7,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from colourfr.datasets.manifest import RAW_COLUMNS, empty_raw_listing
+from colourfr.datasets.manifest import (
+    RAW_COLUMNS,
+    empty_raw_listing,
+    empty_subject_issues,
+    with_listing_issues,
+)
 from colourfr.errors import ManifestError
 
 _LFW_FILE = re.compile(r"^(?P<name>.+)_(?P<number>\d{4})\.jpg$")
 
 
 def read_lfw(root: Path, images_dir: str = "images_deepfunneled") -> pd.DataFrame:
-    """List ``root/<images_dir>/<Name>/<Name>_NNNN.jpg``; image id ``<Name>_NNNN``."""
+    """List ``root/<images_dir>/<Name>/<Name>_NNNN.jpg``; image id ``<Name>_NNNN``.
+
+    A person folder without such a file is attached as a ``no_images`` listing issue
+    (recorded in ``manifest_issues.csv``), as the folder reader does.
+    """
     image_root = Path(root) / images_dir
     if not image_root.is_dir():
         raise ManifestError(f"LFW image folder not found: {image_root}")
+    subject_dirs = sorted(p for p in image_root.iterdir() if p.is_dir())
     rows = []
-    for subject_dir in sorted(p for p in image_root.iterdir() if p.is_dir()):
+    for subject_dir in subject_dirs:
         for image_path in sorted(subject_dir.iterdir()):
             match = _LFW_FILE.match(image_path.name)
             if match is None or match.group("name") != subject_dir.name:
@@ -35,9 +45,9 @@ def read_lfw(root: Path, images_dir: str = "images_deepfunneled") -> pd.DataFram
                     "expression": "",
                 }
             )
-    if not rows:
-        return empty_raw_listing()
-    return pd.DataFrame(rows, columns=RAW_COLUMNS)
+    listing = pd.DataFrame(rows, columns=RAW_COLUMNS) if rows else empty_raw_listing()
+    issues = empty_subject_issues(subject_dirs, listing, "<Name>_NNNN.jpg file")
+    return with_listing_issues(listing, issues)
 
 
 def read_name_list(path: Path) -> list[str]:

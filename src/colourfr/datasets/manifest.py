@@ -4,6 +4,10 @@ Listing defects (duplicate ids, missing files, an empty dataset) stop the workfl
 one error naming the culprit. Per-image decoding defects (zero-byte, truncated,
 undecodable, unsupported mode) are a property of the sample: the image stays in the
 manifest with its ``status`` and is counted as a failure to acquire downstream.
+Subject-level defects a reader finds (a subject folder without images) have no image to
+keep: the reader attaches them to its listing (:func:`with_listing_issues`) and they are
+recorded next to the undecodable images in ``manifest_issues.csv``, with an empty
+``image_id``.
 """
 
 from __future__ import annotations
@@ -30,11 +34,56 @@ RAW_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("session", "capture_date", "pose", "expression")
 MANIFEST_COLUMNS = (*RAW_COLUMNS, "width", "height", "status", "detail", "shard")
+ISSUE_COLUMNS = ("image_id", "subject_id", "path", "status", "detail")
 STATUS_OK = "ok"
+#: A subject folder that holds no image the reader lists.
+REASON_NO_IMAGES = "no_images"
+
+# Key of the listing's (and manifest's) DataFrame.attrs entry that carries subject-level
+# issues: the reader interface returns one DataFrame, and these rows have no image.
+_LISTING_ISSUES = "colourfr_listing_issues"
+
+
+@dataclass(frozen=True)
+class ListingIssue:
+    """A problem found while listing a dataset that concerns no single image."""
+
+    subject_id: str
+    path: str
+    status: str
+    detail: str = ""
 
 
 def empty_raw_listing() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=str) for column in RAW_COLUMNS})
+
+
+def with_listing_issues(listing: pd.DataFrame, issues: Iterable[ListingIssue]) -> pd.DataFrame:
+    """Attach subject-level issues to a reader's listing (returned for chaining)."""
+    listing.attrs[_LISTING_ISSUES] = tuple(issues)
+    return listing
+
+
+def listing_issues(table: pd.DataFrame) -> tuple[ListingIssue, ...]:
+    """The subject-level issues attached to a listing or manifest (none if not attached)."""
+    return tuple(table.attrs.get(_LISTING_ISSUES, ()))
+
+
+def empty_subject_issues(
+    subject_dirs: Iterable[Path], listing: pd.DataFrame, wanted: str
+) -> list[ListingIssue]:
+    """A ``no_images`` issue per subject folder that contributed no row to ``listing``."""
+    listed = set(listing["subject_id"])
+    return [
+        ListingIssue(
+            subject_id=folder.name,
+            path=str(folder.resolve()),
+            status=REASON_NO_IMAGES,
+            detail=f"subject folder holds no {wanted}",
+        )
+        for folder in subject_dirs
+        if folder.name not in listed
+    ]
 
 
 @dataclass(frozen=True)
@@ -100,6 +149,12 @@ def inspect_images(paths: Sequence[str], threads: int = 1) -> list[tuple[int, in
         return list(pool.map(_probe_image, paths, chunksize=64))
 
 
+def _empty_folders(issues: Sequence[ListingIssue]) -> str:
+    """`` (N empty subject folder(s), e.g. PATH)`` for an error message, or ``""``."""
+    empty = [i.path for i in issues if i.status == REASON_NO_IMAGES]
+    return f" ({len(empty)} empty subject folder(s), e.g. {empty[0]})" if empty else ""
+
+
 def build_manifest(
     listing: pd.DataFrame,
     dataset: str,
@@ -113,8 +168,12 @@ def build_manifest(
     missing_columns = [c for c in RAW_COLUMNS if c not in listing.columns]
     if missing_columns:
         raise ManifestError(f"dataset {dataset}: listing lacks columns {missing_columns}")
+    # Read before any pandas operation: not every one of them carries attrs over.
+    subject_issues = tuple(
+        issue for issue in listing_issues(listing) if issue.subject_id not in selection.exclude
+    )
     if listing.empty:
-        raise ManifestError(f"dataset {dataset}: no images found")
+        raise ManifestError(f"dataset {dataset}: no images found{_empty_folders(subject_issues)}")
     listing = listing.loc[:, list(RAW_COLUMNS)].astype(str)
     _check_image_ids(listing, dataset)
     listing = select_subjects(listing, selection)
@@ -148,13 +207,23 @@ def build_manifest(
     if shard_size < 1:
         raise ManifestError(f"shard_size must be >= 1, got {shard_size}")
     manifest["shard"] = [shard_name(i // shard_size) for i in range(len(manifest))]
-    return manifest.loc[:, list(MANIFEST_COLUMNS)]
+    return with_listing_issues(manifest.loc[:, list(MANIFEST_COLUMNS)], subject_issues)
 
 
 def manifest_issues(manifest: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose image could not be decoded (recorded, counted as FTA downstream)."""
-    bad = manifest[manifest["status"] != STATUS_OK]
-    return bad.loc[:, ["image_id", "subject_id", "path", "status", "detail"]]
+    """Images that could not be decoded (they stay in the manifest and count as FTA
+    downstream), then the subject-level issues of the listing (empty ``image_id``)."""
+    bad = manifest.loc[manifest["status"] != STATUS_OK, list(ISSUE_COLUMNS)]
+    subjects = pd.DataFrame(
+        [("", i.subject_id, i.path, i.status, i.detail) for i in listing_issues(manifest)],
+        columns=list(ISSUE_COLUMNS),
+        dtype=str,
+    )
+    # Concatenating an empty frame is deprecated in pandas: skip it.
+    frames = [frame for frame in (bad, subjects) if not frame.empty]
+    if len(frames) < 2:
+        return (frames[0] if frames else bad).reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
