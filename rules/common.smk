@@ -121,7 +121,7 @@ def colouriser_inputs(wildcards):
 
 # Final outputs per stage (rule all collects them for every enabled dataset).
 def dataset_targets(dataset):
-    return [f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md")]
+    return [f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md", "tex")]
 
 
 def greyscale_targets(dataset):

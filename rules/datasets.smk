@@ -96,6 +96,7 @@ rule dataset_overview:
             labels={"dataset": "{dataset}", "table": "Table 1: dataset overview"},
         ),
         md=f"{R}/{{dataset}}/tables/dataset_overview.md",
+        tex=f"{R}/{{dataset}}/tables/dataset_overview.tex",
     params:
         protocols=lambda w: protocols_for(w.dataset),
     log:

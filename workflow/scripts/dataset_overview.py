@@ -1,4 +1,4 @@
-"""Snakemake script: the paper's Table 1 (dataset overview) as CSV and Markdown."""
+"""Snakemake script: the paper's Table 1 (dataset overview) as CSV, Markdown and LaTeX."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pandas as pd
 
 from colourfr.logs import setup_script_logging
 from colourfr.protocol import dataset_overview, read_protocol
-from colourfr.reporting.tables import write_markdown
+from colourfr.reporting.tables import write_latex, write_markdown
 
 setup_script_logging(snakemake)  # noqa: F821
 rows = [
@@ -16,3 +16,9 @@ rows = [
 table = pd.concat(rows, ignore_index=True)
 table.to_csv(snakemake.output.csv, index=False)  # noqa: F821
 write_markdown(table, snakemake.output.md, title=f"Dataset overview: {snakemake.wildcards.dataset}")  # noqa: F821
+write_latex(
+    table,
+    snakemake.output.tex,  # noqa: F821
+    caption=f"Dataset overview: {snakemake.wildcards.dataset}",  # noqa: F821
+    label=f"tab:dataset-overview-{snakemake.wildcards.dataset}",  # noqa: F821
+)
