@@ -12,7 +12,8 @@ SNAKEMAKE_ARGS ?=
 $(BIN)/colourfr: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch is pinned by constraints.txt: an unpinned torch would pull GBs of CUDA wheels.
+	# torch is pinned by constraints.txt (2.13.0: a local CPU wheel on the project's machines;
+	# elsewhere add --extra-index-url https://download.pytorch.org/whl/cpu for a CPU-only build).
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[$(EXTRAS)]'
 	touch $@
 
