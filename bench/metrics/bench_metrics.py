@@ -6,9 +6,11 @@ Each measurement runs in a fresh subprocess so that its peak resident memory
     python bench/metrics/bench_metrics.py compare --sizes 1000000 10000000
     python bench/metrics/bench_metrics.py stream --total 1000000000 --block 10000000
     python bench/metrics/bench_metrics.py all --out bench/metrics/results.json
+    python bench/metrics/bench_metrics.py eer-definitions --out bench/metrics/results.json --merge
 
 Scores are synthetic cosine distances: impostors ~ N(0.98, 0.05), genuine ~ N(0.62, 0.12),
-genuine = 1 % of the total. Timings include only the metric computation (scores already
+genuine = 1 % of the total. ``eer-definitions`` uses genuine ~ N(0.45, 0.12) on 10^5 scores
+(seed 0), where the FMR and FNMR curves cross on a step and the two EER definitions differ. Timings include only the metric computation (scores already
 in memory), not data generation.
 """
 
@@ -29,10 +31,12 @@ import numpy as np
 FMR_TARGETS = (0.001, 0.01, 0.0001)
 
 
-def synthetic_scores(total: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_scores(
+    total: int, seed: int = 0, genuine_mean: float = 0.62
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     n_genuine = max(1, total // 100)
-    genuine = rng.normal(0.62, 0.12, n_genuine)
+    genuine = rng.normal(genuine_mean, 0.12, n_genuine)
     impostor = rng.normal(0.98, 0.05, total - n_genuine)
     return genuine, impostor
 
@@ -221,6 +225,48 @@ def measure_design_difference(n_impostor: int = 1800, seed: int = 3) -> dict[str
     }
 
 
+def measure_eer_definitions(
+    total: int = 100_000, genuine_mean: float = 0.45, seed: int = 0
+) -> dict[str, Any]:
+    """colourfr's EER (linear interpolation between the two operating points that bracket
+    the FMR = FNMR crossing) vs pyeer's (FVC2000: mean of FMR and FNMR at one bracketing
+    point, with the interval [min, max] of the two there). With genuine N(0.45, 0.12) the
+    two distributions barely overlap and the crossing falls on a vertical step of the curve
+    (FMR constant while FNMR drops), where the definitions disagree."""
+    from colourfr.metrics import _equal_error_rate_from_curve, equal_error_rate, error_curve
+
+    get_eer_stats = _import_pyeer()
+    genuine, impostor = synthetic_scores(total, seed=seed, genuine_mean=genuine_mean)
+    ours = equal_error_rate(genuine, impostor)
+    reference = _equal_error_rate_from_curve(genuine, impostor)
+    stats = get_eer_stats(genuine, impostor, ds_scores=True)
+    curve = error_curve(genuine, impostor)
+    diff = curve.fmr - curve.fnmr
+    crossing = int(np.argmax(diff >= 0.0))
+    bracket = [
+        {
+            "threshold": float(curve.thresholds[i]),
+            "fmr": float(curve.fmr[i]),
+            "fnmr": float(curve.fnmr[i]),
+        }
+        for i in (max(crossing - 1, 0), crossing)
+    ]
+    return {
+        "tool": "eer-definitions",
+        "total": total,
+        "seed": seed,
+        "genuine_mean": genuine_mean,
+        "n_genuine": int(genuine.size),
+        "n_impostor": int(impostor.size),
+        "genuine_above_min_impostor": int((genuine >= impostor.min()).sum()),
+        "eer_colourfr": ours,
+        "eer_colourfr_full_curve": reference,
+        "eer_pyeer": float(stats.eer),
+        "eer_pyeer_interval": [float(stats.eer_low), float(stats.eer_high)],
+        "bracketing_points": bracket,
+    }
+
+
 def _child(args: list[str]) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, __file__, "one", *args], capture_output=True, text=True, check=True
@@ -232,9 +278,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     one = sub.add_parser("one")
-    one.add_argument("what", choices=["ours", "pyeer", "stream", "exact", "design"])
+    one.add_argument(
+        "what", choices=["ours", "pyeer", "stream", "exact", "design", "eer-definitions"]
+    )
     one.add_argument("total", type=int)
     one.add_argument("--block", type=int, default=10_000_000)
+    one.add_argument("--genuine-mean", type=float, default=0.45)
+    one.add_argument("--seed", type=int, default=0)
+    eer = sub.add_parser(
+        "eer-definitions",
+        help="colourfr vs pyeer EER where the curves cross on a step (genuine N(0.45, 0.12))",
+    )
+    eer.add_argument("--total", type=int, default=100_000)
+    eer.add_argument("--genuine-mean", type=float, default=0.45)
+    eer.add_argument("--seed", type=int, default=0)
+    eer.add_argument("--out", type=Path)
+    eer.add_argument(
+        "--merge", action="store_true", help="replace matching entries of an existing --out file"
+    )
     for name in ("compare", "stream", "all"):
         p = sub.add_parser(name)
         p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -260,10 +321,27 @@ def main() -> None:
             "stream": lambda: measure_stream(args.total, args.block),
             "exact": lambda: measure_stream_exactness(args.total, args.block),
             "design": lambda: measure_design_difference(),
+            "eer-definitions": lambda: measure_eer_definitions(
+                args.total, args.genuine_mean, args.seed
+            ),
         }
         print(json.dumps(runner[args.what]()))
         return
     results: list[dict[str, Any]] = []
+    if args.command == "eer-definitions":
+        results.append(
+            _child(
+                [
+                    "eer-definitions",
+                    str(args.total),
+                    "--genuine-mean",
+                    str(args.genuine_mean),
+                    "--seed",
+                    str(args.seed),
+                ]
+            )
+        )
+        print(json.dumps(results[-1]), flush=True)
     if args.command in ("compare", "all"):
         for size in args.sizes:
             for what in args.tools:
@@ -272,6 +350,8 @@ def main() -> None:
         results.append(_child(["exact", str(max(args.sizes)), "--block", "1000003"]))
         print(json.dumps(results[-1]), flush=True)
         results.append(_child(["design", "0"]))
+        print(json.dumps(results[-1]), flush=True)
+        results.append(_child(["eer-definitions", "100000"]))
         print(json.dumps(results[-1]), flush=True)
     if args.command in ("stream", "all"):
         results.append(_child(["stream", str(args.total), "--block", str(args.block)]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
@@ -27,6 +28,30 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def synthetic_embedding_sets(
+    references: int, probes: int, dim: int, rng: np.random.Generator, failed_probes: int = 50
+) -> tuple[EmbeddingSet, EmbeddingSet]:
+    """One reference per subject, probes of random subjects, ``failed_probes`` probes
+    without a face (NaN embedding). Also used by ``bench_cli_stream.py``."""
+    subjects = np.array([f"subject{i:05d}" for i in range(references)])
+    probe_subjects = subjects[rng.integers(0, references, probes)]
+    centres = rng.normal(size=(references, dim)).astype(np.float32)
+    ref_matrix = centres + 0.8 * rng.normal(size=centres.shape).astype(np.float32)
+    probe_matrix = centres[np.searchsorted(subjects, probe_subjects)]
+    probe_matrix = probe_matrix + 0.8 * rng.normal(size=probe_matrix.shape).astype(np.float32)
+    failures: list[str | None] = [None] * probes
+    for k in rng.choice(probes, failed_probes, replace=False):
+        failures[k] = "no_face"
+        probe_matrix[k] = np.nan
+    refs = EmbeddingSet.build(
+        [f"r{i}" for i in range(references)], subjects.tolist(), ref_matrix, [None] * references
+    )
+    probe_set = EmbeddingSet.build(
+        [f"p{i}" for i in range(probes)], probe_subjects.tolist(), probe_matrix, failures
+    )
+    return refs, probe_set
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--references", type=int, default=1680)
@@ -36,22 +61,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    subjects = np.array([f"subject{i:05d}" for i in range(args.references)])
-    probe_subjects = subjects[rng.integers(0, args.references, args.probes)]
-    centres = rng.normal(size=(args.references, args.dim)).astype(np.float32)
-    ref_matrix = centres + 0.8 * rng.normal(size=centres.shape).astype(np.float32)
-    probe_matrix = centres[np.searchsorted(subjects, probe_subjects)]
-    probe_matrix = probe_matrix + 0.8 * rng.normal(size=probe_matrix.shape).astype(np.float32)
-    failures: list[str | None] = [None] * args.probes
-    for k in rng.choice(args.probes, 50, replace=False):
-        failures[k] = "no_face"
-        probe_matrix[k] = np.nan
-    refs = EmbeddingSet.build(
-        [f"r{i}" for i in range(args.references)], subjects, ref_matrix, [None] * args.references
-    )
-    probes = EmbeddingSet.build(
-        [f"p{i}" for i in range(args.probes)], probe_subjects, probe_matrix, failures
-    )
+    refs, probes = synthetic_embedding_sets(args.references, args.probes, args.dim, rng)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     frame = compare_all(refs, probes, impostors=True)
@@ -88,7 +98,17 @@ def main() -> None:
         model.replicate(np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64))
     timings["bootstrap_per_replicate_s"] = (time.perf_counter() - start) / args.replicates
     timings["peak_total_mb"] = _peak_mb()
-    result = {"rows": rows, "references": args.references, "probes": args.probes, **timings}
+    result = {
+        "rows": rows,
+        "references": args.references,
+        "probes": args.probes,
+        "dim": args.dim,
+        "failed_probes": 50,
+        "replicates": args.replicates,
+        **timings,
+        "cpu_count": os.cpu_count(),
+        "load_average_at_end": list(os.getloadavg()),
+    }
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")

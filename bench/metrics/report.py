@@ -1,10 +1,19 @@
-"""Render bench/metrics/results.json as the Markdown tables of docs/benchmarks.md."""
+"""Render bench/metrics/*.json as the Markdown of docs/benchmarks.md's Metrics section.
+
+python bench/metrics/report.py                      # all three parts below
+python bench/metrics/report.py --part metrics       # results.json (bench_metrics.py)
+python bench/metrics/report.py --part pipeline      # pipeline.json (bench_pipeline_scale.py)
+python bench/metrics/report.py --part cli-stream    # cli_stream.json (bench_cli_stream.py)
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
 
 
 def main(path: Path) -> None:
@@ -83,7 +92,119 @@ def main(path: Path) -> None:
         print(
             f"Streaming vs in-memory thresholds on {r['total']:.0e} scores identical: {r['identical']}."
         )
+    for r in (r for r in results if r["tool"] == "eer-definitions"):
+        low, high = r["eer_pyeer_interval"]
+        before, at = r["bracketing_points"]
+        print()
+        print(
+            f"EER definitions: {r['total']:.0e} scores, genuine N({r['genuine_mean']:g}, 0.12)"
+            f" (seed {r['seed']}; {r['n_genuine']} genuine, {r['n_impostor']} impostors,"
+            f" {r['genuine_above_min_impostor']} genuine scores at or above the lowest"
+            f" impostor): EER colourfr {r['eer_colourfr']:.6f} (full-curve reference"
+            f" {r['eer_colourfr_full_curve']:.6f}), pyeer {r['eer_pyeer']:.6f}"
+            f" [{low:.6f}, {high:.6f}]. Bracketing points (accept <): t = {before['threshold']:.7f}"
+            f" FMR {before['fmr']:.6f} FNMR {before['fnmr']:.6f}; t = {at['threshold']:.7f}"
+            f" FMR {at['fmr']:.6f} FNMR {at['fnmr']:.6f}."
+        )
+
+
+def _mib(mb: float) -> str:
+    return f"{mb:.0f} MiB ({mb / 1024:.2f} GiB)"
+
+
+def pipeline(path: Path) -> None:
+    r = json.loads(path.read_text())
+    replicates = r.get("replicates")
+    per = r["bootstrap_per_replicate_s"]
+    extra = []
+    if "dim" in r:
+        extra.append(f"{r['dim']}-d embeddings, {r['failed_probes']} probe failures")
+    if "load_average_at_end" in r:
+        extra.append(
+            f"{r['cpu_count']} CPUs, load average {r['load_average_at_end'][0]:.1f} at the end"
+        )
+    print(
+        f"{r['references']:,} references x {r['probes']:,} probes, all-vs-all with impostors ="
+        f" {r['rows']:,} score rows" + (f" ({'; '.join(extra)})." if extra else ".")
+    )
+    print()
+    print("| step | value |")
+    print("|---|---|")
+    print(f"| blockwise comparison | {r['compare_s']:.1f} s |")
+    print(
+        f"| Parquet write (ids dictionary-encoded) | {r['write_s']:.1f} s, {r['file_mb']:.0f} MiB |"
+    )
+    print(f"| read + validation | {r['read_validate_s']:.1f} s |")
+    print(f"| evaluation at three FMR targets | {r['evaluate_s']:.1f} s |")
+    print(f"| subject bootstrap set-up | {r['bootstrap_setup_s']:.1f} s |")
+    print(
+        f"| per bootstrap replicate ({'mean of ' + str(replicates) if replicates else 'mean'})"
+        f" | {per:.3f} s (x 1,000 = {1000 * per:.0f} s) |"
+    )
+    print(f"| peak RSS after comparison + write | {_mib(r['peak_after_compare_write_mb'])} |")
+    print(f"| peak RSS, whole run | {_mib(r['peak_total_mb'])} |")
+
+
+def cli_stream(path: Path) -> None:
+    r = json.loads(path.read_text())
+    built: dict[str, Any] = r["score_file"]
+    rows = built.get("rows")
+    print(
+        f"Score file: {rows:,} rows ({built.get('genuine_rows', 0):,} genuine), Parquet"
+        f" {r['file_mb']:.0f} MiB, built in {built.get('build_s', float('nan')):.1f} s."
+        if rows
+        else f"Score file: reused {built['path']} ({r['file_mb']:.0f} MiB)."
+    )
+    print(
+        f"FMR target {r['fmr_target']:g}, {r['repeats']} repeats per mode, each a fresh process;"
+        f" {r['cpu_count']} CPUs, load average {r['load_average_at_end'][0]:.1f} at the end."
+    )
+    print()
+    print(
+        "| mode | command | wall time, median [min, max] (s) | user + sys CPU, median (s) | peak RSS, max over repeats |"
+    )
+    print("|---|---|---|---|---|")
+    for mode, summary in r["summary"].items():
+        cpu = sorted(x["user_s"] + x["sys_s"] for x in r["runs"] if x["mode"] == mode)
+        print(
+            f"| {mode} | `{r['commands'][mode]}` | {summary['wall_s_median']:.1f}"
+            f" [{summary['wall_s_min']:.1f}, {summary['wall_s_max']:.1f}] |"
+            f" {cpu[len(cpu) // 2]:.1f} | {_mib(summary['maxrss_mb_max'])} |"
+        )
+    a = r["agreement"]
+    f = a["fields"]
+    memory, stream = r["outputs"]["memory"][0], r["outputs"]["stream"][0]
+    print()
+    print(
+        f"Threshold, FMR, FTA, FNMR, FRR identical: {a['threshold_fmr_fta_fnmr_frr_identical']}"
+        f" (threshold {memory['threshold']:.10f}, FMR {memory['fmr']:.7f}, FTA {memory['fta']:.6f},"
+        f" FNMR {memory['fnmr']:.6f}, FRR {memory['frr']:.6f}); counts identical:"
+        f" {a['counts_identical']}; d' {memory['d_prime']:.12f} vs {stream['d_prime']:.12f}"
+        f" (relative difference {a['d_prime_max_rel_diff']:.1e}); EER in memory"
+        f" {memory['eer']:.6f}, streamed: {stream['eer'] if stream['eer'] is not None else 'none'}"
+        f" (note: {stream['note'] or 'none'})."
+        + ("" if f["eer"]["identical"] or stream["eer"] is None else " EER differs.")
+    )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("results.json"))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("results", nargs="?", type=Path, default=HERE / "results.json")
+    parser.add_argument("--pipeline", type=Path, default=HERE / "pipeline.json")
+    parser.add_argument("--cli-stream", type=Path, default=HERE / "cli_stream.json")
+    parser.add_argument(
+        "--part", choices=("metrics", "pipeline", "cli-stream", "all"), default="all"
+    )
+    args = parser.parse_args()
+    parts = [
+        ("metrics", main, args.results),
+        ("pipeline", pipeline, args.pipeline),
+        ("cli-stream", cli_stream, args.cli_stream),
+    ]
+    first = True
+    for name, render, source in parts:
+        if args.part in (name, "all") and source.exists():
+            if not first:
+                print()
+            render(source)
+            first = False
