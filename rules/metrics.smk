@@ -3,6 +3,7 @@
 # scenarios; FTA, FNMR, FRR, d', EER, bootstrap intervals, McNemar tests, Table 3, DET,
 # FRR-vs-threshold (Fig. 4b) and score distributions (colourfr.reporting.performance).
 from colourfr.comparison import baseline_scenario
+from colourfr.scenarios import paired_test_pairs
 
 
 METRICS_OUT = f"{R}/{{dataset}}/metrics/{{protocol}}/{{system}}"
@@ -30,7 +31,7 @@ rule metrics:
             f"{METRICS_OUT}/mcnemar.csv",
             caption="../docs/captions/mcnemar.rst",
             category="Performance",
-            labels={**_LABELS, "table": "McNemar tests vs baseline"},
+            labels={**_LABELS, "table": "McNemar tests"},
         ),
         det_png=report(
             f"{FIGURES_OUT}/det.png",
@@ -57,6 +58,9 @@ rule metrics:
         scenarios=lambda w: [s["id"] for s in scenario_instances()],
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
         baseline=lambda w: baseline_scenario(scenario_instances()),
+        paired_tests=lambda w: paired_test_pairs(
+            expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+        ),
         fmr_targets=CFG["metrics"]["fmr_targets"],
         primary_fmr=CFG["metrics"]["primary_fmr"],
         bootstrap=CFG["metrics"]["bootstrap"],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 from colourfr.reporting.examples import fta_changes, fta_rescue_figure, variant_rows_figure
@@ -115,3 +116,24 @@ def test_table_without_notes_has_no_footer() -> None:
     results = evaluate_frames({"s1": baseline}, baseline, "s1.csv", [0.1])
     assert format_table(results, "md").rstrip("\n").splitlines()[-1].startswith("| 10 |")
     assert r"\footnotesize" not in format_table(results, "tex")
+
+
+# --------------------------------------------------------------------------- paired tests
+
+
+def test_mcnemar_pairs_tests_the_requested_pairs_hand_worked() -> None:
+    from colourfr.reporting.performance import ScoreFileError, mcnemar_pairs
+
+    impostor = [v / 10 for v in range(1, 11)]  # FMR 10 %: k = 1, threshold t = 0.2
+    baseline = _scores([0.05, 0.15, 0.25, 0.1], impostor)
+    grey = _scores([0.35, float("nan"), 0.15, 0.3], [])  # rejects g0, g1 (FTA), g3
+    colour = _scores([0.05, 0.15, 0.15, 0.3], [])  # rejects g3 only
+    frames = {"s1": baseline, "s3": grey, "s4": colour}
+    tests = mcnemar_pairs(frames, [("s3", "s4")], baseline, "s1.csv", [0.1])
+    row = tests.iloc[0]
+    assert (row["scenario_a"], row["scenario_b"], row["threshold"]) == ("s3", "s4", 0.2)
+    # Discordant: g0 and g1 rejected only by grey; none only by colour -> p = 2 * 0.5^2.
+    assert (row["only_a_rejects"], row["only_b_rejects"], row["both_reject"]) == (2, 0, 1)
+    assert row["p_value"] == pytest.approx(0.5)
+    with pytest.raises(ScoreFileError, match="s9"):
+        mcnemar_pairs(frames, [("s3", "s9")], baseline, "s1.csv", [0.1])

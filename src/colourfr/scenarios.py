@@ -69,3 +69,34 @@ def variants_in_use(instances: Sequence[ScenarioInstance]) -> list[str]:
         seen.setdefault(instance.reference)
         seen.setdefault(instance.probe)
     return list(seen)
+
+
+def grey_counterpart(
+    instance: ScenarioInstance, instances: Sequence[ScenarioInstance]
+) -> ScenarioInstance | None:
+    """The scenario that differs from ``instance`` only in having ``grey`` wherever it has
+    a colourised variant (s4-c -> s3, s5-c -> s2): the comparison that says whether
+    colourising the greyscale images changes the outcome. None without colouriser or
+    when the config has no such scenario."""
+    if instance.colouriser is None:
+        return None
+
+    def greyed(variant: str) -> str:
+        return GREY if variant.startswith(f"{COLOURISED}-") else variant
+
+    wanted = (greyed(instance.reference), greyed(instance.probe))
+    return next(
+        (other for other in instances if (other.reference, other.probe) == wanted), None
+    )
+
+
+def paired_test_pairs(instances: Sequence[ScenarioInstance]) -> list[tuple[str, str]]:
+    """Scenario pairs for paired tests: the baseline against every other scenario, then
+    each colourised scenario against its greyscale counterpart (grey first)."""
+    baseline = next((i.id for i in instances if i.baseline), None)
+    pairs = [(baseline, i.id) for i in instances if baseline and i.id != baseline]
+    for instance in instances:
+        counterpart = grey_counterpart(instance, instances)
+        if counterpart is not None:
+            pairs.append((counterpart.id, instance.id))
+    return list(dict.fromkeys(pairs))

@@ -31,6 +31,7 @@ table = write_performance_report(
         distributions_pdf=out.dist_pdf,
     ),
     labels=params.labels,
+    paired_tests=[tuple(pair) for pair in params.paired_tests],
     bootstrap=BootstrapSettings(
         replicates=int(boot["replicates"]),
         seed=int(boot["seed"]),

@@ -443,24 +443,39 @@ def mcnemar_against(
 ) -> pd.DataFrame:
     """McNemar test of each scenario's reject decisions against ``reference_name``'s on
     the same genuine pairs, at each baseline threshold (FTA counts as reject)."""
+    pairs = [(reference_name, name) for name in scenarios if name != reference_name]
+    return mcnemar_pairs(scenarios, pairs, baseline, baseline_source, fmr_targets)
+
+
+def mcnemar_pairs(
+    scenarios: Mapping[str, pd.DataFrame],
+    pairs: Sequence[tuple[str, str]],
+    baseline: pd.DataFrame,
+    baseline_source: str,
+    fmr_targets: Sequence[float],
+) -> pd.DataFrame:
+    """McNemar test for each (scenario_a, scenario_b) pair on their common genuine pairs,
+    at each baseline threshold (FTA counts as reject)."""
+    unknown = sorted({name for pair in pairs for name in pair} - set(scenarios))
+    if unknown:
+        raise ScoreFileError(f"paired tests name scenarios without score files: {unknown}")
     impostor = require_impostors(baseline, baseline_source)
-    reference = scenarios[reference_name]
     rows = []
     for threshold in thresholds_at_fmrs(impostor, fmr_targets):
         if threshold.threshold is None:
             continue
-        for name, frame in scenarios.items():
-            if name == reference_name:
-                continue
-            scores_ref, scores_other = paired_genuine_scores(reference, reference_name, frame, name)
+        for name_a, name_b in pairs:
+            scores_a, scores_b = paired_genuine_scores(
+                scenarios[name_a], name_a, scenarios[name_b], name_b
+            )
             result = mcnemar_test(
-                reject_decisions(scores_ref, threshold.threshold),
-                reject_decisions(scores_other, threshold.threshold),
+                reject_decisions(scores_a, threshold.threshold),
+                reject_decisions(scores_b, threshold.threshold),
             )
             rows.append(
                 {
-                    "scenario_a": reference_name,
-                    "scenario_b": name,
+                    "scenario_a": name_a,
+                    "scenario_b": name_b,
                     "fmr_target": threshold.fmr_target,
                     "threshold": threshold.threshold,
                     **asdict(result),
@@ -642,6 +657,7 @@ __all__ = [
     "evaluate_frames",
     "format_table",
     "mcnemar_against",
+    "mcnemar_pairs",
     "number_notes",
     "plot_det",
     "plot_frr_vs_threshold",
@@ -677,10 +693,12 @@ def write_performance_report(
     outputs: PerformanceOutputs,
     labels: Mapping[str, str] | None = None,
     bootstrap: BootstrapSettings | None = None,
+    paired_tests: Sequence[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Everything for one (dataset, protocol, system): read the scenarios' score files,
-    evaluate them at the baseline's thresholds, write tables, JSON, McNemar tests against
-    the baseline and the figures. Returns the results table."""
+    evaluate them at the baseline's thresholds, write tables, JSON, McNemar tests (of
+    ``paired_tests``; default: the baseline against every other scenario) and the
+    figures. Returns the results table."""
     import json
 
     from colourfr.scores import read_scores
@@ -693,7 +711,9 @@ def write_performance_report(
     table = evaluate_frames(frames, baseline, baseline_source, fmr_targets, bootstrap)
     write_performance_tables(table, outputs.csv, outputs.md, outputs.tex, labels)
     Path(outputs.json).write_text(json.dumps(records_for_json(table), indent=2) + "\n")
-    mcnemar_against(frames, baseline_id, baseline, baseline_source, fmr_targets).to_csv(
+    if paired_tests is None:
+        paired_tests = [(baseline_id, name) for name in frames if name != baseline_id]
+    mcnemar_pairs(frames, paired_tests, baseline, baseline_source, fmr_targets).to_csv(
         outputs.mcnemar, index=False
     )
     impostor = require_impostors(baseline, baseline_source)
