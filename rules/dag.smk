@@ -17,6 +17,7 @@ rule dag_figure:
         dag_pdf=f"{R}/figures/pipeline_dag.pdf",
     params:
         snakemake=f"{sys.executable} -m snakemake",
+        python=sys.executable,
         snakefile=workflow.main_snakefile,
         configfiles=configfile_args(),
     log:
@@ -36,5 +37,6 @@ rule dag_figure:
             {params.configfiles} > {output.dag_svg}.dot
         dot -Tsvg {output.dag_svg}.dot > {output.dag_svg}
         dot -Tpdf {output.dag_svg}.dot > {output.dag_pdf}
+        {params.python} -m colourfr.reporting.figures {output.rulegraph_pdf} {output.dag_pdf}
         rm -f {output.rulegraph_svg}.dot {output.dag_svg}.dot) > {log} 2>&1
         """
