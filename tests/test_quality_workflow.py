@@ -48,6 +48,7 @@ def scenario_instances():
     return [{{"id": "s1", "reference": "original", "probe": "original", "baseline": True}},
             {{"id": "s2", "reference": "original", "probe": "grey", "baseline": False}}]
 def protocols_for(d): return ["paper"]
+include: "{helpers}"
 include: "{rules}"
 rule all:
     input: [p for f in _T for p in f("lfw")] + ["res/lfw/figures/edc_paper_arc_lq.png", "res/lfw/figures/edc_paper_arc_iso.png"]
@@ -97,7 +98,11 @@ def make_inputs(root: Path) -> None:
 def test_quality_rules_end_to_end(tmp_path):
     make_inputs(tmp_path)
     (tmp_path / "Snakefile").write_text(
-        textwrap.dedent(SNAKEFILE).format(lightqnet=LIGHTQNET, rules=ROOT / "rules" / "quality.smk")
+        textwrap.dedent(SNAKEFILE).format(
+            lightqnet=LIGHTQNET,
+            helpers=ROOT / "rules" / "quality_helpers.smk",
+            rules=ROOT / "rules" / "quality.smk",
+        )
     )
     snakemake = Path(sys.executable).with_name("snakemake")
     result = subprocess.run([str(snakemake), "--cores", "2", "-q"], check=False, cwd=tmp_path, capture_output=True,
