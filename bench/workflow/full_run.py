@@ -123,7 +123,7 @@ def main() -> None:
     wall = time.monotonic() - began
     text = log_path.read_text(errors="replace")
     commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=args.checkout, capture_output=True, text=True
+        ["git", "rev-parse", "HEAD"], cwd=args.checkout, capture_output=True, text=True, check=False
     ).stdout.strip()
     result: dict[str, Any] = {
         "command": args.command,
