@@ -139,7 +139,11 @@ def main() -> None:
         "memory_samples_s_bytes": sampler.samples[:: max(1, len(sampler.samples) // 500)],
     }
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k not in ("rules", "memory_samples_s_bytes")}))
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k not in ("rules", "memory_samples_s_bytes")}
+        )
+    )
     sys.exit(returncode)
 
 

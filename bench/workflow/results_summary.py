@@ -75,14 +75,22 @@ def main() -> None:
     parser.add_argument("results", type=Path)
     parser.add_argument("--dataset", default="lfw")
     parser.add_argument("--protocol", default="paper")
-    parser.add_argument("--config", type=Path, default=REPO / "config" / "config.yaml",
-                        help="the run's config, for the scenario labels")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=REPO / "config" / "config.yaml",
+        help="the run's config, for the scenario labels",
+    )
     args = parser.parse_args()
     root = args.results / args.dataset
     tables = root / "tables"
     out: list[str] = []
 
-    out += ["### Table 1: dataset", "", (tables / "dataset_overview.md").read_text().split("\n", 2)[2]]
+    out += [
+        "### Table 1: dataset",
+        "",
+        (tables / "dataset_overview.md").read_text().split("\n", 2)[2],
+    ]
     stats = pd.read_csv(tables / "quality_statistics.csv")
     out += ["### Table 2: quality", ""]
     out.append("| estimator | variant | failed | mean | median | sd | min | max |")
@@ -95,7 +103,8 @@ def main() -> None:
     out.append("")
     config = yaml.safe_load(args.config.read_text())
     colourisers = sorted(
-        p.name.removeprefix("colourised-") for p in (root / "variants").glob("colourised-*")
+        p.name.removeprefix("colourised-")
+        for p in (root / "variants").glob("colourised-*")
         if p.is_dir()
     )
     labels = {i.id: i.label for i in expand_scenarios(config["scenarios"], colourisers)}
@@ -107,7 +116,11 @@ def main() -> None:
         out += [f"### Paired tests, {system_dir.name}, FMR 0.1 %", ""]
         out += [paired_tests(system_dir, 0.001, labels), ""]
     out += ["### FTA changes", "", (tables / "fta_changes.md").read_text().split("\n", 2)[2]]
-    out += ["### Colour fidelity", "", (tables / "colour_fidelity.md").read_text().split("\n", 2)[2]]
+    out += [
+        "### Colour fidelity",
+        "",
+        (tables / "colour_fidelity.md").read_text().split("\n", 2)[2],
+    ]
     print("\n".join(out))
 
 
