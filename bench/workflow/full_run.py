@@ -62,6 +62,7 @@ class Sampler(threading.Thread):
         self.pid, self.interval = pid, interval
         self.peak_tree = self.peak_single = 0
         self.samples: list[tuple[float, int]] = []
+        self.load: list[float] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -71,6 +72,7 @@ class Sampler(threading.Thread):
             self.peak_tree = max(self.peak_tree, total)
             self.peak_single = max(self.peak_single, single)
             self.samples.append((round(time.monotonic() - started, 1), total))
+            self.load.append(float(Path("/proc/loadavg").read_text().split()[0]))
             self.stop.wait(self.interval)
 
 
@@ -133,6 +135,9 @@ def main() -> None:
         "peak_tree_rss_mib": round(sampler.peak_tree / 2**20),
         "peak_single_process_rss_mib": round(sampler.peak_single / 2**20),
         "cpus": os.cpu_count(),
+        # Above the CPU count means something else competed for the cores.
+        "load_average_1min_mean": round(sum(sampler.load) / max(1, len(sampler.load)), 2),
+        "load_average_1min_max": max(sampler.load, default=0.0),
         "machine": platform.platform(),
         "python": sys.version.split()[0],
         "rules": rule_times(text),
