@@ -195,6 +195,49 @@ def test_not_a_model_is_a_clear_error(tmp_path):
         FaceQnet(model_path=str(path))
 
 
+
+def test_weights_sha256_pin_is_checked(tmp_path):
+    import hashlib
+
+    from colourfr.config import validate_against
+    from colourfr.errors import AssetError, ConfigError
+    from colourfr.quality import REGISTRY
+
+    path = write_keras2_h5(tmp_path / "FaceQnet_v1.h5", [1 / 255, 0.0, 0.0], 0.0)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    # Either case is accepted; the verified pin is what the provenance reports.
+    pinned = FaceQnet(version="v1", model_path=str(path), weights_sha256=digest.upper())
+    info = pinned.provenance()
+    assert info["weights_sha256"] == digest and info["weights_sha256_pinned"] is True
+    unpinned = FaceQnet(version="v1", model_path=str(path)).provenance()
+    assert unpinned["weights_sha256"] == digest and unpinned["weights_sha256_pinned"] is False
+    # A mismatch names the model, the file, the actual and the expected digest.
+    with pytest.raises(AssetError, match=rf"faceqnet-v1: .*FaceQnet_v1\.h5 has sha256 {digest}, expected 0{{64}}"):
+        FaceQnet(version="v1", model_path=str(path), weights_sha256="0" * 64)
+    # The pin is checked before Keras reads the file: a junk file fails on its digest.
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not hdf5")
+    with pytest.raises(AssetError, match="junk.h5 has sha256"):
+        FaceQnet(version="v0", model_path=str(junk), weights_sha256=digest)
+    # The cached copy (model_path null) is held to the pin as well.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "FaceQnet_v1.h5").write_bytes(path.read_bytes())
+    assert FaceQnet(version="v1", cache_dir=str(cache), allow_download=False,
+                    weights_sha256=digest).model_path == cache / "FaceQnet_v1.h5"
+    with pytest.raises(AssetError, match=r"cache/FaceQnet_v1\.h5 has sha256"):
+        FaceQnet(version="v1", cache_dir=str(cache), allow_download=False, weights_sha256="f" * 64)
+    with pytest.raises(ConfigError, match="weights_sha256: expected 64 hex digits"):
+        FaceQnet(version="v1", model_path=str(path), weights_sha256="abc")
+    # Config schema: 64 hex digits or null; unset stays unset (the factory default is None).
+    schema = REGISTRY.get("faceqnet-v1").params_schema
+    for ok in ({"weights_sha256": digest}, {"weights_sha256": digest.upper()}, {"weights_sha256": None}):
+        assert validate_against(schema, dict(ok), "quality.fq.params") == []
+    for bad in ("xyz", digest[:-1], digest + "0", "g" * 64):
+        problems = validate_against(schema, {"weights_sha256": bad}, "quality.fq.params")
+        assert problems and problems[0].startswith("quality.fq.params.weights_sha256"), bad
+
+
 # ------------------------------------------------------------------ real weights (opt-in)
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "faceqnet_scores_lfw.txt"

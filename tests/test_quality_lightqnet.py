@@ -132,3 +132,51 @@ def test_wrong_file_is_refused(tmp_path):
         LightQNet(variant="dm100", model_path=str(MODELS / "lightqnet-dm050.pb"))
     with pytest.raises(AssetError, match="not found"):
         LightQNet(model_path=str(tmp_path / "missing.pb"))
+
+
+
+@needs_shared
+@pytest.mark.parametrize("variant", ["dm100", "dm050", "dm025"])
+def test_cv2_dnn_matches_tensorflow_on_the_frozen_graph(variant, lfw_faces):
+    """The authors' runtime is TensorFlow: run the same frozen graph with TF (GraphDef
+    import, ``confidence_st:0`` fed ``input:0``) on the estimator's own network input
+    (``prepare`` of 6 LFW faces plus 3 blurred copies, for a spread of scores) and compare
+    with the project's cv2.dnn path (``predict``: ``normalise`` -> NCHW blob).
+
+    Layout: TF's ``input`` is NHWC, cv2.dnn takes the NCHW blob; TF is fed that very blob
+    transposed back to NHWC, which is checked to equal ``(x-128)/128`` of the HWC batch.
+
+    Observed (tensorflow-cpu 2.21.0 vs OpenCV 5.0.0, CPU): max abs diff 1.5e-7 (dm100),
+    2.4e-7 (dm050), 7.5e-8 (dm025), i.e. float32 round-off; clean faces score ~0.6, the
+    blurred ones lower (spread 0.35-0.44). Tolerance 1e-5. For scale: feeding TF the
+    faces with H and W swapped moves scores by 0.46-0.56, BGR instead of RGB by 0.01-0.02."""
+    tf = pytest.importorskip("tensorflow")
+    images, faces = lfw_faces
+    images = images + [cv2.GaussianBlur(image, (0, 0), 4.0) for image in images[:3]]
+    faces = faces + faces[:3]
+    model = LightQNet(variant=variant, model_path=str(MODELS / f"lightqnet-{variant}.pb"))
+    batch = np.stack([model.prepare(image, face) for image, face in zip(images, faces)])
+    assert batch.shape == (9, 96, 96, 3) and batch.dtype == np.uint8
+    nhwc = np.ascontiguousarray(normalise(batch).transpose(0, 2, 3, 1))
+    np.testing.assert_array_equal(nhwc, (batch.astype(np.float32) - 128) / 128)
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(model.model_path.read_bytes())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    assert graph.get_tensor_by_name("input:0").shape.as_list() == [None, 96, 96, 3]
+    with tf.compat.v1.Session(graph=graph) as session:
+        reference = session.run("confidence_st:0", feed_dict={"input:0": nhwc}).reshape(-1)
+        swapped = session.run(
+            "confidence_st:0", feed_dict={"input:0": np.ascontiguousarray(nhwc.transpose(0, 2, 1, 3))}
+        ).reshape(-1)
+
+    ours = model.predict(batch)
+    assert reference.shape == ours.shape == (9,)
+    assert np.all((reference > 0) & (reference < 1))
+    np.testing.assert_allclose(ours, reference.astype(np.float64), rtol=0, atol=1e-5)
+    # The comparison is informative: scores spread (blur lowers them), and a layout
+    # mix-up (H and W swapped) would be far outside the tolerance.
+    assert np.ptp(reference) > 0.05
+    assert np.abs(swapped - reference).max() > 0.01

@@ -15,6 +15,13 @@ _FACEQNET_PARAMS = {
             "default": None,
             "description": "local .h5 (else resources/models/faceqnet, downloaded if allowed)",
         },
+        "weights_sha256": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9a-fA-F]{64}$",
+            # No "default": an unset pin stays out of the filled params (factory default None).
+            "description": "pin: the sha256 the .h5 must have; unset or null: no pin (the "
+            "FaceQnet authors publish none, so only the model's shapes are checked)",
+        },
         "predict_batch_size": {"type": "integer", "minimum": 1, "default": 32},
     },
 }

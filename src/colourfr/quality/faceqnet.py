@@ -14,6 +14,10 @@ serialised Python lambdas) and reproduce the authors' scoring script
 * ``model.predict`` in batches; each output clipped to [0, 1] (the script writes 0 for
   a negative and 1 for a value above 1).
 
+The authors publish no sha256 for the weights; ``weights_sha256`` lets a user pin the
+digest of a copy they trust (the resolved .h5 must then match it, else
+:class:`~colourfr.errors.AssetError` naming the file, expected and actual digest).
+
 TensorFlow is imported only when an estimator is built, so the registry and config
 validation stay light; rules using FaceQnet declare ``envs/quality-tf.yaml``.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +34,7 @@ import cv2
 import numpy as np
 
 from colourfr.assets import Asset, resolve_asset, sha256_of
-from colourfr.errors import AssetError, ColourfrError
+from colourfr.errors import AssetError, ColourfrError, ConfigError
 from colourfr.quality.assets import FACEQNET_V0, FACEQNET_V1
 from colourfr.quality.faces import crop_to_bbox, unusable_reason
 from colourfr.recognition.base import FaceRecord
@@ -43,6 +48,16 @@ ASSETS_BY_VERSION: dict[str, Asset] = {"v0": FACEQNET_V0, "v1": FACEQNET_V1}
 
 class FaceQnetModelError(ColourfrError):
     """The .h5 file is not a usable FaceQnet model (message names file and shapes)."""
+
+
+def pinned_asset(asset: Asset, weights_sha256: str | None) -> Asset:
+    """``asset`` with the user's sha256 pin (the authors publish none); either case."""
+    if weights_sha256 is None:
+        return asset
+    digest = str(weights_sha256).strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ConfigError(f"weights_sha256: expected 64 hex digits, got {weights_sha256!r}")
+    return replace(asset, sha256=digest)
 
 
 def preprocess(image_rgb: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
@@ -104,15 +119,21 @@ class FaceQnet:
         cache_dir: str = "resources/models/faceqnet",
         allow_download: bool = True,
         predict_batch_size: int = 32,
+        weights_sha256: str | None = None,
     ) -> None:
+        """``weights_sha256``: optional pin; the resolved .h5 (``model_path``, the cached
+        copy or a download) must have this digest, else :class:`AssetError`."""
         if version not in ASSETS_BY_VERSION:
             raise AssetError(f"FaceQnet: unknown version {version!r}; choose v0 or v1")
         self.version = version
         self.name = f"faceqnet-{version}"
-        self.asset = ASSETS_BY_VERSION[version]
+        self.asset = pinned_asset(ASSETS_BY_VERSION[version], weights_sha256)
         self.predict_batch_size = int(predict_batch_size)
+        # verify_file (inside resolve_asset) checks the pin before Keras reads the file.
         self.model_path: Path = resolve_asset(self.asset, model_path, cache_dir, allow_download)
         self.model = load_faceqnet_model(self.model_path, self.name)
+        # A pinned digest has just been verified; otherwise it is computed on demand.
+        self._weights_sha256: str | None = self.asset.sha256
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Clipped scores for an (N, 224, 224, 3) float32 BGR batch."""
@@ -145,10 +166,13 @@ class FaceQnet:
     def provenance(self) -> dict[str, Any]:
         import keras
 
+        if self._weights_sha256 is None:
+            self._weights_sha256 = sha256_of(self.model_path)
         return {
             "estimator": self.name,
             "weights": os.fspath(self.model_path),
-            "weights_sha256": sha256_of(self.model_path),
+            "weights_sha256": self._weights_sha256,
+            "weights_sha256_pinned": self.asset.sha256 is not None,
             "weights_url": self.asset.urls[0],
             "preprocessing": "detector bbox crop, BGR, cv2.resize 224x224 bilinear, float 0-255",
             "postprocessing": "clip to [0, 1]",
