@@ -13,10 +13,10 @@ import os
 import shutil
 import tempfile
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from colourfr.errors import AssetError
+from colourfr.errors import AssetError, ConfigError
 
 _CHUNK = 1 << 20
 
@@ -63,6 +63,17 @@ def verify_file(path: str | os.PathLike[str], asset: Asset) -> Path:
                 f"{asset.name}: {path} has sha256 {actual}, expected {asset.sha256}"
             )
     return path
+
+
+def pinned_asset(asset: Asset, weights_sha256: str | None) -> Asset:
+    """``asset`` with the user's sha256 pin (for files whose authors publish none);
+    the digest may be given in either case."""
+    if weights_sha256 is None:
+        return asset
+    digest = str(weights_sha256).strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ConfigError(f"weights_sha256: expected 64 hex digits, got {weights_sha256!r}")
+    return replace(asset, sha256=digest)
 
 
 def download(asset: Asset, destination: str | os.PathLike[str], timeout: float = 60.0) -> Path:

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 import cv2
 import numpy as np
 
-from colourfr.assets import Asset, resolve_asset, sha256_of
-from colourfr.errors import AssetError, ColourfrError, ConfigError
+from colourfr.assets import Asset, pinned_asset, resolve_asset, sha256_of
+from colourfr.errors import AssetError, ColourfrError
 from colourfr.quality.assets import FACEQNET_V0, FACEQNET_V1
 from colourfr.quality.faces import crop_to_bbox, unusable_reason
 from colourfr.recognition.base import FaceRecord
@@ -48,16 +47,6 @@ ASSETS_BY_VERSION: dict[str, Asset] = {"v0": FACEQNET_V0, "v1": FACEQNET_V1}
 
 class FaceQnetModelError(ColourfrError):
     """The .h5 file is not a usable FaceQnet model (message names file and shapes)."""
-
-
-def pinned_asset(asset: Asset, weights_sha256: str | None) -> Asset:
-    """``asset`` with the user's sha256 pin (the authors publish none); either case."""
-    if weights_sha256 is None:
-        return asset
-    digest = str(weights_sha256).strip().lower()
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise ConfigError(f"weights_sha256: expected 64 hex digits, got {weights_sha256!r}")
-    return replace(asset, sha256=digest)
 
 
 def preprocess(image_rgb: np.ndarray, bbox: Sequence[float]) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from colourfr.assets import Asset, resolve_asset, sha256_of
+from colourfr.assets import Asset, pinned_asset, resolve_asset, sha256_of
 from colourfr.colourisers.assets import (
     DEOLDIFY_ARTISTIC,
     DEOLDIFY_DANA,
@@ -91,16 +91,6 @@ def load_generator(variant: str, weights: str | os.PathLike[str], device: torch.
     # assign=True replaces the meta tensors by the checkpoint's: no random init, one copy.
     model = load_weights(model, weights, spec.name, assign=True)
     return model.to(device).eval()
-
-
-def pinned_asset(asset: Asset, weights_sha256: str | None) -> Asset:
-    """``asset`` with the user's sha256 pin (the published catalogue has none)."""
-    if weights_sha256 is None:
-        return asset
-    digest = str(weights_sha256).strip().lower()
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise ConfigError(f"weights_sha256: expected 64 hex digits, got {weights_sha256!r}")
-    return replace(asset, sha256=digest)
 
 
 def resolve_weights(
