@@ -453,26 +453,34 @@ def evaluate_scenario(
         if genuine_sorted.size and impostor_sorted.size
         else None
     )
-    points: list[OperatingPoint] = []
-    for threshold in _thresholds_sorted(impostor_sorted, fmr_targets):
-        outcome = genuine_outcome(genuine, threshold.threshold)
-        points.append(
-            OperatingPoint(
-                fmr_target=threshold.fmr_target,
-                threshold=threshold.threshold,
-                fmr=threshold.achieved_fmr,
-                fta=outcome.fta,
-                fnmr=outcome.fnmr,
-                frr=outcome.frr,
-                d_prime=d_prime,
-                eer=eer,
-                n_genuine=outcome.n_genuine,
-                n_genuine_valid=outcome.n_genuine_valid,
-                n_impostor_valid=threshold.n_impostor_valid,
-                note=threshold.note,
-            )
-        )
-    return points
+    return [
+        _operating_point(threshold, genuine, d_prime, eer, threshold.note)
+        for threshold in _thresholds_sorted(impostor_sorted, fmr_targets)
+    ]
+
+
+def _operating_point(
+    threshold: Threshold,
+    genuine: np.ndarray,
+    d_prime: float | None,
+    eer: float | None,
+    note: str,
+) -> OperatingPoint:
+    outcome = genuine_outcome(genuine, threshold.threshold)
+    return OperatingPoint(
+        fmr_target=threshold.fmr_target,
+        threshold=threshold.threshold,
+        fmr=threshold.achieved_fmr,
+        fta=outcome.fta,
+        fnmr=outcome.fnmr,
+        frr=outcome.frr,
+        d_prime=d_prime,
+        eer=eer,
+        n_genuine=outcome.n_genuine,
+        n_genuine_valid=outcome.n_genuine_valid,
+        n_impostor_valid=threshold.n_impostor_valid,
+        note=note,
+    )
 
 
 def evaluate_scenario_streamed(
@@ -490,26 +498,10 @@ def evaluate_scenario_streamed(
         )
     points: list[OperatingPoint] = []
     for threshold in selector.thresholds():
-        outcome = genuine_outcome(genuine, threshold.threshold)
         note = "; ".join(
             n for n in (threshold.note, "EER not computed when impostors are streamed") if n
         )
-        points.append(
-            OperatingPoint(
-                fmr_target=threshold.fmr_target,
-                threshold=threshold.threshold,
-                fmr=threshold.achieved_fmr,
-                fta=outcome.fta,
-                fnmr=outcome.fnmr,
-                frr=outcome.frr,
-                d_prime=d_prime,
-                eer=None,
-                n_genuine=outcome.n_genuine,
-                n_genuine_valid=outcome.n_genuine_valid,
-                n_impostor_valid=threshold.n_impostor_valid,
-                note=note,
-            )
-        )
+        points.append(_operating_point(threshold, genuine, d_prime, None, note))
     return points
 
 
