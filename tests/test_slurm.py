@@ -299,15 +299,13 @@ def output_difference(
     first_root: Path,
     second_root: Path,
     aliases: tuple[dict[str, tuple[str, int]], dict[str, tuple[str, int]]] = ({}, {}),
-    masked_lines: tuple[re.Pattern[str], ...] = (),
 ) -> str | None:
     """Why two output files differ, or None if they hold the same result.
 
     Absolute paths into each run's root are compared relative to it; tables are
     compared as tables (parquet metadata may differ), raster images as pixels (PNG
     metadata may differ), JSON without run-dependent keys, PDF without its dates, text
-    with the digests of such outputs masked (aliases) and lines matching masked_lines
-    left out, anything else as bytes."""
+    with the digests of such outputs masked (aliases), anything else as bytes."""
     suffix = first.suffix.lower()
     roots = (str(first_root), str(second_root))
     try:
@@ -336,24 +334,19 @@ def output_difference(
             same = normalised_pdf(first.read_bytes()) == normalised_pdf(second.read_bytes())
             return None if same else "PDF differs (dates masked)"
         if suffix in {".md", ".tex", ".txt", ".svg", ".dot"}:
-            texts = []
-            for path, side in ((first, 0), (second, 1)):
-                text = _unalias(path.read_text(), aliases[side]).replace(roots[side], "<results>")
-                lines = text.splitlines()
-                texts.append([x for x in lines if not any(m.search(x) for m in masked_lines)])
-            return None if texts[0] == texts[1] else "text differs"
+            a_text = _unalias(first.read_text(), aliases[0]).replace(roots[0], "<results>")
+            b_text = _unalias(second.read_text(), aliases[1]).replace(roots[1], "<results>")
+            return None if a_text == b_text else "text differs"
     except (AssertionError, ValueError) as error:
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     return None if first.read_bytes() == second.read_bytes() else "bytes differ"
 
 
-def compare_result_dirs(
-    first: Path, second: Path, masked_lines: tuple[re.Pattern[str], ...] = ()
-) -> dict[str, str]:
+def compare_result_dirs(first: Path, second: Path) -> dict[str, str]:
     """relative path -> why it differs (missing on one side included), over both trees.
 
     A Graphviz PDF whose SVG twin (same stem) holds the same graph is compared through
-    that twin (see graphviz_structure); masked_lines are left out of text files."""
+    that twin (see graphviz_structure)."""
 
     def files(root: Path) -> set[str]:
         return {
@@ -383,7 +376,7 @@ def compare_result_dirs(
                     (root / path).stat().st_size,
                 )
     for path in second_pass:
-        why = output_difference(first / path, second / path, first, second, aliases, masked_lines)
+        why = output_difference(first / path, second / path, first, second, aliases)
         twin = str(Path(path).with_suffix(".svg"))
         if (
             why
@@ -496,7 +489,7 @@ def test_workflow_rules_take_gpu_from_the_instance_config() -> None:
 
 
 def test_adapt_profile_to_node_caps_and_strips() -> None:
-    profile = {
+    profile: dict[str, Any] = {
         "executor": "slurm",
         "default-resources": {"mem_mb": 4000, "runtime": 60, "slurm_account": "site"},
         "set-resources": {
@@ -605,12 +598,10 @@ def test_pipeline_figures_compare_as_graphs(tmp_path: Path) -> None:
         root.mkdir()
         (root / "dag.svg").write_text(_graphviz_svg(order, dashed))
         (root / "dag.pdf").write_bytes(b"%PDF-1.5 rendered " + dashed.encode())
-        (root / "provenance.md").write_text(f"- git commit: `{root.name}`\nsame\n")
-    assert compare_result_dirs(first, second, (GIT_COMMIT_LINE,)) == {}
-    assert set(compare_result_dirs(first, second)) == {"provenance.md"}
+    assert compare_result_dirs(first, second) == {}
 
     (second / "dag.svg").write_text(_graphviz_svg(edges[:2]))
-    assert compare_result_dirs(first, second, (GIT_COMMIT_LINE,)) == {
+    assert compare_result_dirs(first, second) == {
         "dag.svg": "graph differs (nodes or edges)",
         "dag.pdf": "graph differs (nodes or edges)",
     }
@@ -618,7 +609,7 @@ def test_pipeline_figures_compare_as_graphs(tmp_path: Path) -> None:
 
 def test_training_record_difference() -> None:
     # Two real records of the `test` preset (a local and a Slurm run), abridged.
-    local = {
+    local: dict[str, Any] = {
         "training": {"seed": 0, "threads": 2},
         "data": {"data_sha256": "7781c4"},
         "checkpoint": {"sha256": "d05fb5", "parameters": 21530032},
@@ -647,6 +638,33 @@ def test_training_record_difference() -> None:
     shorter = copy.deepcopy(slurm)
     shorter["history"]["gan_generator_losses"] = []
     assert "gan_generator_losses" in str(training_record_difference(local, shorter))
+
+
+def test_snapshot_checkout_copies_sources_not_ignored_files(tmp_path: Path) -> None:
+    if not shutil.which("git"):
+        pytest.skip("git not installed")
+    repo = tmp_path / "main"
+    (repo / "src").mkdir(parents=True)
+    (tmp_path / "shared").mkdir()
+    (repo / ".gitignore").write_text("results/\n")
+    (repo / "src" / "tracked.py").write_text("x = 1\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    (repo / "src" / "new.py").write_text("y = 2\n")  # untracked, not ignored
+    (repo / "results").mkdir()
+    (repo / "results" / "big.bin").write_text("ignored")
+    snapshot = snapshot_checkout(repo, tmp_path / "work" / "repo")
+    copied = {p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file()}
+    assert {".gitignore", "src/tracked.py", "src/new.py"} <= copied
+    assert not any(path.startswith("results/") for path in copied)
+    assert (snapshot / ".git").is_dir() and (tmp_path / "work" / "shared").is_symlink()
+    (repo / "src" / "tracked.py").write_text("x = 3\n")  # later edits do not reach it
+    assert (snapshot / "src" / "tracked.py").read_text() == "x = 1\n"
 
 
 def test_normalised_pdf_masks_only_dates() -> None:
@@ -748,14 +766,15 @@ def slurm_node() -> Node:
     return node
 
 
-def _run(args: list[str], log: Path) -> float:
-    """Runs a Snakemake command line from the repository; returns its wall time (s)."""
+def _run(args: list[str], log: Path, cwd: Path, env: dict[str, str]) -> float:
+    """Runs a Snakemake command line in cwd; returns its wall time (s)."""
     started = time.monotonic()
     with log.open("w") as out:
         result = subprocess.run(
             args,
             check=False,
-            cwd=REPO,
+            cwd=cwd,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
@@ -788,26 +807,32 @@ def gpu_instance_jobs(jobs: pd.DataFrame, colouriser: str) -> pd.Series:
     )
 
 
-def _checkout_state() -> tuple[str, bool] | None:
-    """(HEAD, has uncommitted changes): what provenance.md's `git commit` line records."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head, bool(status.strip())
+def snapshot_checkout(repo: Path, dest: Path) -> Path:
+    """A copy of the checkout at dest for both runs: its source files (tracked, and
+    untracked ones that git does not ignore) and .git, with ../shared linked beside it.
 
-
-# provenance.md's line with the commit and whether the checkout had uncommitted changes.
-GIT_COMMIT_LINE = re.compile(r"^- git commit: ")
+    The two runs take up to half an hour; edits and commits in a shared working tree
+    during that time would otherwise reach one run and not the other. With .git copied,
+    provenance.md records the same commit in both."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listing.split("\0")):
+        source = repo / relative
+        if not (source.exists() or source.is_symlink()):  # deleted, not yet staged
+            continue
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    if (repo / ".git").is_dir():
+        shutil.copytree(repo / ".git", dest / ".git", symlinks=True)
+    shared = repo.parent / "shared"
+    if shared.exists() and not (dest.parent / "shared").exists():
+        (dest.parent / "shared").symlink_to(shared.resolve())
+    return dest
 
 
 @pytest.mark.slurm
@@ -815,6 +840,24 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     slurm_node: Node, tmp_path_factory: pytest.TempPathFactory, lfw_root: Path
 ) -> None:
     work = tmp_path_factory.mktemp("slurm")
+    # Both runs use one snapshot of the checkout (see snapshot_checkout); PYTHONPATH puts
+    # its src/ before the editable install's, in the Slurm jobs too (sbatch --export=ALL).
+    repo = snapshot_checkout(REPO, work / "repo")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(repo / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+    imported = subprocess.run(
+        [sys.executable, "-c", "import colourfr; print(colourfr.__file__)"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(imported).is_relative_to(repo / "src"), imported
     # Each run gets its own root holding results_dir and resources_dir, so that both runs
     # make everything (import_mobilefacenet included) and both trees are compared whole.
     roots = {"local": work / "local", "slurm": work / "slurm"}
@@ -822,9 +865,6 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     # jobs request --gpus=1, which the test node's generic GPU satisfies; torch falls back
     # to the CPU in both runs. It trains with the recipe's `test` preset (seconds instead of
     # ~20 CPU minutes per run): this test is about where jobs run, not about colour.
-    # Training is compared bit for bit (generator.pth, its sha256 in training.json and in
-    # the colourised images): both runs train with the instance's `threads` (2 by default;
-    # training.json records them and is compared), on the same CPU, with fixed seeds.
     gpu_colouriser = "trained-unet"
     shared_overlay = {
         "colourisers": {gpu_colouriser: {"gpu": True, "params": {"profile": "test"}}},
@@ -841,7 +881,7 @@ def test_reduced_workflow_on_slurm_equals_local_run(
                 }
             )
         )
-        configs[name] = [str(REPO / "config" / "reduced.yaml"), str(overlay)]
+        configs[name] = [str(repo / "config" / "reduced.yaml"), str(overlay)]
     requested = os.environ.get("COLOURFR_SLURM_TARGETS", "").split()
 
     def targets(root: Path) -> list[str]:
@@ -855,7 +895,6 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     )
     (profile_dir / "config.yaml").write_text(yaml.safe_dump(adapted))
 
-    checkout_before = _checkout_state()
     # The local run: the project's default (workflow) profile, one GPU slot.
     local_s = _run(
         [
@@ -869,6 +908,8 @@ def test_reduced_workflow_on_slurm_equals_local_run(
             *configs["local"],
         ],
         work / "local.log",
+        repo,
+        env,
     )
     planned = finished_jobs((work / "local.log").read_text())
     assert planned, f"no finished jobs in {work / 'local.log'}"
@@ -886,6 +927,8 @@ def test_reduced_workflow_on_slurm_equals_local_run(
                 *configs["slurm"],
             ],
             log,
+            repo,
+            env,
         )
 
     # CPU training is not bit-reproducible from one process to the next (see
@@ -934,21 +977,10 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     if slurm_node.gpus > 0 and planned.get("train_colouriser", 0):
         assert has_gpu.any(), "no job was allocated a GPU"
 
-    # Both runs record the checkout in provenance.md. If a commit landed while the test ran
-    # (a shared working tree), that one line cannot agree; everything else still must.
-    checkout_moved = _checkout_state() != checkout_before
-    differences = compare_result_dirs(
-        roots["local"], roots["slurm"], (GIT_COMMIT_LINE,) if checkout_moved else ()
-    )
+    differences = compare_result_dirs(roots["local"], roots["slurm"])
     (work / "summary.txt").write_text(
         f"local run {local_s:.0f} s, Slurm run {slurm_s:.0f} s, {len(jobs)} Slurm jobs "
         f"({int(has_gpu.sum())} with a GPU), {sum(planned.values())} jobs in all, "
-        f"node {slurm_node}, differences {len(differences)}"
-        + (
-            ", checkout changed during the test: git commit line not compared"
-            if checkout_moved
-            else ""
-        )
-        + "\n"
+        f"node {slurm_node}, differences {len(differences)}\n"
     )
     assert differences == {}, "\n".join(f"{p}: {why}" for p, why in sorted(differences.items()))

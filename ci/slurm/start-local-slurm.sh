@@ -11,12 +11,13 @@
 # is disabled", and jobcomp/filetxt only feeds the deprecated `sacct --completion`, not the
 # plain `sacct` that snakemake-executor-plugin-slurm runs to follow its jobs.
 #
-# GPUs: the node advertises SLURM_FAKE_GPUS generic GPUs (GRES "gpu" without device files,
+# GPUs: the node advertises SLURM_FAKE_GPUS generic GPUs (GRES "gpu" backed by /dev/null,
 # default 1) so that GPU jobs (`--gpus=1`) are accepted, scheduled and accounted
 # (AllocTRES gres/gpu=1 in sacct) like on a real GPU node; they run on the CPU, as every
 # GPU-capable plugin of colourfr falls back to the CPU when CUDA is absent. Requests for a
 # GPU *model* (gpu_model) cannot be met by this node and are stripped by the test. With
-# SLURM_FAKE_GPUS=0 the node has no GRES and every GPU request must be stripped.
+# SLURM_FAKE_GPUS=0 the node has no GRES; the test then sets gpu: 0 on every GPU-capable
+# rule (adapt_profile_to_node in tests/test_slurm.py), since sbatch rejects --gpus there.
 #
 # Settings (environment variables):
 #   SLURM_PARTITION   partition name                    (default: local)
@@ -144,7 +145,7 @@ write_configs() {
   CHANGED=0
   write_if_changed "$CONF_DIR/slurm.conf" 0644 root:root <<CONF && CHANGED=1 || true
 $MARKER
-# One node on 127.0.0.1, no GPUs, daemons as in a Debian package install.
+# One node on 127.0.0.1 (generic GPUs only, see gres.conf), daemons as in a Debian package install.
 ClusterName=${CLUSTER}
 SlurmctldHost=${node}(127.0.0.1)
 SlurmUser=slurm
