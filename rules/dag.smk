@@ -16,7 +16,8 @@ rule dag_figure:
         dag_svg=f"{R}/figures/pipeline_dag.svg",
         dag_pdf=f"{R}/figures/pipeline_dag.pdf",
     params:
-        snakemake=f"{sys.executable} -m snakemake",
+        # A fixed hash seed: Snakemake writes the graph's edges in set order.
+        snakemake=f"PYTHONHASHSEED=0 {sys.executable} -m snakemake",
         python=sys.executable,
         snakefile=workflow.main_snakefile,
         configfiles=configfile_args(),
