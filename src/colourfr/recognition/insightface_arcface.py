@@ -9,8 +9,8 @@ batch job:
 * one detector session and one recogniser session per process;
 * ``intra_op_num_threads`` from Snakemake's ``threads`` and thread spin-waiting
   switched off (``session.intra_op.allow_spinning = 0``): spinning threads burn the
-  cores that the other jobs of a shared node need, and measured here it made the
-  whole run slower (4.8 -> 7.3 images/s with it off);
+  cores that the other jobs of a shared node need (docs/benchmarks.md, Recognition:
+  12.8 -> 19.0 images/s on 2 cores with it off, 20.7 batched);
 * ``CUDAExecutionProvider`` when onnxruntime-gpu is installed and ``device`` allows it.
 
 Any ONNX pair that ``model_zoo.get_model`` routes to ``SCRFD`` (with keypoints) and
