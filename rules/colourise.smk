@@ -6,6 +6,8 @@
 rule colourise:
     input:
         index=f"{R}/{{dataset}}/variants/grey/{{shard}}.csv",
+        # image -> subject, so that a colouriser is never run on the people it was trained on
+        manifest=f"{R}/{{dataset}}/manifest.csv",
         extra=colouriser_inputs,
     output:
         index=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",

@@ -17,6 +17,7 @@ import pytest
 from colourfr.colourisers import REGISTRY
 from colourfr.colourisers.run import colourise_index
 from colourfr.config import validate_against
+from colourfr.errors import ConfigError
 from colourfr.images import read_rgb, write_png
 from colourfr.variants import INDEX_COLUMNS, output_path
 
@@ -144,3 +145,44 @@ def test_runner_builds_the_colouriser_from_config_and_survives_an_all_corrupt_sh
     assert table["status"].tolist() == ["empty_file"] and table["path"].tolist() == [""]
     assert provenance["allow_downloads"] is False
     assert not (tmp_path / "res").exists()  # a plugin without downloads gets no cache folder
+
+
+class TrainedOn(CountingColouriser):
+    """A colouriser that says which people it was trained on, as trained-unet does."""
+
+    def __init__(self, inner: Any, people: set[str]) -> None:
+        super().__init__(inner)
+        self.people = frozenset(people)
+
+    def training_subjects(self) -> frozenset[str]:
+        return self.people
+
+
+def test_colouriser_is_never_run_on_its_training_people(
+    tmp_path: Path, grey_shard: tuple[pd.DataFrame, dict[str, np.ndarray]]
+) -> None:
+    index, _ = grey_shard
+    params = exemplar_params(colour_exemplar(tmp_path / "exemplar.png"))
+    subjects = {image_id: f"person_{image_id}" for image_id in index["image_id"]}
+    out_dir = tmp_path / "colourised"
+
+    leaky = TrainedOn(REGISTRY.get(PLUGIN).create(**params), {"person_c", "someone_else"})
+    with pytest.raises(ConfigError, match=r"colourisers\.unet was trained on 1 subject.*person_c.*exclude_lists"):
+        colourise_index(index, out_dir, plugin=PLUGIN, params=params, batch_size=2,
+                        colouriser=leaky, instance="unet", subject_of_image=subjects)
+    assert leaky.batches == [] and not any(out_dir.glob("*.png"))  # refused before any work
+
+    disjoint = TrainedOn(REGISTRY.get(PLUGIN).create(**params), {"someone_else"})
+    table, _ = colourise_index(index, out_dir, plugin=PLUGIN, params=params, batch_size=2,
+                               colouriser=disjoint, instance="unet", subject_of_image=subjects)
+    assert (table["status"] == "ok").sum() == 3
+
+
+def test_trained_unet_reads_its_training_people(tmp_path: Path) -> None:
+    from colourfr.colourisers.trained import SUBJECTS_NAME, TrainedUnetColouriser
+
+    model = TrainedUnetColouriser.__new__(TrainedUnetColouriser)  # no checkpoint needed here
+    model.model_dir = tmp_path
+    assert model.training_subjects() == frozenset()
+    (tmp_path / SUBJECTS_NAME).write_text("Ann_Lee\n\nBob_Roe\n", encoding="utf-8")
+    assert model.training_subjects() == {"Ann_Lee", "Bob_Roe"}

@@ -21,6 +21,7 @@ from colourfr.metrics import (
     false_reject_rate,
     genuine_outcome,
     mcnemar_test,
+    rejected_rank,
     reject_decisions,
     streaming_thresholds,
     subject_bootstrap,
@@ -40,6 +41,18 @@ def test_threshold_is_k_plus_first_smallest() -> None:
     # FMR=0.25 -> k=floor(2.5)=2 -> t = s_3 = 0.3, achieved 2/10.
     t = threshold_at_fmr(TEN, 0.25)
     assert (t.threshold, t.achieved_fmr) == (0.3, pytest.approx(0.2))
+
+
+def test_rank_is_exact_where_binary_floating_point_is_not() -> None:
+    # 0.29 * 100 = 28.999999999999996 and 0.043 * 1e4 = 429.99999999999994 in float64.
+    assert math.floor(0.29 * 100) == 28 and rejected_rank(0.29, 100) == 29
+    assert rejected_rank(0.043, 10_000) == 430
+    assert rejected_rank(0.001, 999) == 0 and rejected_rank(0.001, 1000) == 1
+    # scores 0..99: k = 29 -> t = s_30 = 29, 29 scores below it, achieved exactly 0.29.
+    scores = np.arange(100, dtype=float)
+    t = threshold_at_fmr(scores, 0.29)
+    assert (t.threshold, t.achieved_fmr) == (29.0, 0.29)
+    assert streaming_thresholds([scores[::-1]], [0.29], max_count=100).thresholds()[0].threshold == 29.0
 
 
 def test_ties_at_the_threshold_lower_the_achieved_fmr() -> None:
@@ -115,6 +128,11 @@ def test_decidability_uses_population_sd() -> None:
     assert decidability([math.nan], [1.0]) is None
     assert decidability([1.0], [2.0]) == math.inf
     assert decidability([1.0], [1.0]) is None
+    # an infinite d' is said in the note (JSON shows it as null, like an undefined one)
+    (point,) = evaluate_scenario([0.1, 0.1], [0.9, 0.9, 0.9], [0.5])
+    assert point.d_prime == math.inf and "d' infinite" in point.note
+    (point,) = evaluate_scenario([0.1, 0.3], [0.9, 0.7, 0.8], [0.5])
+    assert "d' infinite" not in point.note
 
 
 def test_eer_where_curves_meet_exactly() -> None:
@@ -211,6 +229,7 @@ def test_bootstrap_is_seeded_and_covers_point_estimate() -> None:
     assert first.fta.low <= point.fta <= first.fta.high
     assert first.d_prime.low <= point.d_prime <= first.d_prime.high
     assert first.fta.low < first.fta.high
+    assert first.fta.replicates_used == first.d_prime.replicates_used == 60
 
 
 @pytest.mark.parametrize("seed, tail_size", [(0, None), (1, 3), (2, 200)])
@@ -262,6 +281,8 @@ def test_bootstrap_single_subject_is_degenerate() -> None:
     )
     assert result.fta.low == result.fta.high == 0.25
     assert result.fnmr[0.001].low is None and result.d_prime.low is None
+    # the interval says how many replicates stand behind it: all 20 for FTA, none for FNMR
+    assert result.fta.replicates_used == 20 and result.fnmr[0.001].replicates_used == 0
 
 
 def test_bootstrap_validates_inputs() -> None:

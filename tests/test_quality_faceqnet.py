@@ -284,3 +284,42 @@ def test_real_weights_against_published_lfw_scores(version):
     rho = spearmanr(ours, theirs).statistic
     print(f"FaceQnet {version}: Spearman {rho:.3f}, mean |diff| {np.mean(np.abs(np.subtract(ours, theirs))):.3f}")
     assert rho >= 0.7
+
+
+# ------------------------------------------------------------ published reference scores
+
+
+def test_published_lfw_reference_scores_parse_and_name_real_images():
+    """The parser the real-weights check relies on reads every line of the published file,
+    and every entry names an LFW image that exists (so the check compares like with like)."""
+    if not (REFERENCE.is_file() and LFW.is_dir()):
+        pytest.skip("../shared reference scores or LFW not available")
+    from colourfr.quality.reference import read_faceqnet_reference
+
+    reference = read_faceqnet_reference(REFERENCE)
+    data_lines = sum(1 for line in REFERENCE.read_text(encoding="utf-8").splitlines()[1:] if line.strip())
+    assert len(reference) == data_lines > 15000
+    assert reference["score"].between(0.0, 1.0).all()
+    first_faces = reference[reference["face_index"] == 0]
+    assert first_faces["file"].is_unique
+    # MTCNN found no face in a few dozen of the 13,233 images; extra faces carry k >= 1
+    assert 13000 < len(first_faces) <= 13233
+    for row in reference.sample(200, random_state=0).itertuples():
+        assert (LFW / row.person / row.file).is_file(), row
+
+
+def test_reference_scores_bad_lines_name_file_and_line(tmp_path):
+    from colourfr.quality.reference import ReferenceFileError, read_faceqnet_reference
+
+    bad_header = tmp_path / "header.txt"
+    bad_header.write_text("image,score\n")
+    with pytest.raises(ReferenceFileError, match=r"header\.txt: line 1"):
+        read_faceqnet_reference(bad_header)
+    bad_line = tmp_path / "scores.txt"
+    bad_line.write_text("img;score\nA\\A_0001.jpg_0.jpg;[0.5]\nA\\A_0002.jpg_0.jpg;0.4\n")
+    with pytest.raises(ReferenceFileError, match=r"scores\.txt: line 3"):
+        read_faceqnet_reference(bad_line)
+    good = tmp_path / "good.txt"
+    good.write_text("img;score\nA_B\\A_B_0001.jpg_1.jpg;[ 0.25 ]\n")
+    row = read_faceqnet_reference(good).iloc[0]
+    assert (row.person, row.file, row.face_index, row.score) == ("A_B", "A_B_0001.jpg", 1, 0.25)

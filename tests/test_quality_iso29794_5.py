@@ -73,7 +73,9 @@ def test_luminance_statistics_two_level_region():
     assert iso.luminance_mean_quality(0.5) == 100.0
     # variance 0.25: 100 * sin(15/16 pi) = 19.5 -> 20
     assert iso.luminance_variance_quality(0.25) == 20.0
-    assert iso.dynamic_range_quality(1.0) == 12.5
+    assert iso.dynamic_range_quality(1.0) == 13.0  # round(12.5), half away from zero
+    assert iso.dynamic_range_quality(3.0) == 38.0  # round(37.5)
+    assert iso.dynamic_range_quality(2.0) == 25.0
     assert iso.dynamic_range_quality(9.0) == 100.0  # clipped
     # 120 * (0.832 - s(-8.4)) = 99.8 -> 100 ; 1 / 0.51 = 1.96 -> 2
     assert iso.under_exposure_quality(0.5) == 100.0

@@ -7,7 +7,7 @@ can record a failure instead of crashing.
 Greyscale follows ImageMagick ``-grayscale Rec709Luma`` bit for bit: the Rec. 709
 luma weights are applied to the gamma-encoded (non-linear) sRGB values — *luma*, not
 *luminance*, so ImageMagick does not linearise first — in ImageMagick's Q16 quantum
-scale, rounded to a 16-bit quantum, and then scaled to 8 bits with rounding::
+scale, rounded to a 16-bit quantum, and then reduced to 8 bits::
 
     q = round(257 * (0.212656 R + 0.715158 G + 0.072186 B))   # ClampToQuantum
     Y = q // 257                                              # 16 -> 8 bit on PNG write

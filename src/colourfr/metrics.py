@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,16 @@ def _check_fmr_target(fmr_target: float) -> None:
         raise MetricsError(f"FMR target must lie in (0, 1], got {fmr_target!r}")
 
 
+def rejected_rank(fmr_target: float, n: int) -> int:
+    """``k = floor(FMR * N)`` in exact arithmetic.
+
+    ``math.floor(0.29 * 100)`` is 28 in binary floating point; the decimal target the
+    user wrote (``str`` of the float) is what the rule means, so the product is taken
+    as a fraction.
+    """
+    return math.floor(Fraction(str(fmr_target)) * n)
+
+
 def _threshold_from_order_statistic(
     fmr_target: float,
     n_valid: int,
@@ -77,7 +88,7 @@ def _threshold_from_order_statistic(
     _check_fmr_target(fmr_target)
     if n_valid == 0:
         return Threshold(fmr_target, None, None, 0, "no valid impostor scores")
-    k = math.floor(fmr_target * n_valid)
+    k = rejected_rank(fmr_target, n_valid)
     if k + 1 > n_valid:
         # Only possible for a target of 1: every impostor may be accepted, no s_(k+1) exists.
         return Threshold(
@@ -86,7 +97,7 @@ def _threshold_from_order_statistic(
     threshold = float(kth(k))
     achieved = count_below(threshold) / n_valid
     note = ""
-    if n_valid * fmr_target < 1.0:
+    if k == 0:
         note = (
             f"only {n_valid} valid impostors (< 1/FMR = {1.0 / fmr_target:g}):"
             " threshold is the smallest impostor score, achieved FMR 0"
@@ -157,7 +168,7 @@ class StreamingImpostorSelector:
             _check_fmr_target(target)
         if self.max_count < 0:
             raise MetricsError(f"max_count must be >= 0, got {self.max_count}")
-        self.capacity = math.floor(max(self.fmr_targets) * self.max_count) + 1
+        self.capacity = rejected_rank(max(self.fmr_targets), self.max_count) + 1
 
     def update(self, block: ArrayLike) -> None:
         scores = np.asarray(block).ravel()
@@ -286,9 +297,16 @@ def decidability(genuine_valid: ArrayLike, impostor_valid: ArrayLike) -> float |
     impostor = valid_scores(impostor_valid)
     if genuine.size == 0 or impostor.size == 0:
         return None
-    return decidability_from_moments(
-        float(genuine.mean()), float(genuine.std()), float(impostor.mean()), float(impostor.std())
-    )
+    return decidability_from_moments(*_moments(genuine), *_moments(impostor))
+
+
+def _moments(values: FloatArray) -> tuple[float, float]:
+    """Mean and population SD; a constant sample gets exactly (value, 0), where summing
+    would leave rounding residue (mean of three 3.45... is not 3.45...) and turn a
+    point mass into a finite, meaningless d'."""
+    if values.min() == values.max():
+        return float(values[0]), 0.0
+    return float(values.mean()), float(values.std())
 
 
 def decidability_from_moments(
@@ -467,6 +485,9 @@ def _operating_point(
     note: str,
 ) -> OperatingPoint:
     outcome = genuine_outcome(genuine, threshold.threshold)
+    if d_prime is not None and math.isinf(d_prime):
+        # said in words because JSON has no infinity: there d' reads null, as when undefined
+        note = "; ".join(n for n in (note, "d' infinite: both score distributions are constant") if n)
     return OperatingPoint(
         fmr_target=threshold.fmr_target,
         threshold=threshold.threshold,
@@ -494,7 +515,7 @@ def evaluate_scenario_streamed(
     d_prime = None
     if valid.size and selector.n_valid:
         d_prime = decidability_from_moments(
-            float(valid.mean()), float(valid.std()), selector.mean, selector.population_sd
+            *_moments(valid), selector.mean, selector.population_sd
         )
     points: list[OperatingPoint] = []
     for threshold in selector.thresholds():
@@ -510,8 +531,12 @@ def evaluate_scenario_streamed(
 
 @dataclass(frozen=True)
 class Interval:
+    """Percentile interval over the ``replicates_used`` replicates where the value is
+    defined and finite (no threshold, every genuine failed, or an infinite d' drop one)."""
+
     low: float | None
     high: float | None
+    replicates_used: int = 0
 
 
 @dataclass(frozen=True)
@@ -541,7 +566,7 @@ def _weighted_threshold(
         total = int(cumulative[-1]) if cumulative.size else 0
     if total == 0:
         return None
-    k = math.floor(fmr_target * total)
+    k = rejected_rank(fmr_target, total)
     if k + 1 > total:
         return None
     # first index whose cumulative count reaches k+1
@@ -551,10 +576,10 @@ def _weighted_threshold(
 def _percentile_interval(values: Sequence[float | None], confidence: float) -> Interval:
     finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
     if finite.size == 0:
-        return Interval(None, None)
+        return Interval(None, None, 0)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(finite, [alpha, 1.0 - alpha])
-    return Interval(float(low), float(high))
+    return Interval(float(low), float(high), int(finite.size))
 
 
 @dataclass(frozen=True)
@@ -802,7 +827,7 @@ def _replicate_threshold(
     when the (k+1)-th weighted score lies in it (almost always), else from all scores."""
     if total == 0:
         return None
-    k = math.floor(fmr_target * total)
+    k = rejected_rank(fmr_target, total)
     if k + 1 > total:
         return None
     for scores, ref, probe in (

@@ -79,6 +79,35 @@ def build_colouriser(
         raise prefixed from exc
 
 
+def check_disjoint_from_training(
+    model: Colouriser,
+    subject_of_image: dict[str, str],
+    index: pd.DataFrame,
+    instance: str | None = None,
+) -> None:
+    """Refuse to colourise evaluation images of people the colouriser was trained on.
+
+    A colouriser that knows its training people (``training_subjects()``, the
+    workflow-trained U-Net) would be evaluated on faces it has seen, which flatters it;
+    the paper's colourisers never saw FERET or FRGC. Raised before any image is written.
+    """
+    known = getattr(model, "training_subjects", None)
+    trained_on = known() if callable(known) else None
+    if not trained_on:
+        return
+    seen = sorted(
+        {subject_of_image[i] for i in index["image_id"] if subject_of_image.get(i) in trained_on}
+    )
+    if seen:
+        name = f"colourisers.{instance}" if instance else "the colouriser"
+        raise ConfigError(
+            f"{name} was trained on {len(seen)} subject(s) of this dataset's shard "
+            f"(e.g. {', '.join(seen[:3])}): evaluation must be subject-disjoint from training; "
+            "list the training split (LFW peopleDevTrain.txt) in the dataset's "
+            "subjects.exclude_lists"
+        )
+
+
 def _limit_threads(threads: int) -> None:
     # Set before the plugin imports numerical libraries; torch is told directly too.
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -103,11 +132,14 @@ def colourise_index(
     resources_dir: str | os.PathLike[str] = DEFAULT_RESOURCES_DIR,
     allow_downloads: bool = False,
     instance: str | None = None,
+    subject_of_image: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Colourise every readable grey image; failures keep their status in the new index.
 
     ``resources_dir`` / ``allow_downloads``: the config's global keys (downloads are off
-    unless asked for); ``instance``: the config name, for error messages.
+    unless asked for); ``instance``: the config name, for error messages;
+    ``subject_of_image`` (image_id -> subject_id, from the manifest): checked against the
+    colouriser's training people (:func:`check_disjoint_from_training`).
     """
     _limit_threads(threads)
     model = (
@@ -115,6 +147,8 @@ def colourise_index(
         if colouriser is not None
         else build_colouriser(plugin, params, resources_dir, allow_downloads, instance)
     )
+    if subject_of_image is not None:
+        check_disjoint_from_training(model, subject_of_image, index, instance)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, str]] = {}
     pending: list[tuple[str, np.ndarray]] = []

@@ -120,6 +120,13 @@ class TrainedUnetColouriser:
         self.name = name
         self._ignored = sorted(training_params)
 
+    def training_subjects(self) -> frozenset[str]:
+        """The people the model was trained on (``training_subjects.txt``; empty if absent)."""
+        path = self.model_dir / SUBJECTS_NAME
+        if not path.is_file():
+            return frozenset()
+        return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
         return colourise_jantic_batch(

@@ -182,7 +182,9 @@ def luminance_variance_quality(variance: float) -> float:
 
 
 def dynamic_range_quality(entropy_bits: float) -> float:
-    return _clip100(12.5 * entropy_bits)
+    # Rounded like every other component: quality component values are integers, and
+    # OFIQ's DynamicRange.cpp rounds (round(12.5 * rawScore)) in its later sources.
+    return _clip100(round_half_away(12.5 * entropy_bits))
 
 
 def under_exposure_quality(dark_fraction: float) -> float:

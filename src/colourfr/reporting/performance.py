@@ -67,6 +67,7 @@ CI_FIELDS: tuple[str, ...] = (
     "frr_high",
     "d_prime_low",
     "d_prime_high",
+    "ci_replicates_used",
 )
 
 
@@ -203,6 +204,14 @@ def bootstrap_frames(
                     "frr_high": result.frr[target].high,
                     "d_prime_low": result.d_prime.low,
                     "d_prime_high": result.d_prime.high,
+                    # the fewest replicates behind any of this row's intervals: fewer
+                    # than requested means some replicates had no defined value
+                    "ci_replicates_used": min(
+                        result.fta.replicates_used,
+                        result.fnmr[target].replicates_used,
+                        result.frr[target].replicates_used,
+                        result.d_prime.replicates_used,
+                    ),
                 }
             )
     return pd.DataFrame(rows)
