@@ -54,7 +54,7 @@ def pipeline_figures():
     """The rule graph and job DAG of this run (rules/dag.smk), for a paper appendix."""
     return [
         f"{R}/figures/pipeline_{graph}.{ext}" for graph in ("rulegraph", "dag") for ext in ("svg", "pdf")
-    ]
+    ] + [f"{R}/figures/pipeline_rulegraph.png"]
 
 
 def configfile_args():

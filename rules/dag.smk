@@ -1,4 +1,5 @@
-# The pipeline figure for a paper appendix: rule graph and job DAG as SVG and PDF.
+# The pipeline figure for a paper appendix: rule graph as SVG, PDF and PNG, job DAG as SVG
+# and PDF (vector only: at full scale the job DAG has thousands of nodes).
 # Renders the DAG of the current config (the Snakefile is re-read without locking).
 
 
@@ -13,6 +14,7 @@ rule dag_figure:
             category="Pipeline",
         ),
         rulegraph_pdf=f"{R}/figures/pipeline_rulegraph.pdf",
+        rulegraph_png=f"{R}/figures/pipeline_rulegraph.png",
         dag_svg=f"{R}/figures/pipeline_dag.svg",
         dag_pdf=f"{R}/figures/pipeline_dag.pdf",
     params:
@@ -34,6 +36,7 @@ rule dag_figure:
             {params.configfiles} > {output.rulegraph_svg}.dot
         dot -Tsvg {output.rulegraph_svg}.dot > {output.rulegraph_svg}
         dot -Tpdf {output.rulegraph_svg}.dot > {output.rulegraph_pdf}
+        dot -Tpng -Gdpi=150 {output.rulegraph_svg}.dot > {output.rulegraph_png}
         {params.snakemake} all --snakefile {params.snakefile} --nolock --dag dot \
             {params.configfiles} > {output.dag_svg}.dot
         dot -Tsvg {output.dag_svg}.dot > {output.dag_svg}

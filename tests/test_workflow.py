@@ -220,3 +220,8 @@ def test_dag_figure(reduced: tuple[Path, Path]) -> None:
     for stage in ("manifest", "greyscale", "colourise", "embed", "compare"):
         assert f">{stage}<" in svg, f"rule graph lacks {stage}"
     assert (results / "figures" / "pipeline_rulegraph.pdf").read_bytes().startswith(b"%PDF")
+    assert (results / "figures" / "pipeline_rulegraph.png").read_bytes().startswith(b"\x89PNG")
+    # the job DAG: one node per job, so every shard's greyscale job appears
+    dag = (results / "figures" / "pipeline_dag.svg").read_text()
+    assert ">greyscale<" in dag and "shard: " in dag
+    assert (results / "figures" / "pipeline_dag.pdf").read_bytes().startswith(b"%PDF")
