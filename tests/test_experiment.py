@@ -3,6 +3,8 @@ every paper table and figure, the pipeline figure, provenance and the Snakemake 
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -147,9 +149,15 @@ def test_provenance_lists_models_with_their_digests(experiment: tuple[Path, list
     sums = (SHARED / "models" / "SHA256SUMS").read_text()
     scrfd = next(line.split()[0] for line in sums.splitlines() if "scrfd_2.5g_kps" in line)
     assert f"`{scrfd}`" in text
+    lightqnet = next(line.split()[0] for line in sums.splitlines() if "lightqnet-dm100.pb" in line)
+    assert f"`{lightqnet}`" in text
+    # the self-trained generator is listed with the digest of the file the run produced
+    generator = results / "models" / "trained-unet" / "generator.pth"
+    assert f"`{hashlib.sha256(generator.read_bytes()).hexdigest()}`" in text
     for name in ("generator.pth", "lightqnet-dm100.pb", "dlib_face_recognition_resnet_model_v1.dat"):
         assert name in text, name
-    assert "| torch | 2.13.0" in text
+    for package in ("torch", "onnxruntime", "insightface", "snakemake"):
+        assert f"| {package} | {importlib.metadata.version(package)}" in text, package
 
 
 def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) -> None:
@@ -161,3 +169,7 @@ def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) 
     assert match and len(match.group(1)) > 1000, "the report holds no results"
     for category in ("Performance", "Quality", "Figures", "Tables", "Provenance", "Pipeline"):
         assert f'"{category}"' in html, category
+    # captions are rendered per output and name the dataset, system and settings
+    for system in SYSTEMS:
+        assert f"on dataset lfw, protocol paper, recognition system {system}" in html, system
+    assert "bootstrap replicates (seed" in html
