@@ -1,6 +1,7 @@
-# Colourisation of the greyscale variant, one job per (colouriser, shard).
-# Weights a plugin downloads (DeOldify) go to <resources_dir>/models/<plugin family>, and only
-# when the global allow_downloads is true (colourfr.colourisers.run.build_colouriser).
+# Colourisation of the greyscale variant, one job per (colouriser, shard), and the DeOldify
+# weights it reads: params.weights when set, else <resources_dir>/models/deoldify/<file>,
+# which rule fetch_deoldify_weights downloads (size-checked, and sha256-checked where
+# pinned) once for every instance and shard, only when the global allow_downloads is true.
 
 
 rule colourise:
@@ -28,3 +29,24 @@ rule colourise:
     script:
         "../workflow/scripts/colourise.py"
 
+
+
+rule fetch_deoldify_weights:
+    output:
+        f"{DEOLDIFY_WEIGHTS_DIR}/{{weights_file}}",
+    params:
+        asset=lambda w: next(a for a in DEOLDIFY_ASSETS.values() if a.target_name == w.weights_file),
+        allow_downloads=CFG["allow_downloads"],
+    wildcard_constraints:
+        weights_file="|".join(re.escape(a.target_name) for a in DEOLDIFY_ASSETS.values()),
+    log:
+        f"{R}/logs/fetch_deoldify_{{weights_file}}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    run:
+        from colourfr.assets import resolve_asset
+
+        # Offline (allow_downloads: false) this fails at once with the URL to fetch by hand
+        # and the config key to set, before any colourise job starts.
+        resolve_asset(params.asset, None, os.path.dirname(output[0]), params.allow_downloads)

@@ -231,6 +231,37 @@ def _trained_unet_inputs(name):
 COLOURISER_EXTRA_INPUTS[TRAINED_PLUGIN] = _trained_unet_inputs
 
 
+# ---- DeOldify weights (rule fetch_deoldify_weights in rules/colourise.smk) ----
+
+from colourfr.colourisers.assets import ASSETS as _COLOURISER_ASSETS
+
+# plugin name (deoldify-stable, ...) -> its checkpoint in the catalogue
+DEOLDIFY_ASSETS = {asset.name: asset for asset in _COLOURISER_ASSETS}
+DEOLDIFY_WEIGHTS_DIR = f"{RES}/models/deoldify"
+
+
+def deoldify_weights_file(name):
+    """The weights file instance `name` reads: params.weights, else the shared cache file
+    made by rule fetch_deoldify_weights; None for a user-managed params.cache_dir (the
+    plugin then resolves the file itself)."""
+    settings = instance("colourisers", name)
+    params = settings["params"]
+    if params.get("weights"):
+        return params["weights"]
+    if params.get("cache_dir"):
+        return None
+    return f"{DEOLDIFY_WEIGHTS_DIR}/{DEOLDIFY_ASSETS[settings['plugin']].target_name}"
+
+
+def _deoldify_inputs(name):
+    path = deoldify_weights_file(name)
+    return [path] if path else []
+
+
+for _plugin in DEOLDIFY_ASSETS:
+    COLOURISER_EXTRA_INPUTS[_plugin] = _deoldify_inputs
+
+
 # ---- Recognition (rules/recognition.smk) ----
 
 from colourfr.recognition.assets import PACKS, SCRFD_2_5G_KPS, install_buffalo_l

@@ -211,6 +211,41 @@ def test_changed_colouriser_setting_reruns_only_its_descendants(
     assert np.asarray(first).shape == (250, 250, 3)
 
 
+def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
+    reduced: tuple[Path, Path], tmp_path: Path
+) -> None:
+    results, overlay = reduced
+    lfw = results / "lfw"
+    snakemake(str(lfw / "manifest.csv"), *configs(overlay))
+    shards = sorted(pd.read_csv(lfw / "manifest.csv", dtype=str)["shard"].unique())
+    targets = [str(lfw / "variants" / "colourised-deoldify-stable" / f"{s}.csv") for s in shards]
+    enable = tmp_path / "deoldify.yaml"
+    enable.write_text(yaml.safe_dump({
+        "resources_dir": str(tmp_path / "resources"),
+        "colourisers": {"deoldify-stable": {"enabled": True}},
+    }))
+    # weights: null -> one download job shared by every shard
+    jobs = planned_jobs(targets, configs(overlay, enable))
+    assert jobs["fetch_deoldify_weights"] == 1 and jobs["colourise"] == len(shards)
+    # offline (allow_downloads: false) it fails at once with the file and the URL to fetch,
+    # and no colourise job starts
+    result = snakemake(targets[0], *configs(overlay, enable), check=False)
+    assert result.returncode != 0
+    assert "ColorizeStable_gen.pth" in result.stderr and "downloads are disabled" in result.stderr
+    assert "https://data.deepai.org/deoldify/ColorizeStable_gen.pth" in result.stderr
+    assert not Path(targets[0]).exists()
+    # weights: a local file -> that file is the input, nothing to fetch
+    local = tmp_path / "my-stable.pth"
+    local.write_bytes(b"not really weights")
+    configured = tmp_path / "local.yaml"
+    configured.write_text(yaml.safe_dump({
+        "resources_dir": str(tmp_path / "resources"),
+        "colourisers": {"deoldify-stable": {"enabled": True, "params": {"weights": str(local)}}},
+    }))
+    jobs = planned_jobs(targets, configs(overlay, configured))
+    assert "fetch_deoldify_weights" not in jobs and jobs["colourise"] == len(shards)
+
+
 def test_dag_figure(reduced: tuple[Path, Path]) -> None:
     results, overlay = reduced
     figure = results / "figures" / "pipeline_rulegraph.svg"
