@@ -77,3 +77,53 @@ def test_dlib_builds_from_schema_defaults() -> None:
     validate_against(REGISTRY.get("dlib-resnet").params_schema, params, "p")
     system = REGISTRY.get("dlib-resnet").create(**params)
     assert system.embedding_dim == 128 and system.selection_rule == "largest_central"
+
+
+@pytest.fixture()
+def small_buffalo_l(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """A buffalo_l.zip of two small members, with the catalogue pinned to their digests,
+    so that the real install path (verify, extract, verify again) runs end to end."""
+    import dataclasses
+    import hashlib
+
+    members = {"det_10g.onnx": b"detector " * 50, "w600k_r50.onnx": b"recogniser " * 70}
+
+    def pinned(asset: Asset, data: bytes) -> Asset:
+        return dataclasses.replace(asset, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+    det = pinned(rec_assets.DET_10G, members["det_10g.onnx"])
+    rec = pinned(rec_assets.W600K_R50, members["w600k_r50.onnx"])
+    archive = tmp_path / "buffalo_l.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name, data in members.items():
+            out.writestr(f"buffalo_l/{name}", data)  # nested, as some mirrors ship it
+    monkeypatch.setattr(rec_assets, "DET_10G", det)
+    monkeypatch.setattr(rec_assets, "W600K_R50", rec)
+    monkeypatch.setattr(rec_assets, "_BUFFALO_MEMBERS", (det, rec))
+    monkeypatch.setattr(rec_assets, "BUFFALO_L_ZIP", pinned(rec_assets.BUFFALO_L_ZIP, archive.read_bytes()))
+    return members
+
+
+def test_buffalo_l_installs_from_a_local_zip_and_folder(
+    tmp_path: Path, small_buffalo_l: dict[str, bytes]
+) -> None:
+    installed = rec_assets.install_buffalo_l(tmp_path / "models", local_source=tmp_path / "buffalo_l.zip")
+    assert {name: path.read_bytes() for name, path in installed.items()} == small_buffalo_l
+    # a second call finds the verified files in place (no source needed, nothing fetched)
+    again = rec_assets.install_buffalo_l(tmp_path / "models", allow_download=False)
+    assert again == installed
+    # a folder that already holds the two files (e.g. ~/.insightface/models/buffalo_l)
+    copied = rec_assets.install_buffalo_l(tmp_path / "other", local_source=tmp_path / "models")
+    assert {name: path.read_bytes() for name, path in copied.items()} == small_buffalo_l
+
+
+def test_buffalo_l_zip_with_another_digest_is_refused(
+    tmp_path: Path, small_buffalo_l: dict[str, bytes]
+) -> None:
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as out:
+        for name, data in small_buffalo_l.items():
+            out.writestr(name, data + b"!")
+    with pytest.raises(AssetError, match="tampered.zip"):
+        rec_assets.install_buffalo_l(tmp_path / "models", local_source=tampered)
+    assert not (tmp_path / "models" / "det_10g.onnx").exists()
