@@ -188,6 +188,20 @@ def test_wrong_input_shape_is_a_clear_error(tmp_path, writer):
     assert "(None, 224, 224, 3)" in message and "(None, 112, 112, 3)" in message
 
 
+def test_a_model_carrying_python_code_is_refused(tmp_path):
+    # safe mode: a Lambda layer's pickled Python function would run on load; a FaceQnet
+    # .h5 from anywhere but the authors must not get to execute code.
+    import keras
+
+    inputs = keras.Input((224, 224, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    outputs = keras.layers.Dense(1)(keras.layers.Lambda(lambda x: x * 2.0)(pooled))
+    path = tmp_path / "with_code.h5"
+    keras.Model(inputs, outputs).save(path)
+    with pytest.raises(FaceQnetModelError, match=r"faceqnet-v1: cannot load .*with_code\.h5.*Lambda"):
+        FaceQnet(model_path=str(path))
+
+
 def test_not_a_model_is_a_clear_error(tmp_path):
     path = tmp_path / "junk.h5"
     path.write_bytes(b"not hdf5")
