@@ -16,13 +16,13 @@ from colourfr.errors import AssetError
 
 def _asset_for(path: Path, name: str = "thing", **overrides) -> Asset:
     data = path.read_bytes()
-    fields = dict(
-        name=name,
-        urls=(path.as_uri(),),
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        filename=path.name,
-    )
+    fields = {
+        "name": name,
+        "urls": (path.as_uri(),),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "filename": path.name,
+    }
     fields.update(overrides)
     return Asset(**fields)
 

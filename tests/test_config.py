@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -143,3 +145,33 @@ def test_scenarios_expand_per_colouriser() -> None:
     assert instances[2].probe == "colourised-a" and instances[2].reference == "original"
     assert variants_in_use(instances) == ["original", "grey", "colourised-a", "colourised-b"]
     assert [i.id for i in expand_scenarios(scenarios, [])] == ["s1", "s3"]
+
+
+def _schema_key_paths(node: Any, defs: dict, path: tuple[str, ...] = (), seen: frozenset = frozenset()):
+    """Every property path of the config schema (``datasets.<name>.subjects.min_images``)."""
+    if not isinstance(node, dict):
+        return
+    reference = node.get("$ref", "").rsplit("/", 1)[-1]
+    if reference and reference not in seen:
+        yield from _schema_key_paths(defs.get(reference, {}), defs, path, seen | {reference})
+    for key, sub in node.get("properties", {}).items():
+        yield (*path, key)
+        yield from _schema_key_paths(sub, defs, (*path, key), seen)
+    for key in ("additionalProperties", "items"):
+        if isinstance(node.get(key), dict):
+            yield from _schema_key_paths(node[key], defs, (*path, "<name>"), seen)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key, []):
+            yield from _schema_key_paths(sub, defs, path, seen)
+
+
+def test_every_schema_key_is_documented_in_config_readme() -> None:
+    schema = yaml.safe_load((REPO / "src" / "colourfr" / "schema" / "config.schema.yaml").read_text())
+    text = (REPO / "config" / "README.md").read_text()
+    documented = {
+        part for token in re.findall(r"`([^`]+)`", text) for part in re.split(r"[.\s,<>{}=:]+", token)
+    }
+    paths = list(_schema_key_paths(schema, schema.get("$defs", {})))
+    assert len(paths) > 50  # the walk reaches the nested sections
+    undocumented = [".".join(p) for p in paths if p[-1] not in documented]
+    assert undocumented == [], f"config/README.md does not mention {undocumented}"

@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from colourfr.reporting.figures import normalise_pdf_dates, save_figure  # noqa: E402
+from colourfr.reporting.figures import normalise_pdf_dates, save_figure
 
 
 def _figure() -> plt.Figure:

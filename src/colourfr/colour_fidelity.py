@@ -232,9 +232,9 @@ def plot_ciede2000(
     tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike[str]
 ) -> None:
     """Box plot of per-image mean CIEDE2000 per colouriser, saved to every path given."""
-    from colourfr.reporting.figures import save_figure
-
     import matplotlib
+
+    from colourfr.reporting.figures import save_figure
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

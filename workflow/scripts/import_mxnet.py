@@ -12,9 +12,12 @@ command = [
     snakemake.input.params,  # noqa: F821
     snakemake.output[0],  # noqa: F821
 ]
-with open(snakemake.log[0], "w") as handle:  # noqa: F821
-    with contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
-        status = colourfr_main(command)
+with (
+    open(snakemake.log[0], "w") as handle,  # noqa: F821
+    contextlib.redirect_stdout(handle),
+    contextlib.redirect_stderr(handle),
+):
+    status = colourfr_main(command)
 if status != 0:
     raise ColourfrError(
         f"colourfr {' '.join(command)} failed (exit {status}); see {snakemake.log[0]}"  # noqa: F821
