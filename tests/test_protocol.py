@@ -69,6 +69,11 @@ def test_probes_from_other_sessions() -> None:
     assert protocol.probes["image_id"].tolist() == ["a_3"]  # b has no other session
     relaxed = reference_per_subject(manifest, probes_from_other_sessions=False)
     assert relaxed.probes["image_id"].tolist() == ["a_2", "a_3", "b_2"]
+    # preferred, not required: a keeps only its other-session probe, b (one session) falls
+    # back to its same-session image instead of being dropped
+    preferred = reference_per_subject(manifest, same_session_fallback=True)
+    assert preferred.probes["image_id"].tolist() == ["a_3", "b_2"]
+    assert preferred.references["image_id"].tolist() == ["a_1", "b_1"]
 
 
 def test_unreadable_first_image_is_not_the_reference() -> None:

@@ -53,13 +53,17 @@ def _session_key(row: pd.Series) -> str:
 
 
 def reference_per_subject(
-    manifest: pd.DataFrame, probes_from_other_sessions: bool = True
+    manifest: pd.DataFrame,
+    probes_from_other_sessions: bool = True,
+    same_session_fallback: bool = False,
 ) -> Protocol:
     """One reference per subject: the first readable image in (session, image_id) order.
 
     With session metadata, probes come from the other sessions (as in the paper) when
-    ``probes_from_other_sessions``; without it (LFW), all other images are probes.
-    Subjects left without a probe are dropped.
+    ``probes_from_other_sessions``; a subject photographed in one session only is then
+    dropped, or, with ``same_session_fallback``, keeps its same-session images as probes
+    (other sessions preferred, not required). Without session metadata (LFW), all other
+    images are probes. Subjects left without a probe are dropped.
     """
     references = []
     probes = []
@@ -71,7 +75,9 @@ def reference_per_subject(
         reference = (readable if not readable.empty else images).iloc[0]
         others = images[images["image_id"] != reference["image_id"]]
         if probes_from_other_sessions and reference["_session"]:
-            others = others[others["_session"] != reference["_session"]]
+            other_sessions = others[others["_session"] != reference["_session"]]
+            if not other_sessions.empty or not same_session_fallback:
+                others = other_sessions
         if others.empty:
             continue
         references.append({"image_id": reference["image_id"], "subject_id": subject})
@@ -170,7 +176,9 @@ def build_protocol(manifest: pd.DataFrame, options: dict, dataset_root: str | No
     kind = options["kind"]
     if kind == KIND_REFERENCE_PER_SUBJECT:
         return reference_per_subject(
-            manifest, probes_from_other_sessions=options.get("probes_from_other_sessions", True)
+            manifest,
+            probes_from_other_sessions=options.get("probes_from_other_sessions", True),
+            same_session_fallback=options.get("same_session_fallback", False),
         )
     if kind == KIND_LFW_PAIRS:
         pairs_file = Path(options.get("pairs_file", "pairs.txt"))
