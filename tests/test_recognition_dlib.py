@@ -137,3 +137,23 @@ def test_bad_files_are_decoded_or_recorded_with_reasons(system, tmp_path: Path) 
     # one (cosine ~0.99 here; dlib descriptors of different people are ~0.88 apart).
     _, colour = system.process([lfw(FACES[0])], ["colour"])
     assert float(embeddings[0] @ colour[0]) > 0.97 and float(embeddings[2] @ colour[0]) > 0.97
+
+
+def test_huge_image_detected_on_a_shrunken_copy(system) -> None:  # type: ignore[no-untyped-def]
+    """Longer side above 8000 px: dlib detects on the same shrunken copy as insightface,
+    and the landmarks come back in the huge image's pixels."""
+    face = lfw(FACES[0])
+    normal, reference = system.process([face], ["normal"])
+    enlarged = np.asarray(Image.fromarray(face).resize((1000, 1000), Image.BICUBIC))
+    strip = np.full((1000, 8200, 3), 90, np.uint8)
+    left = 4000
+    strip[:, left : left + 1000] = enlarged
+    records, embeddings = system.process([strip], ["huge"])
+    record = records[0]
+    assert record.failure is None, record
+    assert record.extra["detection_scale"] == pytest.approx(2048 / 8200, rel=1e-4)
+    expected = normal[0].landmarks * 4 + np.array([left, 0])
+    # a coordinate-mapping error would be off by hundreds of pixels; the detector sees
+    # the face at ~250 px here, as in the normal image
+    np.testing.assert_allclose(record.landmarks, expected, atol=40)
+    assert np.isfinite(embeddings).all() and float(embeddings[0] @ reference[0]) > 0.95
