@@ -30,7 +30,7 @@ import torch
 
 from colourfr.colourisers.deoldify import pipeline
 from colourfr.colourisers.deoldify.fillrule import filled_state_dict
-from colourfr.colourisers.deoldify.unet import ARTISTIC, STABLE, DeOldifyUnet, UnetConfig
+from colourfr.colourisers.deoldify.unet import ARTISTIC, STABLE, DeOldifyUnet
 from colourfr.images import read_rgb, rec709_luma
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,9 +41,17 @@ RESULTS = Path(__file__).with_name("deoldify_results.json")
 DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Colourisers (DeOldify)"
 
-CASES: dict[str, tuple[UnetConfig, str]] = {
-    "artistic": (ARTISTIC, "manifest_artistic.tsv"),
-    "stable": (STABLE, "manifest_stable.tsv"),
+def _dana() -> torch.nn.Module:
+    from colourfr.colourisers.deoldify.dana import build_dana_generator
+
+    return build_dana_generator(2)
+
+
+# generator -> (network builder, fixture manifest for the fill rule, image path)
+CASES: dict[str, tuple[Callable[[], torch.nn.Module], str, str]] = {
+    "artistic": (lambda: DeOldifyUnet(ARTISTIC), "manifest_artistic.tsv", "jantic"),
+    "stable": (lambda: DeOldifyUnet(STABLE), "manifest_stable.tsv", "jantic"),
+    "dana": (_dana, "manifest_dana.tsv", "dana"),
 }
 
 
@@ -56,9 +64,9 @@ def lfw_greys(count: int) -> list[np.ndarray]:
 
 
 def load(name: str, device: torch.device) -> torch.nn.Module:
-    config, manifest = CASES[name]
+    build, manifest, _ = CASES[name]
     with torch.device("meta"):
-        model = DeOldifyUnet(config)
+        model = build()
     model.load_state_dict(filled_state_dict(FIXTURES / manifest), strict=True, assign=True)
     return model.to(device).eval()
 
@@ -80,14 +88,15 @@ def timed(run: Callable[[], list[np.ndarray]], repeats: int) -> tuple[float, lis
 def bench_case(name: str, render_factor: int, images: list[np.ndarray], batch_size: int,
                device: torch.device, fp16: bool, repeats: int) -> dict[str, Any]:
     model = load(name, device)
+    path = CASES[name][2]
+    one = pipeline.colourise_jantic if path == "jantic" else pipeline.colourise_dana
+    many = pipeline.colourise_jantic_batch if path == "jantic" else pipeline.colourise_dana_batch
     # warm-up (allocator, oneDNN/cuDNN algorithm choice) on one image
-    pipeline.colourise_jantic(model, images[0], render_factor, fp16=fp16)
+    one(model, images[0], render_factor, fp16=fp16)
     single_s, single = timed(
-        lambda: [pipeline.colourise_jantic(model, im, render_factor, fp16=fp16) for im in images],
-        repeats)
+        lambda: [one(model, im, render_factor, fp16=fp16) for im in images], repeats)
     batched_s, batched = timed(
-        lambda: pipeline.colourise_jantic_batch(model, images, render_factor,
-                                                batch_size=batch_size, fp16=fp16), repeats)
+        lambda: many(model, images, render_factor, batch_size=batch_size, fp16=fp16), repeats)
     diff = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(single, batched))
     return {
         "generator": name, "render_factor": render_factor,
@@ -153,6 +162,8 @@ def main() -> None:
     parser.add_argument("--artistic-images", type=int, default=8)
     parser.add_argument("--stable-rf", type=int, default=35)
     parser.add_argument("--stable-images", type=int, default=4)
+    parser.add_argument("--dana-rf", type=int, default=35)
+    parser.add_argument("--dana-images", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
@@ -162,7 +173,8 @@ def main() -> None:
     device = torch.device(args.device)
     rows = []
     for name, rf, count in (("artistic", args.artistic_rf, args.artistic_images),
-                            ("stable", args.stable_rf, args.stable_images)):
+                            ("stable", args.stable_rf, args.stable_images),
+                            ("dana", args.dana_rf, args.dana_images)):
         if count <= 0:
             continue
         row = bench_case(name, rf, lfw_greys(count), args.batch_size, device, args.fp16,
