@@ -190,6 +190,32 @@ def test_lfw_fetch_honours_images_dir_and_pinned_digest(
         lfw_download.fetch_lfw(tmp_path / "d", "images_funneled", archive_sha256="f" * 64)
 
 
+# MD5s of the official LFW files as published (LFW site for the archive; torchvision and
+# other loaders for all): the protocol files' must equal the real files' for the archive's
+# to be trusted as the same source's.
+PUBLISHED_LFW_MD5 = {
+    "pairs.txt": "9f1ba174e4e1c508ff7cdf10ac338a7d",
+    "pairsDevTrain.txt": "4f27cbf15b2da4a85c1907eb4181ad21",
+    "pairsDevTest.txt": "5132f7440eb68cf58910c8a45a2ac10b",
+    "people.txt": "450f0863dd89e85e73936a6d71a3474b",
+    "peopleDevTrain.txt": "54eaac34beb6d042ed3a7d883e247a21",
+    "peopleDevTest.txt": "e4bf5be0a43b5dcd9dc5ccfcb8fb19c5",
+}
+
+
+def test_published_lfw_md5s_match_the_official_files(lfw_root: Path) -> None:
+    from colourfr.assets import md5_of, verify_file
+
+    for name, md5 in PUBLISHED_LFW_MD5.items():
+        assert md5_of(lfw_root / name) == md5, name
+    assert LFW_DEEPFUNNELED.md5 == "68331da3eb755a505a502b5aacb3c201"
+    # and verify_file checks an md5 where no sha256 is known
+    asset = Asset(name="lfw-pairs", urls=("x",), sha256=None, md5=PUBLISHED_LFW_MD5["pairs.txt"])
+    assert verify_file(lfw_root / "pairs.txt", asset) == lfw_root / "pairs.txt"
+    with pytest.raises(AssetError, match=r"people\.txt has md5 450f.*expected 9f1b"):
+        verify_file(lfw_root / "people.txt", asset)
+
+
 def test_manifest_rejects_duplicates_and_empty(folder_dataset: Path) -> None:
     listing = read_folder(folder_dataset)
     duplicated = pd.concat([listing, listing.iloc[[0]]])

@@ -30,8 +30,8 @@ images_dir = params.options.get("images_dir", DEFAULT_IMAGES_DIR)
 record = {"dataset": dataset_name, **fetch_record(root, images_dir, params.archive_sha256)}
 if record["expected_sha256"] is None:
     log.warning(
-        "%s: no sha256 is known for %s, only its structure was checked; to pin this "
-        "copy, set datasets.%s.archive_sha256: %s",
+        "%s: no sha256 is known for %s, only its published MD5 (where one exists) and its "
+        "structure were checked; to pin this copy, set datasets.%s.archive_sha256: %s",
         dataset_name,
         record["archive"],
         dataset_name,

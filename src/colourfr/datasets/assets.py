@@ -1,9 +1,12 @@
 """Downloadable dataset files (pure data).
 
 The LFW digests are those scikit-learn's loader pins (figshare mirror) or, for the
-protocol files it does not fetch, the sha256 of the untouched official files. The
-deep-funneled archive has no published digest: its sha256 is None, so only its
-structure is checked after extraction; pin it in your config once you have a copy.
+protocol files it does not fetch, the sha256 of the untouched official files. For the
+deep-funneled archive no sha256 is known, but its MD5 is published: on the LFW site next
+to the download link ("md5sum 68331da3..."), and in torchvision's and other loaders.
+That MD5 is checked (the same sources' MD5s of the six protocol files equal those of the
+official files, checked in tests/test_datasets.py); pin a sha256 in your config once you
+have a copy.
 """
 
 from colourfr.assets import Asset
@@ -12,6 +15,7 @@ LFW_DEEPFUNNELED = Asset(
     name="lfw-deepfunneled",
     urls=("http://vis-www.cs.umass.edu/lfw/lfw-deepfunneled.tgz",),
     sha256=None,
+    md5="68331da3eb755a505a502b5aacb3c201",  # published by the LFW site and torchvision
     filename="lfw-deepfunneled.tgz",
     licence="LFW research benchmark terms; cite Huang et al. 2007 and 2012",
 )
