@@ -37,6 +37,7 @@ test: setup
 lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/ruff check src tests workflow bench
+	$(BIN)/mypy src/colourfr
 
 dag: setup
 	$(BIN)/snakemake dag_figure $(SNAKEMAKE_ARGS)

@@ -65,8 +65,8 @@ def reference_per_subject(
     (other sessions preferred, not required). Without session metadata (LFW), all other
     images are probes. Subjects left without a probe are dropped.
     """
-    references = []
-    probes = []
+    references: list[dict[str, str]] = []
+    probes: list[dict[str, str]] = []
     for subject, images in manifest.groupby("subject_id", sort=True):
         images = images.assign(_session=images.apply(_session_key, axis=1)).sort_values(
             ["_session", "image_id"], kind="stable"
