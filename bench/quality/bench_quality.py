@@ -11,6 +11,7 @@ available here, so it is timed with a Keras ResNet-50 regressor of the same shap
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -81,6 +82,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-faceqnet", action="store_true")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"),
+                        help="where to write the measured figures")
     args = parser.parse_args()
     if not (LFW.is_dir() and YUNET.is_file() and LIGHTQNET.is_dir()):
         print("needs ../shared (LFW, YuNet, LightQNet)", file=sys.stderr)
@@ -104,6 +107,17 @@ def main() -> int:
             rows.append((name, single, batched))
             print(f"{name}: {single:.1f} img/s one at a time, {batched:.1f} img/s batch {args.batch}",
                   file=sys.stderr)
+    record = {
+        "images": len(images),
+        "batch": args.batch,
+        "repeats": args.repeats,
+        "images_per_s": {name: {"one_at_a_time": single, f"batch_{args.batch}": batched}
+                         for name, single, batched in rows},
+        "opencv": cv2.__version__,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+    }
+    args.json.write_text(json.dumps(record, indent=2) + "\n")
     if args.markdown:
         print(f"| estimator | one at a time (img/s) | batch {args.batch} (img/s) | speed-up |")
         print("|---|---:|---:|---:|")

@@ -12,6 +12,7 @@ Writes the ``## MXNet importer`` section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -59,6 +60,8 @@ def main() -> int:
     parser.add_argument("--faces", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("mxnet_import_results.json"),
+                        help="where to write the measured figures")
     args = parser.parse_args()
     if not (MFN / "model-symbol.json").is_file() or not SCRFD.is_file():
         print(f"needs {MFN} and {SCRFD}", file=sys.stderr)
@@ -140,8 +143,9 @@ def main() -> int:
             "(`../shared/models/mobilefacenet-arcface`), checked against the independent ncnn "
             f"conversion of the same network. Faces: {args.faces} LFW deep-funneled images "
             "spread over the sorted file list, SCRFD-2.5G (640x640, threshold 0.5), "
-            "`norm_crop` to 112x112. CPU, 1 thread, on a 2-core machine shared with other "
-            f"jobs (timings are indicative only); onnxruntime {ort.__version__}, "
+            "`norm_crop` to 112x112. CPU, 1 thread, on a 2-core machine, 1-min load "
+            f"{os.getloadavg()[0]:.2f} at the end (timings are indicative only); "
+            f"onnxruntime {ort.__version__}, "
             f"ncnn {getattr(ncnn, '__version__', '?')}."
         ),
         "",
@@ -178,6 +182,27 @@ def main() -> int:
     ]
     text = "\n".join(lines)
     print(text)
+    record = {
+        "faces": args.faces,
+        "faces_compared": len(cos),
+        "no_face": no_face,
+        "conversion_s_median": convert_s,
+        "onnx_nodes": nodes,
+        "onnx_sha256": sha256,
+        "cosine_min": float(cos.min()),
+        "cosine_mean": float(cos.mean()),
+        "cosine_max": float(cos.max()),
+        "largest_one_minus_cosine": float(gap.max()),
+        "faces_cosine_ge_0_999": int((cos >= 0.999).sum()),
+        "onnx_ms_per_face_median": 1e3 * statistics.median(onnx_times),
+        "ncnn_ms_per_face_median": 1e3 * statistics.median(ncnn_times),
+        "throughput_faces_per_s": {f"{mode}/batch{batch}": value for (mode, batch), value in throughput.items()},
+        "onnxruntime": ort.__version__,
+        "ncnn": getattr(ncnn, "__version__", "?"),
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+    }
+    args.json.write_text(json.dumps(record, indent=2) + "\n")
     if not args.no_write:
         write_section(ROOT / "docs" / "benchmarks.md", text)
     return 0
