@@ -1,9 +1,12 @@
-"""Shared test fixtures: paths into ../shared (read in place, never copied)."""
+"""Shared test fixtures: paths into ../shared (read in place, never copied), and the
+synthetic inputs several recognition systems are tested on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,3 +24,22 @@ def lfw_root() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+HUGE_STRIP_WIDTH = 8200  # the issue's "huge": a longer side above 8000 px
+HUGE_FACE_LEFT = 4000
+
+
+@pytest.fixture(scope="session")
+def face_on_huge_strip() -> Callable[[np.ndarray], tuple[np.ndarray, int]]:
+    """``make(face) -> (strip, left)``: the face enlarged 4x to 1000 px on a
+    1000 x 8200 grey strip, starting at column ``left``."""
+    from PIL import Image
+
+    def make(face: np.ndarray) -> tuple[np.ndarray, int]:
+        enlarged = np.asarray(Image.fromarray(face).resize((1000, 1000), Image.BICUBIC))
+        strip = np.full((1000, HUGE_STRIP_WIDTH, 3), 90, np.uint8)
+        strip[:, HUGE_FACE_LEFT : HUGE_FACE_LEFT + 1000] = enlarged
+        return strip, HUGE_FACE_LEFT
+
+    return make

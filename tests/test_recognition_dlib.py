@@ -139,15 +139,12 @@ def test_bad_files_are_decoded_or_recorded_with_reasons(system, tmp_path: Path) 
     assert float(embeddings[0] @ colour[0]) > 0.97 and float(embeddings[2] @ colour[0]) > 0.97
 
 
-def test_huge_image_detected_on_a_shrunken_copy(system) -> None:  # type: ignore[no-untyped-def]
+def test_huge_image_detected_on_a_shrunken_copy(system, face_on_huge_strip) -> None:  # type: ignore[no-untyped-def]
     """Longer side above 8000 px: dlib detects on the same shrunken copy as insightface,
     and the landmarks come back in the huge image's pixels."""
     face = lfw(FACES[0])
     normal, reference = system.process([face], ["normal"])
-    enlarged = np.asarray(Image.fromarray(face).resize((1000, 1000), Image.BICUBIC))
-    strip = np.full((1000, 8200, 3), 90, np.uint8)
-    left = 4000
-    strip[:, left : left + 1000] = enlarged
+    strip, left = face_on_huge_strip(face)
     records, embeddings = system.process([strip], ["huge"])
     record = records[0]
     assert record.failure is None, record

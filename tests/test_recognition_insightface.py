@@ -154,14 +154,11 @@ def test_several_faces_selection_rule_is_applied_and_recorded(tiny, rule, expect
     assert np.isfinite(embeddings).all()
 
 
-def test_huge_image_detected_on_a_shrunken_copy_landmarks_in_original_pixels(system) -> None:  # type: ignore[no-untyped-def]
+def test_huge_image_detected_on_a_shrunken_copy_landmarks_in_original_pixels(system, face_on_huge_strip) -> None:  # type: ignore[no-untyped-def]
     face = lfw(FACES[0])
     normal, _ = system.process([face], ["normal"])
     # Longer side above 8000 px: the face, enlarged 4x, on a wide strip.
-    enlarged = np.asarray(Image.fromarray(face).resize((1000, 1000), Image.BICUBIC))
-    strip = np.full((1000, 8200, 3), 90, np.uint8)
-    left = 4000
-    strip[:, left : left + 1000] = enlarged
+    strip, left = face_on_huge_strip(face)
     records, embeddings = system.process([strip], ["huge"])
     record = records[0]
     assert record.failure is None
