@@ -48,6 +48,9 @@ def test_rank_is_exact_where_binary_floating_point_is_not() -> None:
     assert math.floor(0.29 * 100) == 28 and rejected_rank(0.29, 100) == 29
     assert rejected_rank(0.043, 10_000) == 430
     assert rejected_rank(0.001, 999) == 0 and rejected_rank(0.001, 1000) == 1
+    # a target that is itself a float quotient: 1/3 of 3 impostors may be accepted
+    assert rejected_rank(1 / 3, 3) == 1 and rejected_rank(np.nextafter(1 / 3, 0), 3) == 0
+    assert rejected_rank(0.5, 0) == 0 and rejected_rank(1.0, 4) == 4
     # scores 0..99: k = 29 -> t = s_30 = 29, 29 scores below it, achieved exactly 0.29.
     scores = np.arange(100, dtype=float)
     t = threshold_at_fmr(scores, 0.29)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -69,13 +68,19 @@ def _check_fmr_target(fmr_target: float) -> None:
 
 
 def rejected_rank(fmr_target: float, n: int) -> int:
-    """``k = floor(FMR * N)`` in exact arithmetic.
+    """``k = floor(FMR * N)``: the largest k with ``k / N <= FMR``.
 
-    ``math.floor(0.29 * 100)`` is 28 in binary floating point; the decimal target the
-    user wrote (``str`` of the float) is what the rule means, so the product is taken
-    as a fraction.
+    The product alone can round to the wrong side (``math.floor(0.29 * 100)`` is 28), so
+    k is settled by the comparison ``k / N <= FMR`` made exactly as the achieved FMR
+    (a count over N) is later compared with the target: the threshold is then the most
+    permissive one whose achieved FMR does not exceed the target, in the same arithmetic.
     """
-    return math.floor(Fraction(str(fmr_target)) * n)
+    k = math.floor(fmr_target * n)
+    while k < n and (k + 1) / n <= fmr_target:
+        k += 1
+    while k > 0 and k / n > fmr_target:
+        k -= 1
+    return k
 
 
 def _threshold_from_order_statistic(
