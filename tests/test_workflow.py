@@ -61,6 +61,12 @@ def configs(overlay: Path, *extra: Path) -> list[str]:
     return ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay), *map(str, extra)]
 
 
+def manifest_shards(dataset_dir: Path, overlay: Path) -> list[str]:
+    """Build the reduced manifest (the checkpoint) and return its shard names."""
+    snakemake(str(dataset_dir / "manifest.csv"), *configs(overlay))
+    return sorted(pd.read_csv(dataset_dir / "manifest.csv", dtype=str)["shard"].unique())
+
+
 def test_lint_is_clean() -> None:
     result = snakemake("--lint", check=False)
     assert "Lints for" not in result.stdout + result.stderr, result.stdout + result.stderr
@@ -165,9 +171,7 @@ def test_changed_colouriser_setting_reruns_only_its_descendants(
 ) -> None:
     results, overlay = reduced
     lfw = results / "lfw"
-    snakemake(str(lfw / "manifest.csv"), *configs(overlay))
-    manifest = pd.read_csv(lfw / "manifest.csv", dtype=str)
-    shards = sorted(manifest["shard"].unique())
+    shards = manifest_shards(lfw, overlay)
     colourisers = ("exemplar-transfer", "trained-unet")
 
     def indexes(variant: str) -> list[str]:
@@ -216,8 +220,7 @@ def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
 ) -> None:
     results, overlay = reduced
     lfw = results / "lfw"
-    snakemake(str(lfw / "manifest.csv"), *configs(overlay))
-    shards = sorted(pd.read_csv(lfw / "manifest.csv", dtype=str)["shard"].unique())
+    shards = manifest_shards(lfw, overlay)
     targets = [str(lfw / "variants" / "colourised-deoldify-stable" / f"{s}.csv") for s in shards]
     enable = tmp_path / "deoldify.yaml"
     enable.write_text(yaml.safe_dump({
