@@ -1,20 +1,34 @@
 # Two entry points (see README.md):
 #   make run    set up the environment and run the experiment on the default config
 #   make test   set up the environment and run the test suite
+# The environment is installed from the lock (requirements/lock.txt, see docs/environment.md):
+#   make lock         regenerate the lock from pyproject.toml (uv)
+#   make test-latest  the drift canary: newest versions pyproject.toml allows, fast suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := train,quality-tf,test,bench,slurm,dev
+LOCK := requirements/lock.txt
 SNAKEMAKE_ARGS ?=
+PYTEST_ARGS ?=
+LATEST_VENV ?= .venv-latest
+EXTRAS := train,quality-tf,test,bench,slurm,dev
 
-.PHONY: run test setup system-packages lint dag report clean-results
+.PHONY: run test setup system-packages lint format dag report clean-results lock \
+	test-latest setup-gpu check-lock
 
-$(BIN)/colourfr: pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# torch is pinned by constraints.txt (2.13.0: a local CPU wheel on the project's machines;
-	# elsewhere add --extra-index-url https://download.pytorch.org/whl/cpu for a CPU-only build).
-	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[$(EXTRAS)]'
+check-lock:
+	@$(PYTHON) tools/lock.py check
+
+# The venv is rebuilt from scratch whenever the lock changes, so it holds exactly the lock.
+# torch (constraints.txt) is installed in its own call: the CPU wheel is not on PyPI, so the
+# hashed lock cannot name it (docs/environment.md).
+$(BIN)/colourfr: pyproject.toml $(LOCK) constraints.txt requirements/bootstrap.in
+	@$(PYTHON) tools/lock.py check
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps --requirement $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --constraint constraints.txt torch
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/pip check
 	touch $@
 
 system-packages:
@@ -32,11 +46,35 @@ run: setup
 	$(BIN)/snakemake --cores all --resources gpu=1 $(SNAKEMAKE_ARGS)
 
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The GPU variant (CUDA torch from PyPI, onnxruntime-gpu); see docs/environment.md.
+setup-gpu:
+	@$(PYTHON) tools/lock.py check
+	$(PYTHON) -m venv --clear .venv-gpu
+	.venv-gpu/bin/pip install --quiet --require-hashes --no-deps --requirement requirements/lock-gpu.txt
+	.venv-gpu/bin/pip install --quiet --no-deps --no-build-isolation --editable .
+
+# Regenerate requirements/lock.txt, lock-gpu.txt and pins.txt with uv (requirements/tools.txt).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --require-hashes --requirement requirements/tools.txt
+	PATH="$(CURDIR)/.venv-lock/bin:$$PATH" $(PYTHON) tools/lock.py compile
+
+# Drift canary: a throwaway environment with the newest releases pyproject.toml allows (torch
+# stays pinned), then the fast suite. Refreshing the lock = make test-latest, fix, make lock.
+test-latest: system-packages
+	$(PYTHON) -m venv --clear $(LATEST_VENV)
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade --upgrade-strategy eager \
+	  --constraint constraints.txt --editable '.[$(EXTRAS)]'
+	$(LATEST_VENV)/bin/pip freeze --exclude-editable > $(LATEST_VENV)/freeze.txt
+	$(LATEST_VENV)/bin/python tools/lock.py diff $(LATEST_VENV)/freeze.txt || true
+	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/snakemake --lint
-	$(BIN)/ruff check src tests workflow bench
+	$(BIN)/ruff check src tests workflow bench tools
 	$(BIN)/mypy src/colourfr
 
 dag: setup

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from colourfr.assets import sha256_of
+from colourfr.environment import LOCK_FILE, compare_with_lock, installed_versions
 
 PACKAGES = (
     "colourfr",
@@ -111,6 +112,52 @@ def model_files(config: Mapping[str, Any], extra_dirs: Iterable[str | os.PathLik
     return sorted(found)
 
 
+def torch_build() -> str:
+    """torch's version with its build (CPU or the CUDA version it was built for)."""
+    try:
+        import torch
+    except ImportError:
+        return "not installed"
+    cuda = getattr(torch.version, "cuda", None)
+    return f"{torch.__version__} ({'CUDA ' + cuda if cuda else 'CPU build'})"
+
+
+def environment_markdown(repository: str | os.PathLike[str]) -> list[str]:
+    """The lock's digest, a visible line on whether this environment matches it, and
+    every installed distribution with its version."""
+    comparison = compare_with_lock(repository)
+    lines = [
+        "## Environment",
+        "",
+        f"**{comparison.headline()}**",
+        "",
+        f"- lock file: `{LOCK_FILE}`, sha256 `{comparison.lock_sha256 or 'none'}`",
+        f"- torch: {torch_build()}",
+        "",
+    ]
+    if comparison.different or comparison.unlocked:
+        lines += ["| package | locked | installed |", "|---|---|---|"]
+        lines += [
+            f"| {name} | {locked} | {installed} |"
+            for name, (locked, installed) in sorted(comparison.different.items())
+        ]
+        lines += [
+            f"| {name} | (not locked) | {installed} |"
+            for name, installed in sorted(comparison.unlocked.items())
+        ]
+        lines.append("")
+    if comparison.missing:
+        lines += [
+            "Locked but not installed here: "
+            + ", ".join(f"{name}=={version}" for name, version in sorted(comparison.missing.items())),
+            "",
+        ]
+    lines += ["### Installed distributions", "", "| package | version |", "|---|---|"]
+    lines += [f"| {name} | {version} |" for name, version in sorted(installed_versions().items())]
+    lines.append("")
+    return lines
+
+
 def provenance_markdown(
     config: Mapping[str, Any], repository: str | os.PathLike[str], models: Iterable[Path]
 ) -> str:
@@ -120,7 +167,10 @@ def provenance_markdown(
         f"- git commit: `{git_commit(repository)}`",
         f"- Python {platform.python_version()} on {platform.platform()}",
         "",
-        "## Package versions",
+    ]
+    lines += environment_markdown(repository)
+    lines += [
+        "## Key package versions",
         "",
         "| package | version |",
         "|---|---|",
