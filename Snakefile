@@ -24,16 +24,16 @@ wildcard_constraints:
 
 
 include: "rules/datasets.smk"
+include: "rules/artifacts.smk"
 include: "rules/greyscale.smk"
 include: "rules/colourise.smk"
-include: "rules/dag.smk"
+include: "rules/recognition.smk"
+include: "rules/quality.smk"
+include: "rules/compare.smk"
+include: "rules/metrics.smk"
+include: "rules/colour_fidelity.smk"
 include: "rules/report.smk"
-
-
-for _stage in OPTIONAL_STAGES:
-    if os.path.exists(os.path.join(workflow.basedir, "rules", f"{_stage}.smk")):
-
-        include: f"rules/{_stage}.smk"
+include: "rules/dag.smk"
 
 
 rule all:

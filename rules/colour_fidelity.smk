@@ -2,6 +2,24 @@
 # per shard (CIEDE2000, chroma error, a*b* error, colourfulness) and a per-dataset summary.
 
 
+def colour_fidelity_tables(wildcards):
+    return {
+        c: [
+            f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv"
+            for s in shards(wildcards.dataset)
+        ]
+        for c in enabled("colourisers")
+    }
+
+
+def colour_fidelity_targets(dataset):
+    if not enabled("colourisers"):
+        return []
+    return [f"{R}/{dataset}/tables/colour_fidelity.{ext}" for ext in ("csv", "md", "tex")] + [
+        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}" for ext in ("png", "pdf")
+    ]
+
+
 rule colour_fidelity_shard:
     input:
         original=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",

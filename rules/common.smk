@@ -1,4 +1,6 @@
-# Helpers shared by the rule files (validated config, paths, plugin instances, shards).
+# Helpers shared by the rule files: the validated config, paths, shards, and the plugin
+# plans. No plugin is named here: what a plugin's jobs need (environment, input files,
+# parameters, artifacts) comes from its spec and plan (colourfr.plugin_plan).
 import os
 import re
 import sys
@@ -8,26 +10,27 @@ from snakemake.exceptions import WorkflowError
 
 from colourfr.config import validate_config
 from colourfr.errors import ConfigError
-from colourfr.scenarios import GREY, ORIGINAL, colourised_variant, expand_scenarios, variants_in_use
+from colourfr.jobs import PLUGIN_INPUT_PREFIX
+from colourfr.plugin_plan import collect_artifacts, conda_env_file, plan_all
+from colourfr.registry import registry_for
+from colourfr.scenarios import (
+    GREY,
+    ORIGINAL,
+    colourised_variant,
+    expand_scenarios,
+    variants_in_use,
+)
 
 try:
     CFG = validate_config(config)
+    PLANS = plan_all(CFG)
+    ARTIFACTS, ARTIFACT_DOWNLOAD_ALLOWED = collect_artifacts(PLANS)
 except ConfigError as _error:
     raise WorkflowError(str(_error)) from None
 
 R = CFG["results_dir"]
 RES = CFG["resources_dir"]
 DATASETS = [name for name, d in CFG["datasets"].items() if d["enabled"]]
-
-# Stages provided by their own rule files (included when present).
-OPTIONAL_STAGES = [
-    "train",
-    "recognition",
-    "quality",
-    "compare",
-    "metrics",
-    "colour_fidelity",
-]
 
 _TARGET_FUNCTIONS = []
 
@@ -39,13 +42,7 @@ def register_targets(function):
 
 
 def all_targets(wildcards):
-    stages = [
-        dataset_targets,
-        greyscale_targets,
-        colourise_targets,
-        report_targets,
-        *_TARGET_FUNCTIONS,
-    ]
+    stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
     targets = [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
     return targets + pipeline_figures() + [f"{R}/provenance.md"]
 
@@ -53,7 +50,9 @@ def all_targets(wildcards):
 def pipeline_figures():
     """The rule graph and job DAG of this run (rules/dag.smk), for a paper appendix."""
     return [
-        f"{R}/figures/pipeline_{graph}.{ext}" for graph in ("rulegraph", "dag") for ext in ("svg", "pdf")
+        f"{R}/figures/pipeline_{graph}.{ext}"
+        for graph in ("rulegraph", "dag")
+        for ext in ("svg", "pdf")
     ] + [f"{R}/figures/pipeline_rulegraph.png"]
 
 
@@ -63,6 +62,14 @@ def configfile_args():
     # passing it again last would override them.
     files = [str(f) for f in workflow.overwrite_configfiles]
     return ("--configfile " + " ".join(files)) if files else ""
+
+
+def _name_pattern(names):
+    # A regex matching exactly these names (nothing when the list is empty).
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+# ---- plugin instances ----
 
 
 def enabled(family):
@@ -75,6 +82,36 @@ def instance(family, name):
 
 def gpu_resources(family, name):
     return 1 if CFG[family][name].get("gpu") else 0
+
+
+def plugin_of(family, name):
+    return PLANS[(family, name)].plugin
+
+
+def job_params(family, name):
+    """What the plugin's factory gets: the rule's only other param besides `plugin`, so
+    that a change of threads, mem_mb or batch size reruns nothing."""
+    return dict(PLANS[(family, name)].params)
+
+
+def plugin_inputs(family, name):
+    """The files the plugin's jobs read (weights, converted or trained models), as named
+    job inputs (prefixed, so that they never clash with a rule's own inputs)."""
+    return {
+        PLUGIN_INPUT_PREFIX + key: path for key, path in PLANS[(family, name)].inputs.items()
+    }
+
+
+def conda_env(family, name):
+    spec = registry_for(family).get(plugin_of(family, name))
+    return conda_env_file(spec.environment(gpu=bool(instance(family, name).get("gpu"))), workflow.basedir)
+
+
+def trained_on_subjects(family, name):
+    return registry_for(family).get(plugin_of(family, name)).trained_on_subjects
+
+
+# ---- scenarios and variants ----
 
 
 def scenario_instances():
@@ -107,19 +144,27 @@ def variant_indexes(dataset, variant):
     return [variant_index(dataset, variant, s) for s in shards(dataset)]
 
 
-# Colouriser plugins that need files produced by the workflow itself (trained models,
-# downloaded weights) add an input function here: plugin -> (instance name -> list).
-COLOURISER_EXTRA_INPUTS = {}
+def recognition_shards(dataset, system, variant, suffix="parquet"):
+    return [
+        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}" for s in shards(dataset)
+    ]
 
 
-def colouriser_inputs(wildcards):
-    plugin = CFG["colourisers"][wildcards.colouriser]["plugin"]
-    function = COLOURISER_EXTRA_INPUTS.get(plugin)
-    return function(wildcards.colouriser) if function else []
+def all_variant_indexes(dataset):
+    return {v: variant_indexes(dataset, v) for v in variants()}
 
 
+def score_file(dataset, protocol, system, scenario_id):
+    return f"{R}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
 
-# Final outputs per stage (rule all collects them for every enabled dataset).
+
+def _baseline_scenario():
+    return next(s for s in scenario_instances() if s["baseline"])
+
+
+# ---- final outputs per stage (rule all collects them for every enabled dataset) ----
+
+
 def dataset_targets(dataset):
     return [f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md", "tex")]
 
@@ -136,210 +181,5 @@ def colourise_targets(dataset):
     ]
 
 
-def recognition_shards(dataset, system, variant, suffix="parquet"):
-    return [
-        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}" for s in shards(dataset)
-    ]
-
-
-def all_variant_indexes(dataset):
-    return {v: variant_indexes(dataset, v) for v in variants()}
-
-
-def report_targets(dataset):
-    """Paper figures 1/2 and 5 and the FTA change tables."""
-    targets = [
-        f"{R}/{dataset}/figures/example_variants.png",
-        f"{R}/{dataset}/tables/fta_changes.csv",
-    ]
-    targets += [
-        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
-        for system in enabled("recognition")
-        for colouriser in enabled("colourisers")
-    ]
-    return targets
-
-
-# ---- Self-trained colouriser (rules/train.smk) ----
-TRAINED_PLUGIN = "trained-unet"
-EXEMPLAR_PLUGIN = "exemplar-transfer"
-TRAIN_SPLIT_FILE = "peopleDevTrain.txt"
-
-
-def _plugin_of(name):
-    return CFG["colourisers"][name].get("plugin", name)
-
-
-def _default_lfw_root():
-    """Root of the config's LFW dataset (the one named 'lfw' first), or None."""
-    candidates = sorted(
-        (n != "lfw", n)
-        for n, d in CFG["datasets"].items()
-        if d.get("format") == "lfw" and d.get("root")
-    )
-    return CFG["datasets"][candidates[0][1]]["root"] if candidates else None
-
-
-def trained_model_dir(name):
-    """Where instance `name`'s model lives: params.model_dir, or R/models/<name>."""
-    return CFG["colourisers"][name]["params"].get("model_dir") or f"{R}/models/{name}"
-
-
-# Decided before the params are filled in below (which sets model_dir for every instance).
-TRAINED_BY_WORKFLOW = [
-    n
-    for n in enabled("colourisers")
-    if _plugin_of(n) == TRAINED_PLUGIN and not CFG["colourisers"][n]["params"].get("model_dir")
-]
-
-
-def workflow_trains(name):
-    return name in TRAINED_BY_WORKFLOW
-
-
-# Fill the derived params in place: `instance()` hands out these same dicts, so the
-# colourise rule's factory call sees model_dir / lfw_root.
-for _name in enabled("colourisers"):
-    _params = CFG["colourisers"][_name]["params"]
-    if _plugin_of(_name) == TRAINED_PLUGIN:
-        if workflow_trains(_name) and not _params.get("lfw_root"):
-            _params["lfw_root"] = _default_lfw_root()
-            if _params["lfw_root"] is None:
-                raise WorkflowError(
-                    f"colourisers.{_name}.params.lfw_root: not set and the config has no "
-                    "LFW dataset with a root to train on"
-                )
-        _params["model_dir"] = os.path.abspath(trained_model_dir(_name))
-    elif _plugin_of(_name) == EXEMPLAR_PLUGIN and not _params.get("exemplar") and not _params.get("lfw_root"):
-        _params["lfw_root"] = _default_lfw_root()
-        if _params["lfw_root"] is None:
-            raise WorkflowError(
-                f"colourisers.{_name}.params: set exemplar (a colour image) or lfw_root; the "
-                "config has no LFW dataset to pick the default exemplar from"
-            )
-
-
-def trained_model_files(name):
-    model_dir = f"{R}/models/{name}"
-    return [f"{model_dir}/generator.pth", f"{model_dir}/training.json"]
-
-
-def _trained_unet_inputs(name):
-    return trained_model_files(name) if workflow_trains(name) else []
-
-
-COLOURISER_EXTRA_INPUTS[TRAINED_PLUGIN] = _trained_unet_inputs
-
-
-# ---- DeOldify weights (rule fetch_deoldify_weights in rules/colourise.smk) ----
-
-from colourfr.colourisers.assets import ASSETS as _COLOURISER_ASSETS
-
-# plugin name (deoldify-stable, ...) -> its checkpoint in the catalogue
-DEOLDIFY_ASSETS = {asset.name: asset for asset in _COLOURISER_ASSETS}
-DEOLDIFY_WEIGHTS_DIR = f"{RES}/models/deoldify"
-
-
-def deoldify_weights_file(name):
-    """The weights file instance `name` reads: params.weights, else the shared cache file
-    made by rule fetch_deoldify_weights; None for a user-managed params.cache_dir (the
-    plugin then resolves the file itself)."""
-    settings = instance("colourisers", name)
-    params = settings["params"]
-    if params.get("weights"):
-        return params["weights"]
-    if params.get("cache_dir"):
-        return None
-    return f"{DEOLDIFY_WEIGHTS_DIR}/{DEOLDIFY_ASSETS[settings['plugin']].target_name}"
-
-
-def _deoldify_inputs(name):
-    path = deoldify_weights_file(name)
-    return [path] if path else []
-
-
-for _plugin in DEOLDIFY_ASSETS:
-    COLOURISER_EXTRA_INPUTS[_plugin] = _deoldify_inputs
-
-
-# ---- Recognition (rules/recognition.smk) ----
-
-from colourfr.recognition.assets import PACKS, SCRFD_2_5G_KPS, install_buffalo_l
-
-
-def _recognition_instances(gpu):
-    return [n for n in enabled("recognition") if bool(instance("recognition", n).get("gpu")) == gpu]
-
-
-def _recognition_pattern(names):
-    # A regex matching exactly these instance names (nothing when the list is empty).
-    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
-
-
-def recognition_model_files(name):
-    """detector/recogniser ONNX paths of an insightface-arcface instance ({} otherwise):
-    the configured files, else the pack's files under RES/models (made by the rules
-    below)."""
-    settings = instance("recognition", name)
-    if settings["plugin"] != "insightface-arcface":
-        return {}
-    params = settings["params"]
-    pack = PACKS[params["pack"]]
-    return {
-        "detector": params["detector"] or f"{RES}/models/{pack.detector}",
-        "recogniser": params["recogniser"] or f"{RES}/models/{pack.recogniser}",
-    }
-
-
-def embed_inputs(wildcards):
-    return {
-        "index": variant_index(wildcards.dataset, wildcards.variant, wildcards.shard),
-        **recognition_model_files(wildcards.system),
-    }
-
-
-def _pack_param(pack, key):
-    """The first enabled insightface-arcface instance of ``pack`` that sets ``key``."""
-    for name in enabled("recognition"):
-        settings = instance("recognition", name)
-        params = settings["params"]
-        if settings["plugin"] == "insightface-arcface" and params.get("pack") == pack:
-            if params.get(key):
-                return params[key]
-    return None
-
-
-def _mxnet_inputs(wildcards):
-    symbol = _pack_param("mobilefacenet-scrfd", "mxnet_symbol")
-    weights = _pack_param("mobilefacenet-scrfd", "mxnet_params")
-    if not (symbol and weights):
-        raise WorkflowError(
-            "the mobilefacenet-scrfd pack needs the MXNet MobileFaceNet files: set "
-            "recognition.<instance>.params.mxnet_symbol (model-symbol.json) and "
-            "params.mxnet_params (model-0000.params), or params.recogniser to an ONNX file"
-        )
-    return {"symbol": symbol, "params": weights}
-
-
 # ---- Quality (rules/quality.smk): in quality_helpers.smk, which its tests include alone ----
 include: "quality_helpers.smk"
-
-
-# ---- Colour fidelity (rules/colour_fidelity.smk) ----
-def colour_fidelity_tables(wildcards):
-    return {
-        c: [f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv" for s in shards(wildcards.dataset)]
-        for c in enabled("colourisers")
-    }
-
-
-def colour_fidelity_targets(dataset):
-    if not enabled("colourisers"):
-        return []
-    return [
-        f"{R}/{dataset}/tables/colour_fidelity.{ext}"
-        for ext in ("csv", "md", "tex")
-    ] + [
-        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}"
-        for ext in ("png", "pdf")
-    ]

@@ -60,7 +60,7 @@ rule compare:
         scenario="[A-Za-z0-9_.-]+",
     threads: 2
     resources:
-        # LFW all-vs-all with impostors (1.3e7 rows) peaks at ~1.3 GB
+        # all-vs-all with impostors at 1.3e7 rows peaks at ~1.3 GB
         mem_mb=lambda w: (
             4000 if scenario_for(scenario_instances(), w.scenario)["impostors"] else 2000
         ),

@@ -1,24 +1,23 @@
 # Face sample quality: per-shard scores of every enabled estimator on every variant,
 # using the detections of the estimator's configured recognition system; then the
 # paper's Table 2, the quality CDFs (Fig. 4a) and error-versus-discard curves (EDC).
-#
-# FaceQnet needs TensorFlow/Keras and runs in envs/quality-tf.yaml (rule
-# quality_score_tf); every other estimator runs in the main environment.
+# Each estimator runs in the conda environment its plugin spec names (for example one
+# with TensorFlow).
 
 
 rule quality_score:
     input:
+        unpack(lambda w: plugin_inputs("quality", w.estimator)),
         index=lambda w: variant_index(w.dataset, w.variant, w.shard),
         detections=quality_detections,
     output:
         table=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
         provenance=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
     params:
-        instance=lambda w: instance("quality", w.estimator),
-        resources_dir=RES,
-        allow_downloads=CFG["allow_downloads"],
+        plugin=lambda w: plugin_of("quality", w.estimator),
+        params=lambda w: job_params("quality", w.estimator),
     wildcard_constraints:
-        estimator=_name_pattern(_quality_instances(tensorflow=False)),
+        estimator=_name_pattern(enabled("quality")),
     log:
         f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
     threads: lambda w: instance("quality", w.estimator)["threads"]
@@ -26,18 +25,9 @@ rule quality_score:
         mem_mb=lambda w: instance("quality", w.estimator)["mem_mb"],
         gpu=lambda w: gpu_resources("quality", w.estimator),
     conda:
-        "../envs/colourfr.yaml"
+        lambda w: conda_env("quality", w.estimator)
     script:
         "../workflow/scripts/quality_score.py"
-
-
-use rule quality_score as quality_score_tf with:
-    wildcard_constraints:
-        estimator=_name_pattern(_quality_instances(tensorflow=True)),
-    log:
-        f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
-    conda:
-        "../envs/quality-tf.yaml"
 
 
 rule quality_statistics:

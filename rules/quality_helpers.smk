@@ -2,23 +2,8 @@
 # tests/test_quality_workflow.py can run rules/quality.smk with stand-ins for the rest of
 # common.smk but these real helpers.
 import os
-import re
 
 QUALITY_EDC_MAX_DISCARD = 0.2  # pAUC integrates the EDC over [0, 0.2] discarded
-
-
-def _quality_instances(tensorflow):
-    names = []
-    for name in enabled("quality"):
-        plugin = instance("quality", name)["plugin"]
-        if plugin.startswith("faceqnet") == tensorflow:
-            names.append(name)
-    return names
-
-
-def _name_pattern(names):
-    # A regex matching exactly these instance names (nothing when the list is empty).
-    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
 
 
 def quality_detections(wildcards):
@@ -41,14 +26,6 @@ def quality_tables_by_estimator(dataset):
     }
 
 
-def _baseline_scenario():
-    return next(s for s in scenario_instances() if s["baseline"])
-
-
-def score_file(dataset, protocol, system, scenario_id):
-    return f"{R}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
-
-
 def quality_targets(dataset):
     estimators = enabled("quality")
     targets = [
@@ -66,12 +43,10 @@ def quality_targets(dataset):
             estimator=estimators,
             ext=["png", "pdf"],
         )
-        # EDC curves need the score files of the comparison stage.
-        if os.path.exists(os.path.join(workflow.basedir, "rules", "compare.smk")):
-            targets += expand(
-                f"{R}/{dataset}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
-                protocol=protocols_for(dataset),
-                system=enabled("recognition"),
-                estimator=estimators,
-            )
+        targets += expand(
+            f"{R}/{dataset}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
+            protocol=protocols_for(dataset),
+            system=enabled("recognition"),
+            estimator=estimators,
+        )
     return targets

@@ -2,6 +2,23 @@
 # failures-to-acquire that colourisation rescued), FTA change tables, and provenance.
 
 
+def report_targets(dataset):
+    """Paper figures 1/2 and 5 and the FTA change tables."""
+    targets = [
+        f"{R}/{dataset}/figures/example_variants.png",
+        f"{R}/{dataset}/tables/fta_changes.csv",
+    ]
+    targets += [
+        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
+        for system in enabled("recognition")
+        for colouriser in enabled("colourisers")
+    ]
+    return targets
+
+
+register_targets(report_targets)
+
+
 rule example_variants:
     input:
         unpack(lambda w: all_variant_indexes(w.dataset)),

@@ -210,7 +210,11 @@ def test_schema_defaults_leave_downloads_to_the_global_switch() -> None:
     params = validated_params("deoldify-stable")
     assert params["cache_dir"] is None and params["allow_download"] is True
     assert params["weights_sha256"] is None
-    from colourfr.colourisers.run import factory_params
+    from colourfr.registry import factory_arguments
+
+    def factory_params(plugin, params, resources_dir, allow_downloads):  # type: ignore[no-untyped-def]
+        return factory_arguments(REGISTRY.get(plugin), params, resources_dir=resources_dir,
+                                 allow_downloads=allow_downloads)
 
     off = factory_params("deoldify-stable", params, "/res", allow_downloads=False)
     assert off["allow_download"] is False

@@ -49,6 +49,7 @@ def _lock_check(root: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=root,
+        check=False,
     )
 
 
@@ -106,6 +107,7 @@ def test_make_setup_stops_before_installing_anything_on_a_stale_lock(tmp_path: P
         text=True,
         cwd=root,
         env={**os.environ, "PATH": os.environ.get("PATH", "")},
+        check=False,
     )
     assert result.returncode != 0
     assert "run `make lock`" in result.stderr

@@ -12,7 +12,7 @@ import pytest
 from colourfr.config import validate_against
 from colourfr.quality import REGISTRY
 from colourfr.quality.base import QualityEstimator
-from colourfr.quality.run import estimator_from_config
+from colourfr.registry import build
 
 LIGHTQNET = Path(__file__).resolve().parents[2] / "shared" / "models" / "lightqnet" / "lightqnet-dm100.pb"
 
@@ -55,12 +55,11 @@ def test_schema_rejects_bad_values():
 
 
 def test_factories_build_quality_estimators(tmp_path):
-    iso = estimator_from_config({"plugin": "iso29794-5", "params": {}}, str(tmp_path), False)
+    iso = build("quality", "iso29794-5", {}, resources_dir=str(tmp_path))
     assert isinstance(iso, QualityEstimator) and iso.name == "iso29794-5"
     if LIGHTQNET.is_file():
-        lq = estimator_from_config(
-            {"plugin": "lightqnet", "params": {"model_path": str(LIGHTQNET)}}, str(tmp_path), False
-        )
+        lq = build("quality", "lightqnet", {"model_path": str(LIGHTQNET)},
+                   resources_dir=str(tmp_path))
         assert isinstance(lq, QualityEstimator) and lq.name == "lightqnet"
 
 
@@ -68,6 +67,6 @@ def test_missing_weights_offline_is_one_clear_error(tmp_path):
     from colourfr.errors import AssetError
 
     with pytest.raises(AssetError, match=r"lightqnet-dm100: not found at .*downloads are disabled"):
-        estimator_from_config({"plugin": "lightqnet", "params": {}}, str(tmp_path), False)
+        build("quality", "lightqnet", {}, resources_dir=str(tmp_path), allow_downloads=False)
     with pytest.raises(AssetError, match=r"faceqnet-v1: not found at .*FaceQnet_v1.h5"):
-        estimator_from_config({"plugin": "faceqnet-v1", "params": {}}, str(tmp_path), False)
+        build("quality", "faceqnet-v1", {}, resources_dir=str(tmp_path), allow_downloads=False)

@@ -39,6 +39,12 @@ CFG = {{"allow_downloads": False, "protocols": {{"paper": {{}}}}, "metrics": {{"
 def enabled(f): return [n for n, i in CFG[f].items() if i["enabled"]]
 def instance(f, n): return CFG[f][n]
 def gpu_resources(f, n): return 0
+def plugin_of(f, n): return CFG[f][n]["plugin"]
+def job_params(f, n): return CFG[f][n]["params"]
+def plugin_inputs(f, n): return {{}}
+def conda_env(f, n): return "{envs}/colourfr.yaml"
+def _name_pattern(names): return "|".join(names) if names else "(?!x)x"
+def score_file(d, p, s, i): return f"{{R}}/{{d}}/scores/{{p}}/{{s}}/{{i}}.parquet"
 def variants(): return ["original", "grey"]
 def shards(d): return ["s0001"]
 def variant_index(d, v, s): return f"{{R}}/{{d}}/variants/{{v}}/{{s}}.csv"
@@ -47,6 +53,7 @@ def register_targets(f): _T.append(f); return f
 def scenario_instances():
     return [{{"id": "s1", "reference": "original", "probe": "original", "baseline": True}},
             {{"id": "s2", "reference": "original", "probe": "grey", "baseline": False}}]
+def _baseline_scenario(): return scenario_instances()[0]
 def protocols_for(d): return ["paper"]
 include: "{helpers}"
 include: "{rules}"
@@ -101,6 +108,7 @@ def test_quality_rules_end_to_end(tmp_path):
         textwrap.dedent(SNAKEFILE).format(
             lightqnet=LIGHTQNET,
             helpers=ROOT / "rules" / "quality_helpers.smk",
+            envs=ROOT / "envs",
             rules=ROOT / "rules" / "quality.smk",
         )
     )

@@ -45,17 +45,13 @@ RUN_TIMEOUT_S = 3 * 3600
 # GPUs (ci/slurm/start-local-slurm.sh), so `gpu` requests stay; a GPU *model* does not
 # exist there, and the test user has no account of the site's.
 UNSATISFIABLE_ON_TEST_NODE = ("gpu_model", "slurm_account", "constraint", "qos")
-# Rules that may request a GPU (per instance, or embed_gpu always). On a node without any
-# GRES (SLURM_FAKE_GPUS=0) the adapted profile sets gpu: 0 on them, which overrides the
-# rule's own per-instance value; sbatch would otherwise reject `--gpus=1`.
-GPU_CAPABLE_RULES = (
-    "colourise",
-    "train_colouriser",
-    "embed",
-    "embed_gpu",
-    "quality_score",
-    "quality_score_tf",
-)
+# The training artifact of the trained-unet instance: rules/artifacts.smk names each
+# artifact rule after the artifact (train_<instance>).
+TRAIN_RULE = "train_trained_unet"
+# Rules that may request a GPU (per instance). On a node without any GRES
+# (SLURM_FAKE_GPUS=0) the adapted profile sets gpu: 0 on them, which overrides the rule's
+# own per-instance value; sbatch would otherwise reject `--gpus=1`.
+GPU_CAPABLE_RULES = ("colourise", TRAIN_RULE, "embed", "quality_score")
 
 # Outputs that legitimately differ between two runs: logs and benchmark timings. Every
 # other file must be equal (tables as tables, images as pixels, the rest as bytes).
@@ -86,7 +82,7 @@ RUN_DEPENDENT_JSON_KEYS = frozenset(
 )
 
 
-# What train_colouriser writes (rules/train.smk).
+# What the training artifact writes (colourfr.colourisers.plans.TRAINED_MODEL_FILES).
 TRAINED_MODEL_FILES = ("generator.pth", "training.json", "training_subjects.txt")
 # CPU training with torch's MKL/oneDNN kernels is not bit-reproducible between processes,
 # even with the same seed, thread count and CPU: the kernels' summation order can depend
@@ -462,30 +458,28 @@ def test_uncommented_entries_finds_bare_settings() -> None:
 def test_profile_requests_gpus_the_way_the_plugin_reads_them() -> None:
     profile = load_profile()
     assert profile["executor"] == "slurm"
-    assert profile["set-resources"]["embed_gpu"]["gpu"] == 1
     for resources in [profile["default-resources"], *profile["set-resources"].values()]:
         # slurm_extra '--gres=gpu...' next to gpu= would be rejected by the plugin.
         assert "gres" not in str(resources.get("slurm_extra", "")), resources
         # A constant gpu on a rule shared by CPU and GPU instances would send the CPU
         # instances to GPU nodes; those rules take gpu from the instance's config.
-    for shared_rule in (
-        "colourise",
-        "quality_score",
-        "quality_score_tf",
-        "embed",
-        "train_colouriser",
-    ):
+    for shared_rule in ("colourise", "quality_score", "embed"):
         assert "gpu" not in profile["set-resources"][shared_rule]
+    assert "gpu" not in profile["set-resources"].get(TRAIN_RULE, {})
 
 
 def test_workflow_rules_take_gpu_from_the_instance_config() -> None:
     # The profile relies on these rules declaring gpu per instance (gpu_resources(...)).
     text = "\n".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
-    for rule in ("colourise", "embed", "quality_score", "train_colouriser"):
+    for rule in ("colourise", "embed", "quality_score"):
         body = re.search(
             rf"^(?:rule|checkpoint) {rule}:\n(.*?)(?=^\S)", text, flags=re.MULTILINE | re.DOTALL
         )
         assert body and re.search(r"gpu\s*=\s*lambda \w+: gpu_resources\(", body.group(1)), rule
+    # Artifact rules (the training run) take gpu from the artifact, which the plan copies
+    # from its instance.
+    artifacts = (REPO / "rules" / "artifacts.smk").read_text()
+    assert "gpu=int(_artifact.gpu)" in artifacts
 
 
 def test_adapt_profile_to_node_caps_and_strips() -> None:
@@ -690,7 +684,7 @@ def test_gres_gpu_count() -> None:
 
 
 def test_adapt_profile_strips_gpus_on_a_node_without_any() -> None:
-    profile = {"default-resources": {"mem_mb": 10}, "set-resources": {"embed_gpu": {"gpu": 1}}}
+    profile = {"default-resources": {"mem_mb": 10}, "set-resources": {"embed": {"gpu": 1}}}
     node = Node(partition="local", cpus=2, memory_mb=3000, gpus=0)
     adapted = adapt_profile_to_node(profile, node, logdir=Path("/tmp/l"), jobname_prefix="t")
     assert {rule: adapted["set-resources"][rule]["gpu"] for rule in GPU_CAPABLE_RULES} == {
@@ -699,7 +693,7 @@ def test_adapt_profile_strips_gpus_on_a_node_without_any() -> None:
     with_gpu = adapt_profile_to_node(
         profile, Node("local", 2, 3000, gpus=1), logdir=Path("/tmp/l"), jobname_prefix="t"
     )
-    assert with_gpu["set-resources"] == {"embed_gpu": {"gpu": 1}}
+    assert with_gpu["set-resources"] == {"embed": {"gpu": 1}}
 
 
 def test_finished_jobs_and_gpu_instance_jobs() -> None:
@@ -710,7 +704,7 @@ def test_finished_jobs_and_gpu_instance_jobs() -> None:
     )
     assert finished_jobs(log) == Counter({"quality_edc": 2, "all": 1})
     comments = [
-        "rule_train_colouriser_wildcards_trained-unet",
+        f"rule_{TRAIN_RULE}",
         "rule_colourise_wildcards_lfw_trained-unet_s0000",
         "rule_colourise_wildcards_lfw_exemplar-transfer_s0000",
         "rule_colour_fidelity_shard_wildcards_lfw_trained-unet_s0000",
@@ -800,11 +794,13 @@ def finished_jobs(snakemake_log: str) -> Counter[str]:
 
 
 def gpu_instance_jobs(jobs: pd.DataFrame, colouriser: str) -> pd.Series:
-    """Which sacct rows are train_colouriser / colourise jobs of `colouriser`."""
+    """Which sacct rows are the training or colourise jobs of `colouriser`."""
     wildcard_values = jobs["Comment"].str.partition("_wildcards_")[2].str.split("_")
-    return jobs["rule"].isin({"colourise", "train_colouriser"}) & wildcard_values.map(
+    training = jobs["rule"] == "train_" + colouriser.replace("-", "_")
+    colourise = (jobs["rule"] == "colourise") & wildcard_values.map(
         lambda values: colouriser in values
     )
+    return training | colourise
 
 
 def snapshot_checkout(repo: Path, dest: Path) -> Path:
@@ -861,7 +857,7 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     # Each run gets its own root holding results_dir and resources_dir, so that both runs
     # make everything (import_mobilefacenet included) and both trees are compared whole.
     roots = {"local": work / "local", "slurm": work / "slurm"}
-    # The self-trained colouriser flagged `gpu: true`: its train_colouriser and colourise
+    # The self-trained colouriser flagged `gpu: true`: its training and colourise
     # jobs request --gpus=1, which the test node's generic GPU satisfies; torch falls back
     # to the CPU in both runs. It trains with the recipe's `test` preset (seconds instead of
     # ~20 CPU minutes per run): this test is about where jobs run, not about colour.
@@ -941,7 +937,7 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     slurm_s = 0.0
     local_model = roots["local"] / "results" / "models" / gpu_colouriser
     slurm_model = roots["slurm"] / "results" / "models" / gpu_colouriser
-    if planned.get("train_colouriser", 0):
+    if planned.get(TRAIN_RULE, 0):
         slurm_logs.append(work / "slurm-train.log")
         slurm_s += slurm_run(
             [str(slurm_model / name) for name in TRAINED_MODEL_FILES], slurm_logs[-1]
@@ -967,14 +963,14 @@ def test_reduced_workflow_on_slurm_equals_local_run(
     assert submitted == Counter({r: n for r, n in planned.items() if r not in local_rules})
     assert (jobs["State"] == "COMPLETED").all(), jobs[jobs["State"] != "COMPLETED"].to_string()
 
-    # GPU placement: exactly the train_colouriser and colourise jobs of the gpu-flagged
+    # GPU placement: exactly the training and colourise jobs of the gpu-flagged
     # instance got a GPU allocated (none at all on a node without GPUs, where the adapted
     # profile strips them).
     has_gpu = jobs["AllocTRES"].str.contains(r"gres/gpu=[1-9]", regex=True)
     expected = gpu_instance_jobs(jobs, gpu_colouriser) & (slurm_node.gpus > 0)
     wrong = jobs[has_gpu != expected]
     assert wrong.empty, "GPU allocation differs from the gpu flags:\n" + wrong.to_string()
-    if slurm_node.gpus > 0 and planned.get("train_colouriser", 0):
+    if slurm_node.gpus > 0 and planned.get(TRAIN_RULE, 0):
         assert has_gpu.any(), "no job was allocated a GPU"
 
     differences = compare_result_dirs(roots["local"], roots["slurm"])

@@ -125,7 +125,7 @@ def test_frame_stages_on_reduced_lfw(reduced: tuple[Path, Path]) -> None:
 
 # Jobs too slow for this test (training, recognition on every variant) that it fakes:
 # placeholder outputs, then `snakemake --touch` records their metadata as if they had run.
-FAKED_RULES = ("train_colouriser", "colourise", "embed", "compare")
+FAKED_RULES = ("train_trained_unet", "colourise", "embed", "compare")
 SYSTEM = "dlib-resnet"  # needs no model file from resources/ (the ArcFace packs do)
 
 
@@ -229,7 +229,7 @@ def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
     }))
     # weights: null -> one download job shared by every shard
     jobs = planned_jobs(targets, configs(overlay, enable))
-    assert jobs["fetch_deoldify_weights"] == 1 and jobs["colourise"] == len(shards)
+    assert jobs["fetch_deoldify_stable"] == 1 and jobs["colourise"] == len(shards)
     # offline (allow_downloads: false) it fails at once with the file and the URL to fetch,
     # and no colourise job starts
     result = snakemake(targets[0], *configs(overlay, enable), check=False)
@@ -246,7 +246,7 @@ def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
         "colourisers": {"deoldify-stable": {"enabled": True, "params": {"weights": str(local)}}},
     }))
     jobs = planned_jobs(targets, configs(overlay, configured))
-    assert "fetch_deoldify_weights" not in jobs and jobs["colourise"] == len(shards)
+    assert "fetch_deoldify_stable" not in jobs and jobs["colourise"] == len(shards)
 
 
 def test_dag_figure(reduced: tuple[Path, Path]) -> None:

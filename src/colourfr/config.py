@@ -23,8 +23,8 @@ import yaml
 
 from colourfr.datasets import DOWNLOADABLE_FORMATS
 from colourfr.datasets.assets import LFW_ARCHIVES
-from colourfr.errors import ConfigError, UnknownPluginError
-from colourfr.registry import Registry
+from colourfr.errors import ConfigError
+from colourfr.registry import registry_for
 
 FAMILIES = ("colourisers", "recognition", "quality")
 
@@ -35,6 +35,11 @@ def schema_path() -> Path:
 
 def _load_schema() -> dict[str, Any]:
     return yaml.safe_load(schema_path().read_text())
+
+
+def instance_schema() -> dict[str, Any]:
+    """The schema of one plugin instance block (``colourisers.<name>`` ...)."""
+    return dict(_load_schema()["$defs"]["instance"])
 
 
 def schema_default(key: str) -> Any:
@@ -74,20 +79,6 @@ def validate_against(schema: Mapping[str, Any], instance: Any, where: str) -> li
     return problems
 
 
-def registry_for(family: str) -> Registry:
-    if family == "colourisers":
-        from colourfr.colourisers import REGISTRY
-    elif family == "recognition":
-        from colourfr.recognition import REGISTRY
-    elif family == "quality":
-        from colourfr.quality import REGISTRY
-    elif family == "datasets":
-        from colourfr.datasets import REGISTRY
-    else:  # pragma: no cover - programming error
-        raise ValueError(family)
-    return REGISTRY
-
-
 def _resolve(path: str, base: Path) -> Path:
     candidate = Path(os.path.expanduser(path))
     return candidate if candidate.is_absolute() else (base / candidate)
@@ -102,7 +93,7 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
             plugin_name = instance.setdefault("plugin", name)
             try:
                 spec = registry.get(plugin_name)
-            except UnknownPluginError as exc:
+            except ConfigError as exc:  # not installed, or a broken plugin distribution
                 problems.append(f"{where}.plugin: {exc}")
                 continue
             params = instance.setdefault("params", {})
@@ -130,6 +121,27 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
             problems.append(
                 f"quality.{name}.detector: {detector!r} is not an enabled recognition system"
             )
+    return problems
+
+
+def _check_plans(config: dict[str, Any]) -> list[str]:
+    """Problems the plugins' workflow plans find (missing files they need, conflicting
+    artifacts), so that they are reported with the rest, before any job starts."""
+    from colourfr.plugin_plan import collect_artifacts, enabled_instances, plan_instance
+
+    problems: list[str] = []
+    plans = {}
+    for family in FAMILIES:
+        for name in enabled_instances(config, family):
+            try:
+                plans[(family, name)] = plan_instance(family, name, config)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if not problems:
+        try:
+            collect_artifacts(plans)
+        except ConfigError as exc:
+            problems.append(str(exc))
     return problems
 
 
@@ -161,7 +173,7 @@ def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
         where = f"datasets.{name}"
         try:
             spec = registry.get(dataset["format"])
-        except UnknownPluginError as exc:
+        except ConfigError as exc:
             problems.append(f"{where}.format: {exc}")
             continue
         options = dataset.setdefault("options", {})
@@ -239,6 +251,8 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         problems += _check_instances(validated, base)
         problems += _check_scenarios(validated)
         validated["results_dir"] = str(validated["results_dir"])
+        if not problems:
+            problems += _check_plans(validated)
     if problems:
         raise ConfigError(
             "invalid configuration:\n  " + "\n  ".join(problems)

@@ -35,3 +35,8 @@ class ImageReadError(ColourfrError):
         self.reason = reason
         self.detail = detail
         super().__init__(f"{path}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+class PluginLoadError(ConfigError):
+    """An installed plugin cannot be used: its entry point fails to import, its spec is
+    invalid, or two distributions register the same name. Names the distribution."""

@@ -13,12 +13,12 @@ from colourfr.datasets.manifest import (
 )
 from colourfr.logs import setup_script_logging
 
-log = setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
-dataset_name = snakemake.wildcards.dataset  # noqa: F821
-dataset = snakemake.params.dataset  # noqa: F821
+log = setup_script_logging(snakemake)
+dataset_name = snakemake.wildcards.dataset
+dataset = snakemake.params.dataset
 
 # The configured root, or the copy the fetch_dataset rule made (an input of this rule).
-root = snakemake.params.root  # noqa: F821
+root = snakemake.params.root
 
 reader = REGISTRY.get(dataset["format"]).load_factory()
 listing = reader(Path(root), **dataset["options"])
@@ -33,8 +33,8 @@ manifest = build_manifest(
     listing,
     dataset_name,
     selection=selection,
-    shard_size=snakemake.params.shard_size,  # noqa: F821
-    threads=snakemake.threads,  # noqa: F821
+    shard_size=snakemake.params.shard_size,
+    threads=snakemake.threads,
     fail_on_bad_image=dataset["fail_on_bad_image"],
 )
 issues = manifest_issues(manifest)
@@ -48,5 +48,5 @@ log.info(
     int((issues["image_id"] != "").sum()),
     int((issues["image_id"] == "").sum()),
 )
-write_table_atomic(issues, snakemake.output.issues)  # noqa: F821
-write_table_atomic(manifest, snakemake.output.manifest)  # noqa: F821
+write_table_atomic(issues, snakemake.output.issues)
+write_table_atomic(manifest, snakemake.output.manifest)

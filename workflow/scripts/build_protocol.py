@@ -6,13 +6,13 @@ from colourfr.datasets.manifest import read_manifest
 from colourfr.logs import setup_script_logging
 from colourfr.protocol import build_protocol, write_protocol
 
-log = setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
-manifest = read_manifest(snakemake.input.manifest)  # noqa: F821
-protocol = build_protocol(manifest, dict(snakemake.params.options), snakemake.params.dataset_root)  # noqa: F821
-write_protocol(protocol, Path(snakemake.output.summary).parent)  # noqa: F821
+log = setup_script_logging(snakemake)
+manifest = read_manifest(snakemake.input.manifest)
+protocol = build_protocol(manifest, dict(snakemake.params.options), snakemake.params.dataset_root)
+write_protocol(protocol, Path(snakemake.output.summary).parent)
 log.info(
     "%s: %d references, %d probes, %d genuine and %d impostor comparisons",
-    snakemake.wildcards.protocol,  # noqa: F821
+    snakemake.wildcards.protocol,
     len(protocol.references),
     len(protocol.probes),
     protocol.genuine_count(),

@@ -2,28 +2,30 @@
 
 import json
 
-from colourfr.colourisers.run import colourise_index
+from colourfr.colourisers.run import colourise_index, limit_threads
 from colourfr.datasets.manifest import read_manifest
+from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
 from colourfr.variants import read_index, write_index
 
-log = setup_script_logging(snakemake)  # noqa: F821
-settings = snakemake.params.instance  # noqa: F821
-index = read_index(snakemake.input.index)  # noqa: F821
-manifest = read_manifest(snakemake.input.manifest)  # noqa: F821
+log = setup_script_logging(snakemake)
+job = plugin_job(snakemake, "colourisers", "colouriser")
+limit_threads(job.threads)  # before the plugin imports its numerical libraries
+index = read_index(snakemake.input.index)
+manifest = read_manifest(snakemake.input.manifest)
 result, provenance = colourise_index(
     index,
-    snakemake.output.images,  # noqa: F821
-    plugin=settings["plugin"],
-    params=settings["params"],
-    batch_size=settings["batch_size"],
-    threads=snakemake.threads,  # noqa: F821
-    resources_dir=snakemake.params.resources_dir,  # noqa: F821
-    allow_downloads=snakemake.params.allow_downloads,  # noqa: F821
-    instance=snakemake.wildcards.colouriser,  # noqa: F821
+    snakemake.output.images,
+    colouriser=job.build(),
+    plugin=job.plugin,
+    params=job.params,
+    batch_size=job.batch_size,
+    threads=job.threads,
+    instance=job.instance,
     subject_of_image=dict(zip(manifest["image_id"], manifest["subject_id"])),
+    require_training_subjects=job.spec.trained_on_subjects,
 )
-with open(snakemake.output.provenance, "w") as handle:  # noqa: F821
+with open(snakemake.output.provenance, "w") as handle:
     json.dump(provenance, handle, indent=2, default=str)
-write_index(result, snakemake.output.index)  # noqa: F821
+write_index(result, snakemake.output.index)
 log.info("%d images, %d failed", len(result), int((result["status"] != "ok").sum()))

@@ -7,25 +7,25 @@ from colourfr.logs import setup_script_logging
 from colourfr.protocol import read_protocol
 from colourfr.scores import write_scores
 
-log = setup_script_logging(snakemake)  # noqa: F821
-protocol_dir = Path(snakemake.input.protocol).parent  # noqa: F821
+log = setup_script_logging(snakemake)
+protocol_dir = Path(snakemake.input.protocol).parent
 protocol = read_protocol(protocol_dir)
 stems = lambda paths: [Path(p).with_suffix("") for p in paths]
 scores = score_protocol(
     protocol.references,
     protocol.probes,
     protocol.pairs,
-    stems(snakemake.input.reference_records),  # noqa: F821
-    stems(snakemake.input.probe_records),  # noqa: F821
-    impostors=snakemake.params.impostors,  # noqa: F821
-    block_size=snakemake.params.block_size,  # noqa: F821
+    stems(snakemake.input.reference_records),
+    stems(snakemake.input.probe_records),
+    impostors=snakemake.params.impostors,
+    block_size=snakemake.params.block_size,
     source=str(protocol_dir),
 )
-write_scores(scores, snakemake.output.scores)  # noqa: F821
+write_scores(scores, snakemake.output.scores)
 genuine = scores["genuine"]
 log.info(
     "scenario %s: %d genuine (%d failed), %d impostor comparisons",
-    snakemake.wildcards.scenario,  # noqa: F821
+    snakemake.wildcards.scenario,
     int(genuine.sum()),
     int((genuine & scores["score"].isna()).sum()),
     int((~genuine).sum()),

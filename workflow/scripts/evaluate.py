@@ -8,12 +8,12 @@ from colourfr.reporting.performance import (
     write_performance_report,
 )
 
-log = setup_script_logging(snakemake)  # noqa: F821
-params = snakemake.params  # noqa: F821
-out = snakemake.output  # noqa: F821
+log = setup_script_logging(snakemake)
+params = snakemake.params
+out = snakemake.output
 boot = params.bootstrap
 table = write_performance_report(
-    score_files=dict(zip(params.scenarios, snakemake.input.scores)),  # noqa: F821
+    score_files=dict(zip(params.scenarios, snakemake.input.scores)),
     baseline_id=params.baseline,
     fmr_targets=params.fmr_targets,
     primary_fmr=params.primary_fmr,

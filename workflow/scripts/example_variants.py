@@ -5,14 +5,14 @@ import pandas as pd
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.examples import variant_rows_figure
 
-setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
-references = pd.read_csv(snakemake.input.references, dtype=str)  # noqa: F821
-count = min(snakemake.params.sample_subjects, len(references))  # noqa: F821
+setup_script_logging(snakemake)
+references = pd.read_csv(snakemake.input.references, dtype=str)
+count = min(snakemake.params.sample_subjects, len(references))
 # Evenly spaced through the (sorted) subjects: deterministic, not just the "A" names.
 step = max(len(references) // count, 1)
 sample = references.sort_values("subject_id")["image_id"].iloc[::step].head(count).tolist()
 indexes = {
-    variant: pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in snakemake.input[variant])  # noqa: F821
-    for variant in snakemake.params.variants  # noqa: F821
+    variant: pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in snakemake.input[variant])
+    for variant in snakemake.params.variants
 }
-variant_rows_figure(sample, indexes, snakemake.output.png[: -len(".png")])  # noqa: F821
+variant_rows_figure(sample, indexes, snakemake.output.png[: -len(".png")])

@@ -8,14 +8,14 @@ from colourfr.config import schema_default
 from colourfr.datasets.download import DEFAULT_IMAGES_DIR, fetch_dataset, fetch_record
 from colourfr.logs import setup_script_logging
 
-log = setup_script_logging(snakemake)  # noqa: F821 - injected by Snakemake
-dataset_name = snakemake.wildcards.dataset  # noqa: F821
-params = snakemake.params  # noqa: F821
-destination = Path(snakemake.output.marker).parent  # noqa: F821
+log = setup_script_logging(snakemake)
+dataset_name = snakemake.wildcards.dataset
+params = snakemake.params
+destination = Path(snakemake.output.marker).parent
 # Read from the config, not a rule param: the permission does not change what is fetched
 # (see rules/datasets.smk), so flipping it must not rerun this job.
 allow_download = bool(
-    snakemake.config.get("allow_downloads", schema_default("allow_downloads"))  # noqa: F821
+    snakemake.config.get("allow_downloads", schema_default("allow_downloads"))
 )
 
 root = fetch_dataset(
@@ -38,4 +38,4 @@ if record["expected_sha256"] is None:
         record["archive_sha256"],
     )
 log.info("%s: fetched into %s", dataset_name, root)
-Path(snakemake.output.marker).write_text(json.dumps(record, indent=2) + "\n")  # noqa: F821
+Path(snakemake.output.marker).write_text(json.dumps(record, indent=2) + "\n")

@@ -15,17 +15,17 @@ def concat_records(paths):
     return pd.concat(pd.read_parquet(p, columns=["image_id", "failure"]) for p in paths)
 
 
-log = setup_script_logging(snakemake)  # noqa: F821
+log = setup_script_logging(snakemake)
 changes = fta_changes(
-    concat_records(snakemake.input.grey_records),  # noqa: F821
-    concat_records(snakemake.input.colour_records),  # noqa: F821
+    concat_records(snakemake.input.grey_records),
+    concat_records(snakemake.input.colour_records),
 )
-changes.to_csv(snakemake.output.changes, index=False)  # noqa: F821
+changes.to_csv(snakemake.output.changes, index=False)
 log.info("%s", changes["change"].value_counts().to_dict())
 fta_rescue_figure(
     changes,
-    concat_csv(snakemake.input.grey_index),  # noqa: F821
-    concat_csv(snakemake.input.colour_index),  # noqa: F821
-    snakemake.wildcards.colouriser,  # noqa: F821
-    snakemake.output.png[: -len(".png")],  # noqa: F821
+    concat_csv(snakemake.input.grey_index),
+    concat_csv(snakemake.input.colour_index),
+    snakemake.wildcards.colouriser,
+    snakemake.output.png[: -len(".png")],
 )

@@ -3,8 +3,8 @@
 from colourfr.logs import setup_script_logging
 from colourfr.variants import make_greyscale, read_index, write_index
 
-log = setup_script_logging(snakemake)  # noqa: F821
-index = read_index(snakemake.input.index)  # noqa: F821
-grey = make_greyscale(index, snakemake.output.images)  # noqa: F821
-write_index(grey, snakemake.output.index)  # noqa: F821
+log = setup_script_logging(snakemake)
+index = read_index(snakemake.input.index)
+grey = make_greyscale(index, snakemake.output.images)
+write_index(grey, snakemake.output.index)
 log.info("%d images, %d failed", len(grey), int((grey["status"] != "ok").sum()))

@@ -4,6 +4,6 @@ from colourfr.datasets.manifest import read_manifest
 from colourfr.logs import setup_script_logging
 from colourfr.variants import original_index, write_index
 
-setup_script_logging(snakemake)  # noqa: F821
-manifest = read_manifest(snakemake.input.manifest)  # noqa: F821
-write_index(original_index(manifest, snakemake.wildcards.shard), snakemake.output.index)  # noqa: F821
+setup_script_logging(snakemake)
+manifest = read_manifest(snakemake.input.manifest)
+write_index(original_index(manifest, snakemake.wildcards.shard), snakemake.output.index)

@@ -4,11 +4,11 @@ from colourfr.logs import setup_script_logging
 from colourfr.quality.statistics import scores_by_variant
 from colourfr.reporting.quality import plot_quality_cdf
 
-setup_script_logging(snakemake)  # noqa: F821
-estimator = snakemake.wildcards.estimator  # noqa: F821
+setup_script_logging(snakemake)
+estimator = snakemake.wildcards.estimator
 plot_quality_cdf(
-    scores_by_variant(snakemake.params.tables),  # noqa: F821
+    scores_by_variant(snakemake.params.tables),
     estimator,
-    snakemake.output.png,  # noqa: F821
-    snakemake.output.pdf,  # noqa: F821
+    snakemake.output.png,
+    snakemake.output.pdf,
 )

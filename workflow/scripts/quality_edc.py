@@ -7,16 +7,16 @@ from colourfr.quality.statistics import score_lookup
 from colourfr.reporting.quality import plot_edc
 from colourfr.scores import read_scores, require_impostors
 
-log = setup_script_logging(snakemake)  # noqa: F821
-params = snakemake.params  # noqa: F821
-baseline_path = snakemake.input.baseline  # noqa: F821
+log = setup_script_logging(snakemake)
+params = snakemake.params
+baseline_path = snakemake.input.baseline
 threshold = baseline_threshold(
     require_impostors(read_scores(baseline_path), str(baseline_path)), params.fmr
 )
 log.info("baseline threshold at FMR=%g: %r", params.fmr, threshold)
 quality = {variant: score_lookup(paths) for variant, paths in params.tables.items()}
 results = []
-for scenario, path in zip(params.scenarios, snakemake.input.scores):  # noqa: F821
+for scenario, path in zip(params.scenarios, snakemake.input.scores):
     try:
         result = scenario_edc(
             scenario["id"],
@@ -33,13 +33,13 @@ for scenario, path in zip(params.scenarios, snakemake.input.scores):  # noqa: F8
     log.info("%s: pAUC@%g = %.5f", scenario["id"], params.max_discard, result.partial_area)
 table = edc_table(results)
 table.insert(0, "threshold", threshold)
-table.to_csv(snakemake.output.csv, index=False)  # noqa: F821
+table.to_csv(snakemake.output.csv, index=False)
 plot_edc(
     {r.scenario: r.curve for r in results},
     {r.scenario: r.partial_area for r in results},
-    snakemake.wildcards.estimator,  # noqa: F821
+    snakemake.wildcards.estimator,
     params.fmr,
     params.max_discard,
-    snakemake.output.png,  # noqa: F821
-    snakemake.output.pdf,  # noqa: F821
+    snakemake.output.png,
+    snakemake.output.pdf,
 )

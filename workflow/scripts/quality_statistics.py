@@ -4,9 +4,9 @@ from colourfr.logs import setup_script_logging
 from colourfr.quality.statistics import long_scores, quality_statistics
 from colourfr.reporting.quality import write_statistics_table
 
-log = setup_script_logging(snakemake)  # noqa: F821
-tables = snakemake.params.tables  # noqa: F821  estimator -> variant -> [csv, ...]
+log = setup_script_logging(snakemake)
+tables = snakemake.params.tables  # estimator -> variant -> [csv, ...]
 frame = long_scores(tables)
-stats = quality_statistics(frame, variant_order=list(snakemake.params.variants))  # noqa: F821
-write_statistics_table(stats, snakemake.output.csv, snakemake.output.md, snakemake.output.tex)  # noqa: F821
+stats = quality_statistics(frame, variant_order=list(snakemake.params.variants))
+write_statistics_table(stats, snakemake.output.csv, snakemake.output.md, snakemake.output.tex)
 log.info("%d rows", len(stats))

@@ -1,15 +1,10 @@
 """Run a colouriser over a shard's greyscale index: batching, PNG output, provenance.
 
-Downloads: plugins whose params include ``cache_dir`` / ``allow_download`` (DeOldify)
-get the workflow's global settings here, as the quality stage does
-(:func:`colourfr.quality.run.estimator_from_config`): ``cache_dir`` null becomes
-``<resources_dir>/models/<sub-folder>`` (``MODEL_CACHE_DIRS``), and a download happens
-only if the global ``allow_downloads`` is true *and* the instance's ``allow_download``
-is not false; the per-instance flag can forbid a download, never enable one.
-
-Unreadable grey images (the variant's ``status`` already a failure, or a file that no
-longer decodes: ``missing``, ``empty_file``, ``truncated``, ...) are recorded in the new
-index with their reason; every other image is colourised.
+The colouriser is built by :func:`colourfr.registry.build` (in the workflow from the plan's
+params, with every model file a tracked job input; see colourfr.plugin_plan). Unreadable
+grey images (the variant's ``status`` already a failure, or a file that no longer decodes:
+``missing``, ``empty_file``, ``truncated``, ...) are recorded in the new index with their
+reason; every other image is colourised.
 """
 
 from __future__ import annotations
@@ -22,36 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from colourfr.colourisers import MODEL_CACHE_DIRS, REGISTRY
 from colourfr.colourisers.base import Colouriser
 from colourfr.datasets.manifest import STATUS_OK
-from colourfr.errors import AssetError, ConfigError
+from colourfr.errors import ConfigError
 from colourfr.images import write_png
+from colourfr.registry import build
 from colourfr.variants import INDEX_COLUMNS, iter_readable, output_path, read_variant_grey
 
 #: The config's default ``resources_dir``.
 DEFAULT_RESOURCES_DIR = "resources"
-
-
-def factory_params(
-    plugin: str,
-    params: dict[str, Any],
-    resources_dir: str | os.PathLike[str] = DEFAULT_RESOURCES_DIR,
-    allow_downloads: bool = False,
-) -> dict[str, Any]:
-    """The validated instance ``params`` with the global download settings applied."""
-    spec = REGISTRY.get(plugin)
-    properties = spec.params_schema.get("properties", {})
-    params = dict(params)
-    if "cache_dir" in properties and not params.get("cache_dir"):
-        subfolder = MODEL_CACHE_DIRS.get(plugin, plugin)
-        params["cache_dir"] = os.path.join(os.fspath(resources_dir), "models", subfolder)
-    if "allow_download" in properties:
-        # The global switch wins: the instance flag may only turn a download off.
-        params["allow_download"] = bool(allow_downloads) and bool(
-            params.get("allow_download", True)
-        )
-    return params
 
 
 def build_colouriser(
@@ -61,22 +35,15 @@ def build_colouriser(
     allow_downloads: bool = False,
     instance: str | None = None,
 ) -> Colouriser:
-    """Build a colouriser from a validated instance config (see the module docstring).
-
-    ``instance`` (the config name) prefixes configuration and asset errors, so the
-    message names the config entry to fix.
-    """
-    arguments = factory_params(plugin, params, resources_dir, allow_downloads)
-    try:
-        return REGISTRY.get(plugin).create(**arguments)
-    except (AssetError, ConfigError) as exc:
-        if instance is None:
-            raise
-        try:
-            prefixed = type(exc)(f"colourisers.{instance}: {exc}")
-        except TypeError:  # pragma: no cover - a subclass with another signature
-            raise exc from None
-        raise prefixed from exc
+    """A colouriser from validated params (outside the workflow: notebooks, tests)."""
+    return build(  # type: ignore[no-any-return]
+        "colourisers",
+        plugin,
+        params,
+        resources_dir=resources_dir,
+        allow_downloads=allow_downloads,
+        instance=instance,
+    )
 
 
 def check_disjoint_from_training(
@@ -84,6 +51,7 @@ def check_disjoint_from_training(
     subject_of_image: dict[str, str],
     index: pd.DataFrame,
     instance: str | None = None,
+    required: bool = False,
 ) -> None:
     """Refuse to colourise evaluation images of people the colouriser was trained on.
 
@@ -94,6 +62,13 @@ def check_disjoint_from_training(
     known = getattr(model, "training_subjects", None)
     trained_on = known() if callable(known) else None
     if not trained_on:
+        if required:
+            name = f"colourisers.{instance}" if instance else "the colouriser"
+            raise ConfigError(
+                f"{name}: its plugin declares trained_on_subjects but the built colouriser "
+                "reports no training subjects (training_subjects() is missing or empty), so "
+                "subject-disjoint evaluation cannot be checked"
+            )
         return
     seen = sorted(
         {subject_of_image[i] for i in index["image_id"] if subject_of_image.get(i) in trained_on}
@@ -108,7 +83,7 @@ def check_disjoint_from_training(
         )
 
 
-def _limit_threads(threads: int) -> None:
+def limit_threads(threads: int) -> None:
     # Set before the plugin imports numerical libraries; torch is told directly too.
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = str(threads)
@@ -133,6 +108,7 @@ def colourise_index(
     allow_downloads: bool = False,
     instance: str | None = None,
     subject_of_image: dict[str, str] | None = None,
+    require_training_subjects: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Colourise every readable grey image; failures keep their status in the new index.
 
@@ -141,14 +117,16 @@ def colourise_index(
     ``subject_of_image`` (image_id -> subject_id, from the manifest): checked against the
     colouriser's training people (:func:`check_disjoint_from_training`).
     """
-    _limit_threads(threads)
+    limit_threads(threads)
     model = (
         colouriser
         if colouriser is not None
         else build_colouriser(plugin, params, resources_dir, allow_downloads, instance)
     )
     if subject_of_image is not None:
-        check_disjoint_from_training(model, subject_of_image, index, instance)
+        check_disjoint_from_training(
+            model, subject_of_image, index, instance, required=require_training_subjects
+        )
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, str]] = {}
     pending: list[tuple[str, np.ndarray]] = []

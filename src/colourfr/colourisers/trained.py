@@ -95,14 +95,13 @@ class TrainedUnetColouriser:
         fp16: bool = False,
         net_batch_size: int = 16,
         name: str = "trained-unet",
-        **training_params: Any,
     ) -> None:
-        # training_params (lfw_root, profile, training) describe how the model was or will be
-        # trained; inference reads the truth from training.json instead.
+        # How the model was trained (lfw_root, profile, training: plan-only params) is read
+        # from training.json, not from the config.
         if model_dir is None:
             raise ConfigError(
                 "trained-unet: params.model_dir is not set; the workflow sets it to "
-                "<results_dir>/models/<instance> (rule train_colouriser), or point it at a "
+                "<results_dir>/models/<instance> (trained by the train_<instance> rule), or point it at a "
                 "folder holding generator.pth and training.json"
             )
         self.model_dir = Path(model_dir)
@@ -118,7 +117,6 @@ class TrainedUnetColouriser:
         self.net_batch_size = net_batch_size
         self.fp16 = bool(fp16) and self.device.type == "cuda"
         self.name = name
-        self._ignored = sorted(training_params)
 
     def training_subjects(self) -> frozenset[str]:
         """The people the model was trained on (``training_subjects.txt``; empty if absent)."""

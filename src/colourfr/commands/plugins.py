@@ -1,4 +1,5 @@
-"""``colourfr plugins``: list the registered plugins and their parameters."""
+"""``colourfr plugins``: list the installed plugins, the distribution each comes from, and
+their parameters."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import argparse
 import json
 from typing import Any
 
-from colourfr.config import registry_for
+from colourfr.errors import ConfigError
+from colourfr.registry import registry_for
 
 FAMILIES = {
     "datasets": "dataset formats (`datasets.<name>.format`, options in `options`)",
@@ -26,7 +28,9 @@ def plugins_markdown() -> str:
         lines.append(f"### {title}\n")
         for spec in registry_for(family):
             gpu = " (can use a GPU)" if spec.uses_gpu else ""
-            lines.append(f"#### `{spec.name}`{gpu}\n\n{spec.summary}\n")
+            lines.append(
+                f"#### `{spec.name}`{gpu}\n\n{spec.summary} (from `{spec.distribution}`)\n"
+            )
             properties = spec.params_schema.get("properties", {})
             if not properties:
                 lines.append("No parameters.\n")
@@ -43,9 +47,16 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(plugins_markdown())
         return 0
+    print("family\tplugin\tdistribution\tsummary")
     for family in FAMILIES:
-        for spec in registry_for(family):
-            print(f"{family}\t{spec.name}\t{spec.summary}")
+        registry = registry_for(family)
+        for name in registry.names():
+            try:
+                spec = registry.get(name)
+            except ConfigError as exc:  # a broken third-party plugin: listed, not fatal
+                print(f"{family}\t{name}\t{registry.distribution_of(name)}\tBROKEN: {exc}")
+                continue
+            print(f"{family}\t{spec.name}\t{spec.distribution}\t{spec.summary}")
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,22 +159,3 @@ def read_quality_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         if column not in ("image_id", "failure"):
             table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
-
-
-def estimator_from_config(
-    instance: dict[str, Any], resources_dir: str, allow_downloads: bool
-) -> QualityEstimator:
-    """Build the estimator of a validated ``quality.<name>`` config instance.
-
-    Estimators with a model file (a ``model_path`` parameter) also get the download
-    cache ``{resources_dir}/models/<family>`` and the global download switch.
-    """
-    from colourfr.quality import REGISTRY
-
-    spec = REGISTRY.get(instance["plugin"])
-    params = dict(instance.get("params", {}))
-    if "model_path" in spec.path_params:
-        family = "faceqnet" if spec.name.startswith("faceqnet") else spec.name
-        params.setdefault("cache_dir", os.path.join(resources_dir, "models", family))
-        params.setdefault("allow_download", bool(allow_downloads))
-    return spec.create(**params)

@@ -142,19 +142,13 @@ class InsightFaceArcFace:
         min_image_side: int = MIN_IMAGE_SIDE,
         device: str = "auto",
         threads: int | None = None,
-        pack_dir: str | None = None,
-        mxnet_symbol: str | None = None,
-        mxnet_params: str | None = None,
     ) -> None:
-        # pack_dir / mxnet_* tell the workflow where to get the pack's files (fetch and
-        # import rules); by the time the system is built they are resolved into
-        # ``detector`` and ``recogniser``.
         from insightface.model_zoo import model_zoo
 
         if not detector or not recogniser:
             raise ConfigError(
                 "insightface-arcface: params.detector and params.recogniser must be ONNX "
-                f"paths (the embed rule fills them from pack {pack!r}; when building the "
+                f"paths (the workflow plan fills them from pack {pack!r}; when building the "
                 "system directly, pass both)"
             )
 

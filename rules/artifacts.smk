@@ -1,0 +1,55 @@
+# Files that plugin jobs read and the workflow makes: one rule per artifact of the
+# enabled instances' plans (colourfr.plugin_plan), named by the artifact (a download
+# fetch_..., a model conversion import_..., a training run train_<instance>). Downloads run only
+# where allowed (the global allow_downloads and every instance's allow_download); offline
+# they fail at once with what to fetch by hand and which config key to set. Whether a
+# download is allowed is no param: flipping it must not rerun what was already fetched.
+from colourfr.plugin_plan import DOWNLOAD, run_artifact
+
+for _artifact in ARTIFACTS.values():
+    if _artifact.kind == DOWNLOAD:
+
+        rule:
+            name:
+                _artifact.name
+            output:
+                **_artifact.outputs,
+            params:
+                artifact=_artifact.name,
+                params=dict(_artifact.params),
+            log:
+                f"{R}/logs/artifacts/{_artifact.name}.log",
+            threads: 1
+            resources:
+                mem_mb=_artifact.mem_mb,
+                runtime=_artifact.runtime_min,
+            run:
+                run_artifact(
+                    ARTIFACTS[params.artifact],
+                    allow_download=ARTIFACT_DOWNLOAD_ALLOWED[params.artifact],
+                )
+
+    else:
+
+        rule:
+            name:
+                _artifact.name
+            input:
+                **_artifact.inputs,
+            output:
+                **_artifact.outputs,
+            params:
+                artifact=_artifact.name,
+                function=_artifact.function,
+                params=dict(_artifact.params),
+            log:
+                f"{R}/logs/artifacts/{_artifact.name}.log",
+            threads: _artifact.threads
+            resources:
+                mem_mb=_artifact.mem_mb,
+                runtime=_artifact.runtime_min,
+                gpu=int(_artifact.gpu),
+            conda:
+                conda_env_file(_artifact.conda_env, workflow.basedir)
+            script:
+                "../workflow/scripts/build_artifact.py"

@@ -1,0 +1,196 @@
+"""Workflow plans of the built-in colourisers (see colourfr.plugin_plan).
+
+Light at import: the Snakefile imports this at parse time; torch and the training code are
+imported only inside the artifact functions, in their own jobs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from colourfr.errors import ConfigError
+from colourfr.plugin_plan import BUILD, DOWNLOAD, Artifact, PlanContext, WorkflowPlan
+
+#: The LFW file naming the people the self-trained colouriser and the default exemplar
+#: are drawn from (View 1 training split); evaluation must exclude them.
+TRAIN_SPLIT_FILE = "peopleDevTrain.txt"
+TRAINED_MODEL_FILES = {
+    "checkpoint": "generator.pth",
+    "config": "training.json",
+    "subjects": "training_subjects.txt",
+}
+
+
+def rule_slug(text: str) -> str:
+    """``trained-unet`` -> ``trained_unet`` (artifact and rule names)."""
+    slug = "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+    return slug if slug[:1].isalpha() else f"x_{slug}"
+
+
+def default_lfw_root(config: Mapping[str, Any]) -> str | None:
+    """Root of the config's LFW dataset (the one named ``lfw`` first), enabled or not."""
+    candidates = sorted(
+        (name != "lfw", name)
+        for name, dataset in config.get("datasets", {}).items()
+        if dataset.get("format") == "lfw" and dataset.get("root")
+    )
+    return str(config["datasets"][candidates[0][1]]["root"]) if candidates else None
+
+
+# ---- DeOldify ------------------------------------------------------------------------
+
+
+def _deoldify_asset(plugin: str) -> Any:
+    from colourfr.colourisers.assets import ASSETS
+
+    for asset in ASSETS:
+        if asset.name == plugin:
+            return asset
+    raise ConfigError(f"{plugin}: no weights file in colourfr.colourisers.assets")
+
+
+def deoldify_plan(context: PlanContext) -> WorkflowPlan:
+    """The weights file is a job input: ``params.weights``, else the cached copy that the
+    download artifact (one per weights file, shared by every instance) fetches."""
+    params = dict(context.params)
+    artifacts: tuple[Artifact, ...] = ()
+    if not params.get("weights"):
+        asset = _deoldify_asset(context.plugin)
+        folder = params.get("cache_dir") or os.path.join(
+            context.resources_dir, "models", "deoldify"
+        )
+        params["weights"] = os.path.join(folder, asset.target_name)
+        artifacts = (
+            Artifact(
+                name=f"fetch_{rule_slug(context.plugin)}",
+                kind=DOWNLOAD,
+                function="colourfr.colourisers.plans:fetch_deoldify_weights",
+                outputs={"weights": params["weights"]},
+                params={"plugin": context.plugin, "weights_sha256": params.get("weights_sha256")},
+                summary=f"{asset.target_name} ({asset.size or '?'} bytes, size-checked)",
+            ),
+        )
+    allow = bool(params.get("allow_download", True))
+    # The job reads the file Snakemake tracked: nothing to cache or download there.
+    params["cache_dir"] = None
+    params["allow_download"] = False
+    return WorkflowPlan(
+        context.plugin, params, {"weights": params["weights"]}, artifacts, allow_download=allow
+    )
+
+
+def fetch_deoldify_weights(
+    outputs: Mapping[str, str], params: Mapping[str, Any], allow_download: bool
+) -> None:
+    from colourfr.assets import pinned_asset, resolve_asset
+
+    asset = pinned_asset(_deoldify_asset(params["plugin"]), params.get("weights_sha256"))
+    target = Path(outputs["weights"])
+    resolve_asset(asset, None, target.parent, allow_download)
+
+
+# ---- self-trained U-Net --------------------------------------------------------------
+
+
+def trained_unet_plan(context: PlanContext) -> WorkflowPlan:
+    """A configured ``model_dir`` is used as it is; otherwise the workflow trains one into
+    ``<results_dir>/models/<instance>/`` (a build artifact in the training environment)."""
+    params = dict(context.params)
+    artifacts: tuple[Artifact, ...] = ()
+    if params.get("model_dir"):
+        model_dir = Path(str(params["model_dir"]))
+        files = {
+            key: str(model_dir / name)
+            for key, name in TRAINED_MODEL_FILES.items()
+            if (model_dir / name).is_file()
+        }
+    else:
+        lfw_root = params.get("lfw_root") or default_lfw_root(context.config)
+        if lfw_root is None:
+            raise ConfigError(
+                f"{context.where('params.lfw_root')}: not set and the config has no LFW "
+                "dataset with a root to train on"
+            )
+        model_dir = Path(context.results_dir, "models", context.instance)
+        files = {key: str(model_dir / name) for key, name in TRAINED_MODEL_FILES.items()}
+        settings = context.settings
+        artifacts = (
+            Artifact(
+                name=f"train_{rule_slug(context.instance)}",
+                kind=BUILD,
+                function="colourfr.colourisers.plans:train_unet",
+                inputs={"split": os.path.join(str(lfw_root), TRAIN_SPLIT_FILE)},
+                outputs=files,
+                params={
+                    "lfw_root": str(lfw_root),
+                    "profile": params.get("profile", "cpu"),
+                    "training": dict(params.get("training") or {}),
+                },
+                summary=f"trains {context.where()} on the people of {TRAIN_SPLIT_FILE}",
+                conda_env="train",
+                threads=int(settings.get("threads", 1)),
+                mem_mb=max(int(settings.get("mem_mb", 0)), 6000),
+                runtime_min=720,  # the cpu preset on 2 cores; a GPU needs far less
+                gpu=context.gpu,
+            ),
+        )
+    params["model_dir"] = str(model_dir.resolve())
+    inputs = {f"model_{key}": path for key, path in files.items() if key != "subjects"}
+    return WorkflowPlan(context.plugin, params, inputs, artifacts)
+
+
+def train_unet(
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    params: Mapping[str, Any],
+    threads: int,
+    gpu: bool,
+) -> None:
+    import logging
+
+    from colourfr.colourisers.training.recipe import make_config, train_and_save
+
+    overrides = dict(params.get("training") or {})
+    overrides.setdefault("threads", threads)
+    if not gpu:
+        overrides.setdefault("device", "cpu")  # no gpu=1 resource was requested for this job
+    profile = params.get("profile", "cpu")
+    record = train_and_save(
+        params["lfw_root"],
+        Path(outputs["checkpoint"]).parent,
+        make_config(profile, overrides),
+        profile=profile,
+    )
+    history = record["history"]
+    logging.getLogger(__name__).info(
+        "trained on %d images of %d people in %.0f s; valid loss %.4f -> %.4f; data sha256 %s",
+        record["data"]["n_images"],
+        record["data"]["n_people"],
+        record["wall_time_s"],
+        history["valid_loss_initial"],
+        history["valid_loss_final"],
+        record["data"]["data_sha256"],
+    )
+
+
+# ---- exemplar transfer ---------------------------------------------------------------
+
+
+def exemplar_plan(context: PlanContext) -> WorkflowPlan:
+    """The exemplar image is a job input; without one, the default pick among the LFW
+    training people needs the config's LFW root."""
+    params = dict(context.params)
+    inputs: dict[str, str] = {}
+    if params.get("exemplar"):
+        inputs["exemplar"] = str(params["exemplar"])
+    elif not params.get("lfw_root"):
+        params["lfw_root"] = default_lfw_root(context.config)
+        if params["lfw_root"] is None:
+            raise ConfigError(
+                f"{context.where('params')}: set exemplar (a colour image) or lfw_root; the "
+                "config has no LFW dataset to pick the default exemplar from"
+            )
+    return WorkflowPlan(context.plugin, params, inputs)

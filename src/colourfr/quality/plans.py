@@ -1,0 +1,77 @@
+"""Workflow plans of the built-in quality estimators with a model file (FaceQnet,
+LightQNet): the file is a job input, ``params.model_path`` or the copy that a download
+artifact (one per file, shared by every instance) puts in the cache. Light at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from colourfr.assets import Asset
+from colourfr.errors import ConfigError
+from colourfr.plugin_plan import DOWNLOAD, Artifact, PlanContext, WorkflowPlan
+from colourfr.registry import registry_for
+
+
+def model_asset(plugin: str, params: Mapping[str, Any]) -> Asset:
+    """The catalogue entry of an estimator's model file."""
+    from colourfr.quality.assets import FACEQNET_V0, FACEQNET_V1, LIGHTQNET
+
+    if plugin == "faceqnet-v0":
+        return FACEQNET_V0
+    if plugin == "faceqnet-v1":
+        return FACEQNET_V1
+    if plugin == "lightqnet":
+        return LIGHTQNET[params.get("variant", "dm100")]
+    raise ConfigError(f"quality plugin {plugin!r}: no model file in colourfr.quality.assets")
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower())
+
+
+def model_file_plan(context: PlanContext) -> WorkflowPlan:
+    params = dict(context.params)
+    artifacts: tuple[Artifact, ...] = ()
+    if not params.get("model_path"):
+        spec = registry_for(context.family).get(context.plugin)
+        asset = model_asset(context.plugin, params)
+        folder = params.get("cache_dir") or os.path.join(
+            context.resources_dir, "models", spec.cache_subdir or context.plugin
+        )
+        params["model_path"] = os.path.join(folder, asset.target_name)
+        artifacts = (
+            Artifact(
+                name=f"fetch_{_slug(asset.name)}",
+                kind=DOWNLOAD,
+                function="colourfr.quality.plans:fetch_model_file",
+                outputs={"model": params["model_path"]},
+                params={
+                    "plugin": context.plugin,
+                    "variant": params.get("variant"),
+                    "weights_sha256": params.get("weights_sha256"),
+                },
+                summary=f"{asset.target_name} ({asset.licence or 'see docs/models.md'})",
+            ),
+        )
+    allow = bool(params.get("allow_download", True))
+    params["cache_dir"] = None
+    params["allow_download"] = False
+    return WorkflowPlan(
+        context.plugin, params, {"model_path": params["model_path"]}, artifacts, allow
+    )
+
+
+def fetch_model_file(
+    outputs: Mapping[str, str], params: Mapping[str, Any], allow_download: bool
+) -> None:
+    from colourfr.assets import pinned_asset, resolve_asset
+
+    asset = pinned_asset(
+        model_asset(params["plugin"], {"variant": params.get("variant") or "dm100"}),
+        params.get("weights_sha256"),
+    )
+    resolve_asset(asset, None, Path(outputs["model"]).parent, allow_download)
