@@ -36,8 +36,10 @@ def test_registration_does_not_import_tensorflow_or_opencv_dnn_models():
 @pytest.mark.parametrize(
     ("name", "defaults"),
     [
-        ("faceqnet-v0", {"model_path": None, "predict_batch_size": 32}),
-        ("lightqnet", {"variant": "dm100", "model_path": None, "channel_order": "rgb"}),
+        ("faceqnet-v0", {"model_path": None, "predict_batch_size": 32, "cache_dir": None,
+                         "allow_download": True}),
+        ("lightqnet", {"variant": "dm100", "model_path": None, "channel_order": "rgb",
+                       "cache_dir": None, "allow_download": True}),
         ("iso29794-5", {"headline": "natural_colour", "achromatic": "ofiq", "achromatic_tolerance": 0.01}),
     ],
 )

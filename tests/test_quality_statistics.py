@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from colourfr.io.csv import TableFileError
+
 from colourfr.errors import ImageReadError
 from colourfr.quality.edc import edc_curve
 from colourfr.quality.run import QualityInputError, match_records, read_quality_table, score_shard
@@ -162,5 +164,5 @@ def test_read_quality_table_round_trip(tmp_path):
     assert table["a_star"].dtype == np.float64 and np.isnan(table["a_star"][1])
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
-    with pytest.raises(QualityInputError, match="missing"):
+    with pytest.raises(TableFileError, match="bad.csv: not a quality table .missing"):
         read_quality_table(bad)

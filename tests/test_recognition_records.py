@@ -17,7 +17,6 @@ from colourfr.recognition.records import (
     embed_index,
     frame_to_records,
     read_shard,
-    read_variant_index,
     write_shard,
 )
 from colourfr.recognition.selection import (
@@ -207,12 +206,15 @@ def test_embed_index_records_variant_and_decode_failures(tmp_path: Path) -> None
 
 
 def test_read_variant_index_checks_columns(tmp_path: Path) -> None:
+    from colourfr.io.csv import TableFileError
+    from colourfr.io.variant_index import read_index
+
     good = tmp_path / "000.csv"
     pd.DataFrame({"image_id": ["a"], "path": ["a.png"], "status": ["ok"], "detail": [""]}).to_csv(
         good, index=False
     )
-    assert read_variant_index(good)["detail"].tolist() == [""]
+    assert read_index(good)["detail"].tolist() == [""]
     bad = tmp_path / "bad.csv"
     bad.write_text("image_id,path\na,a.png\n")
-    with pytest.raises(RecognitionOutputError, match="bad.csv.*status"):
-        read_variant_index(bad)
+    with pytest.raises(TableFileError, match="bad.csv.*status"):
+        read_index(bad)

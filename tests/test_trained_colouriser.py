@@ -86,8 +86,12 @@ def test_training_reduces_the_loss_and_runs_all_three_phases(trained_run) -> Non
 
 def test_inference_uses_the_deoldify_path_and_keeps_input_luma(trained_run) -> None:
     _, out, _ = trained_run
-    colouriser = REGISTRY.get("trained-unet").create(
-        model_dir=str(out), lfw_root=None, profile="test", training={}
+    # Built the one way plugins are built: the plan-only training params are dropped.
+    from colourfr.registry import build
+
+    colouriser = build(
+        "colourisers", "trained-unet",
+        {"model_dir": str(out), "lfw_root": None, "profile": "test", "training": {}},
     )
     assert isinstance(colouriser.model, DeOldifyUnet)
     assert colouriser.render_factor == 2  # the training one by default

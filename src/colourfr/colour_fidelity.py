@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,8 +33,9 @@ from skimage import color
 
 from colourfr.errors import ImageReadError, ManifestError
 from colourfr.images import read_rgb
+from colourfr.io.status import STATUS_OK
+from colourfr.io.tables import write_table
 
-STATUS_OK = "ok"
 METRIC_COLUMNS = (
     "ciede2000",
     "chroma_error",
@@ -190,8 +190,6 @@ def write_summary(
     markdown_path: str | os.PathLike[str],
     latex_path: str | os.PathLike[str] | None = None,
 ) -> None:
-    Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(csv_path, index=False)
     shown = summary[
         [
             "colouriser",
@@ -210,31 +208,25 @@ def write_summary(
         "over images). CIEDE2000 and a*b* error: lower is closer; chroma error: mean "
         "|ΔC*ab|; colourfulness: Hasler & Süsstrunk 2003.\n\n"
     )
-    Path(markdown_path).write_text(
-        header + shown.to_markdown(index=False, floatfmt=".2f") + "\n", encoding="utf-8"
+    write_table(summary, csv=csv_path)
+    write_table(
+        shown,
+        md=markdown_path,
+        tex=latex_path,
+        markdown_text=header + shown.to_markdown(index=False, floatfmt=".2f") + "\n",
+        caption="Colour fidelity against the original colour images (CIEDE2000, "
+        "chroma and a*b* errors: lower is closer; colourfulness: Hasler and "
+        "Süsstrunk 2003).",
+        label="tab:colour-fidelity",
+        floatfmt=".2f",
     )
-    if latex_path is not None:
-        Path(latex_path).write_text(
-            shown.to_latex(
-                index=False,
-                float_format="%.2f",
-                escape=True,
-                caption="Colour fidelity against the original colour images (CIEDE2000, "
-                "chroma and a*b* errors: lower is closer; colourfulness: Hasler and "
-                "Süsstrunk 2003).",
-                label="tab:colour-fidelity",
-            ),
-            encoding="utf-8",
-        )
 
 
-def plot_ciede2000(
-    tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike[str]
-) -> None:
+def plot_ciede2000(tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike[str]) -> None:
     """Box plot of per-image mean CIEDE2000 per colouriser, saved to every path given."""
     import matplotlib
 
-    from colourfr.reporting.figures import save_figure
+    from colourfr.io.figures import save_figure
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -253,5 +245,5 @@ def plot_ciede2000(
     axis.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     for path in paths:
-        save_figure(figure, path, dpi=150)
+        save_figure(figure, path)
     plt.close(figure)

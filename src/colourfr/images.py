@@ -32,6 +32,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from colourfr.errors import ImageReadError
+from colourfr.io.status import (
+    REASON_EMPTY,
+    REASON_MISSING,
+    REASON_TOO_LARGE,
+    REASON_TRUNCATED,
+    REASON_UNDECODABLE,
+    REASON_UNSUPPORTED_MODE,
+)
 
 # Rec. 709 luma coefficients as ImageMagick defines them (they sum to exactly 1).
 REC709_WEIGHTS = (0.212656, 0.715158, 0.072186)
@@ -43,12 +51,6 @@ _Q_PER_CHAR = QUANTUM_RANGE // 255  # 257
 # Pillow's limit to this one for the duration of each read (see _pillow_pixel_limit).
 MAX_PIXELS = 20000 * 20000
 
-REASON_MISSING = "missing"
-REASON_EMPTY = "empty_file"
-REASON_TRUNCATED = "truncated"
-REASON_UNDECODABLE = "undecodable"
-REASON_UNSUPPORTED_MODE = "unsupported_mode"
-REASON_TOO_LARGE = "too_large"
 
 # Pillow reads its limit from the module global Image.MAX_IMAGE_PIXELS at every check
 # (in Image.open and again while loading frames/tiles), so the limit cannot be passed

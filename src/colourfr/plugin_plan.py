@@ -197,9 +197,7 @@ def collect_artifacts(
             for path in artifact.outputs.values():
                 other = producers.setdefault(os.path.normpath(path), artifact.name)
                 if other != artifact.name:
-                    raise ConfigError(
-                        f"artifacts {other!r} and {artifact.name!r} both make {path}"
-                    )
+                    raise ConfigError(f"artifacts {other!r} and {artifact.name!r} both make {path}")
     return artifacts, allowed
 
 
@@ -232,5 +230,6 @@ def run_artifact(
     if artifact.kind == DOWNLOAD:
         function(outputs, dict(artifact.params), allow_download)
     else:
-        function(dict(inputs or artifact.inputs), outputs, dict(artifact.params), threads,
-                 artifact.gpu)
+        function(
+            dict(inputs or artifact.inputs), outputs, dict(artifact.params), threads, artifact.gpu
+        )

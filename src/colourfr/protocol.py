@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from colourfr.datasets.manifest import STATUS_OK, write_table_atomic
 from colourfr.errors import ManifestError
+from colourfr.io.csv import write_csv
+from colourfr.io.status import STATUS_OK
 
 KIND_REFERENCE_PER_SUBJECT = "reference-per-subject"
 KIND_LFW_PAIRS = "lfw-pairs"
@@ -190,11 +191,11 @@ def build_protocol(manifest: pd.DataFrame, options: dict, dataset_root: str | No
 
 def write_protocol(protocol: Protocol, directory: str | os.PathLike[str]) -> None:
     directory = Path(directory)
-    write_table_atomic(protocol.references, directory / "references.csv")
-    write_table_atomic(protocol.probes, directory / "probes.csv")
+    write_csv(protocol.references, directory / "references.csv")
+    write_csv(protocol.probes, directory / "probes.csv")
     # Always written (empty for all-vs-all) so that the file set is the same for every kind.
     pairs = protocol.pairs if protocol.pairs is not None else pd.DataFrame(columns=PAIR_COLUMNS)
-    write_table_atomic(pairs, directory / "pairs.csv")
+    write_csv(pairs, directory / "pairs.csv")
     summary = {
         "kind": protocol.kind,
         "comparisons": protocol.comparisons,

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from colourfr.errors import ColourfrError
+from colourfr.io.atomic import atomic_path
+from colourfr.io.csv import write_csv
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("reference", "probe", "genuine", "score")
 SCORE_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, "failure")
@@ -68,7 +70,10 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     except ScoreFileError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
-        raise ScoreFileError(f"{path}: cannot read score file ({exc})") from exc
+        raise ScoreFileError(
+            f"{path}: cannot read score file ({exc}); a file cut short by an interrupted "
+            "run must be deleted so that the workflow remakes it"
+        ) from exc
     return validate_scores(frame, str(path), _row_locator(path))
 
 
@@ -264,13 +269,13 @@ def write_scores(frame: pd.DataFrame, path: str | Path) -> None:
     missing = [c for c in SCORE_COLUMNS if c not in frame.columns]
     if missing:
         raise ScoreFileError(f"{path}: cannot write scores without column(s) {', '.join(missing)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     ordered = frame.loc[:, columns]
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        ordered.to_csv(path, index=False, na_rep="")
+        write_csv(ordered, path, na_rep="")
     elif suffix in {".parquet", ".pq"}:
-        ordered.to_parquet(path, index=False)
+        with atomic_path(path) as tmp:
+            ordered.to_parquet(tmp, index=False)
     else:
         raise ScoreFileError(f"{path}: unknown score file type {suffix!r} (use .csv or .parquet)")
 

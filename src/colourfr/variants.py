@@ -14,23 +14,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from colourfr.datasets.manifest import STATUS_OK, write_table_atomic
 from colourfr.errors import ImageReadError, ManifestError
 from colourfr.images import read_grey, read_rgb, rec709_luma, write_png
+from colourfr.io.status import STATUS_OK
+from colourfr.io.variant_index import INDEX_COLUMNS, read_index, write_index
 
-INDEX_COLUMNS = ("image_id", "path", "status", "detail")
-
-
-def read_index(path: str | os.PathLike[str]) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in INDEX_COLUMNS if c not in table.columns]
-    if missing:
-        raise ManifestError(f"{path}: not a variant index (missing {missing})")
-    return table
-
-
-def write_index(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    write_table_atomic(table.loc[:, list(INDEX_COLUMNS)], path)
+__all__ = [
+    "INDEX_COLUMNS",
+    "iter_readable",
+    "make_greyscale",
+    "original_index",
+    "output_path",
+    "read_index",
+    "read_variant_grey",
+    "write_index",
+]
 
 
 def original_index(manifest: pd.DataFrame, shard: str) -> pd.DataFrame:

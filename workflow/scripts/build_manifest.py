@@ -9,8 +9,8 @@ from colourfr.datasets.manifest import (
     build_manifest,
     manifest_issues,
     read_subject_list,
-    write_table_atomic,
 )
+from colourfr.io.manifest import write_manifest, write_manifest_issues
 from colourfr.logs import setup_script_logging
 
 log = setup_script_logging(snakemake)
@@ -48,5 +48,5 @@ log.info(
     int((issues["image_id"] != "").sum()),
     int((issues["image_id"] == "").sum()),
 )
-write_table_atomic(issues, snakemake.output.issues)
-write_table_atomic(manifest, snakemake.output.manifest)
+write_manifest_issues(issues, snakemake.output.issues)
+write_manifest(manifest, snakemake.output.manifest)

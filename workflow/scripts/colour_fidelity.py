@@ -9,14 +9,14 @@ from colourfr.colour_fidelity import (
     summarise,
     write_summary,
 )
-from colourfr.datasets.manifest import write_table_atomic
+from colourfr.io.csv import write_csv
 from colourfr.logs import setup_script_logging
 
 log = setup_script_logging(snakemake)
 
 if snakemake.rule == "colour_fidelity_shard":
     table = shard_fidelity(snakemake.input.original, snakemake.input.colourised)
-    write_table_atomic(table, snakemake.output.table)
+    write_csv(table, snakemake.output.table)
     log.info("%d images, %d measured", len(table), int((table["status"] == "ok").sum()))
 else:
     tables = {

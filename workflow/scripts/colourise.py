@@ -1,9 +1,8 @@
 """Snakemake script: colourise the greyscale images of one shard with one colouriser."""
 
-import json
-
 from colourfr.colourisers.run import colourise_index, limit_threads
 from colourfr.datasets.manifest import read_manifest
+from colourfr.io.atomic import write_json
 from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
 from colourfr.variants import read_index, write_index
@@ -25,7 +24,6 @@ result, provenance = colourise_index(
     subject_of_image=dict(zip(manifest["image_id"], manifest["subject_id"])),
     require_training_subjects=job.spec.trained_on_subjects,
 )
-with open(snakemake.output.provenance, "w") as handle:
-    json.dump(provenance, handle, indent=2, default=str)
+write_json(snakemake.output.provenance, provenance)
 write_index(result, snakemake.output.index)
 log.info("%d images, %d failed", len(result), int((result["status"] != "ok").sum()))

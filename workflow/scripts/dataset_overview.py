@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from colourfr.io.tables import write_table
 from colourfr.logs import setup_script_logging
 from colourfr.protocol import dataset_overview, read_protocol
-from colourfr.reporting.tables import write_latex, write_markdown
 
 setup_script_logging(snakemake)
 rows = [
@@ -14,11 +14,11 @@ rows = [
     for name, summary in zip(snakemake.params.protocols, snakemake.input.summaries)
 ]
 table = pd.concat(rows, ignore_index=True)
-table.to_csv(snakemake.output.csv, index=False)
-write_markdown(table, snakemake.output.md, title=f"Dataset overview: {snakemake.wildcards.dataset}")
-write_latex(
+write_table(
     table,
-    snakemake.output.tex,
-    caption=f"Dataset overview: {snakemake.wildcards.dataset}",
+    csv=snakemake.output.csv,
+    md=snakemake.output.md,
+    tex=snakemake.output.tex,
+    title=f"Dataset overview: {snakemake.wildcards.dataset}",
     label=f"tab:dataset-overview-{snakemake.wildcards.dataset}",
 )

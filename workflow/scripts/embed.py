@@ -7,15 +7,16 @@ recorded failures (FTA), never errors.
 
 import json
 
+from colourfr.io.variant_index import read_index
 from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
-from colourfr.recognition.records import embed_index, read_variant_index, write_shard
+from colourfr.recognition.records import embed_index, write_shard
 
 log = setup_script_logging(snakemake)
 job = plugin_job(snakemake, "recognition", "system")
 system = job.build()
 log.info("provenance %s", json.dumps(system.provenance(), default=str))
-index = read_variant_index(snakemake.input.index)
+index = read_index(snakemake.input.index)
 records, embeddings = embed_index(
     system,
     index,

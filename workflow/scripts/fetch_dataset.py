@@ -1,11 +1,11 @@
 """Snakemake script: fetch a `download: true` dataset into resources_dir and write the
 marker the manifest step depends on (what was fetched, the archive's URL and sha256)."""
 
-import json
 from pathlib import Path
 
 from colourfr.config import schema_default
 from colourfr.datasets.download import DEFAULT_IMAGES_DIR, fetch_dataset, fetch_record
+from colourfr.io.atomic import write_json
 from colourfr.logs import setup_script_logging
 
 log = setup_script_logging(snakemake)
@@ -38,4 +38,4 @@ if record["expected_sha256"] is None:
         record["archive_sha256"],
     )
 log.info("%s: fetched into %s", dataset_name, root)
-Path(snakemake.output.marker).write_text(json.dumps(record, indent=2) + "\n")
+write_json(snakemake.output.marker, record)

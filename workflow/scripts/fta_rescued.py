@@ -3,12 +3,14 @@ colourised variant succeeded (Fig. 5), and the per-image change table."""
 
 import pandas as pd
 
+from colourfr.io.csv import write_csv
+from colourfr.io.variant_index import read_index
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.examples import fta_changes, fta_rescue_figure
 
 
 def concat_csv(paths):
-    return pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths)
+    return pd.concat(read_index(p) for p in paths)
 
 
 def concat_records(paths):
@@ -20,7 +22,7 @@ changes = fta_changes(
     concat_records(snakemake.input.grey_records),
     concat_records(snakemake.input.colour_records),
 )
-changes.to_csv(snakemake.output.changes, index=False)
+write_csv(changes, snakemake.output.changes)
 log.info("%s", changes["change"].value_counts().to_dict())
 fta_rescue_figure(
     changes,

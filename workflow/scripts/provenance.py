@@ -1,7 +1,6 @@
 """Snakemake script: provenance (versions, model digests, config, git commit)."""
 
-from pathlib import Path
-
+from colourfr.io.atomic import write_text
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.provenance import model_files, provenance_markdown
 
@@ -9,4 +8,4 @@ setup_script_logging(snakemake)
 config = snakemake.params.config
 models = model_files(config, snakemake.params.model_dirs)
 text = provenance_markdown(config, snakemake.params.repository, models)
-Path(snakemake.output[0]).write_text(text)
+write_text(snakemake.output[0], text)

@@ -1,6 +1,7 @@
 """Snakemake script: EDC curves (FNMR at the baseline threshold vs discarded fraction)
 of every scenario for one (protocol, recognition system, quality estimator)."""
 
+from colourfr.io.csv import write_csv
 from colourfr.logs import setup_script_logging
 from colourfr.quality.edc import EDCError, baseline_threshold, edc_table, scenario_edc
 from colourfr.quality.statistics import score_lookup
@@ -33,7 +34,7 @@ for scenario, path in zip(params.scenarios, snakemake.input.scores):
     log.info("%s: pAUC@%g = %.5f", scenario["id"], params.max_discard, result.partial_area)
 table = edc_table(results)
 table.insert(0, "threshold", threshold)
-table.to_csv(snakemake.output.csv, index=False)
+write_csv(table, snakemake.output.csv)
 plot_edc(
     {r.scenario: r.curve for r in results},
     {r.scenario: r.partial_area for r in results},

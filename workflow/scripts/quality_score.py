@@ -10,9 +10,10 @@ for _variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_T
 
 import cv2
 
+from colourfr.io.atomic import write_json
 from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
-from colourfr.quality.run import match_records, read_detections, score_shard
+from colourfr.quality.run import match_records, read_detections, score_shard, write_quality_table
 from colourfr.variants import read_index
 
 log = setup_script_logging(snakemake)
@@ -29,9 +30,8 @@ estimator = job.build()
 provenance = estimator.provenance()
 log.info("estimator provenance: %s", json.dumps(provenance, default=str))
 table = score_shard(estimator, index, records, job.batch_size)
-table.to_csv(snakemake.output.table, index=False)
-with open(snakemake.output.provenance, "w") as handle:
-    json.dump({"instance": job.instance, **provenance}, handle, indent=2, default=str)
+write_json(snakemake.output.provenance, {"instance": job.instance, **provenance})
+write_quality_table(table, snakemake.output.table)
 failed = table["failure"] != ""
 if failed.all() and (table["failure"] == "no_landmarks").any():
     log.warning("no image had five landmarks: does the detector give no mouth corners?")

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from colourfr.colourisers.base import Colouriser
-from colourfr.datasets.manifest import STATUS_OK
 from colourfr.errors import ConfigError
 from colourfr.images import write_png
+from colourfr.io.status import STATUS_OK
 from colourfr.registry import build
 from colourfr.variants import INDEX_COLUMNS, iter_readable, output_path, read_variant_grey
 

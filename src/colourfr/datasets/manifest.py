@@ -22,22 +22,29 @@ import pandas as pd
 
 from colourfr.errors import ImageReadError, ManifestError
 from colourfr.images import read_rgb
-
-RAW_COLUMNS = (
-    "image_id",
-    "subject_id",
-    "path",
-    "session",
-    "capture_date",
-    "pose",
-    "expression",
+from colourfr.io.manifest import (
+    ISSUE_COLUMNS,
+    MANIFEST_COLUMNS,
+    RAW_COLUMNS,
+    read_manifest,
+    write_manifest,
 )
+from colourfr.io.status import REASON_NO_IMAGES, STATUS_OK
+
+__all__ = [
+    "ISSUE_COLUMNS",
+    "MANIFEST_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "RAW_COLUMNS",
+    "STATUS_OK",
+    "build_manifest",
+    "manifest_issues",
+    "read_manifest",
+    "read_subject_list",
+    "write_manifest",
+]
+
 OPTIONAL_COLUMNS = ("session", "capture_date", "pose", "expression")
-MANIFEST_COLUMNS = (*RAW_COLUMNS, "width", "height", "status", "detail", "shard")
-ISSUE_COLUMNS = ("image_id", "subject_id", "path", "status", "detail")
-STATUS_OK = "ok"
-#: A subject folder that holds no image the reader lists.
-REASON_NO_IMAGES = "no_images"
 
 # Key of the listing's (and manifest's) DataFrame.attrs entry that carries subject-level
 # issues: the reader interface returns one DataFrame, and these rows have no image.
@@ -224,24 +231,6 @@ def manifest_issues(manifest: pd.DataFrame) -> pd.DataFrame:
     if len(frames) < 2:
         return (frames[0] if frames else bad).reset_index(drop=True)
     return pd.concat(frames, ignore_index=True)
-
-
-def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in MANIFEST_COLUMNS if c not in table.columns]
-    if missing:
-        raise ManifestError(f"{path}: not a colourfr manifest (missing {missing})")
-    table["width"] = table["width"].astype(int)
-    table["height"] = table["height"].astype(int)
-    return table
-
-
-def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
 
 
 def read_subject_list(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str]:

@@ -17,14 +17,26 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+#: Reasons recorded (with a NaN score) when an image cannot be assessed.
+from colourfr.io.status import (
+    REASON_ALIGNMENT_FAILED,
+    REASON_BAD_IMAGE,
+    REASON_EMPTY_CROP,
+    REASON_NO_BBOX,
+    REASON_NO_LANDMARKS,
+)
 from colourfr.recognition.base import FaceRecord
 
-#: Reasons recorded (with a NaN score) when an image cannot be assessed.
-REASON_NO_BBOX = "no_bbox"
-REASON_NO_LANDMARKS = "no_landmarks"
-REASON_EMPTY_CROP = "empty_crop"
-REASON_BAD_IMAGE = "bad_image"
-REASON_ALIGNMENT_FAILED = "alignment_failed"
+# REASON_ALIGNMENT_FAILED is re-exported: estimators have imported it from here.
+__all__ = [
+    "REASON_ALIGNMENT_FAILED",
+    "crop_bounds",
+    "crop_to_bbox",
+    "similarity_transform",
+    "transform_points",
+    "unusable_reason",
+    "warp",
+]
 
 
 def unusable_reason(image: np.ndarray, face: FaceRecord, needs: str) -> str | None:
@@ -75,7 +87,9 @@ def crop_to_bbox(image: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
     """The detector's face box cut out of ``image`` (clipped to the image)."""
     bounds = crop_bounds(bbox, image.shape)
     if bounds is None:
-        raise ValueError(f"box {tuple(bbox)} lies outside the {image.shape[1]}x{image.shape[0]} image")
+        raise ValueError(
+            f"box {tuple(bbox)} lies outside the {image.shape[1]}x{image.shape[0]} image"
+        )
     x1, y1, x2, y2 = bounds
     return image[y1:y2, x1:x2]
 

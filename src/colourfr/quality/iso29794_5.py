@@ -174,11 +174,15 @@ def natural_colour_quality(distance: float) -> float:
 
 
 def luminance_mean_quality(mean: float) -> float:
-    return _clip100(round_half_away(100.0 * sigmoid(mean, 0.2, 0.05) * (1.0 - sigmoid(mean, 0.8, 0.05))))
+    return _clip100(
+        round_half_away(100.0 * sigmoid(mean, 0.2, 0.05) * (1.0 - sigmoid(mean, 0.8, 0.05)))
+    )
 
 
 def luminance_variance_quality(variance: float) -> float:
-    return _clip100(round_half_away(100.0 * math.sin(math.pi * 60.0 * variance / (60.0 * variance + 1.0))))
+    return _clip100(
+        round_half_away(100.0 * math.sin(math.pi * 60.0 * variance / (60.0 * variance + 1.0)))
+    )
 
 
 def dynamic_range_quality(entropy_bits: float) -> float:
@@ -289,7 +293,8 @@ ACHROMATIC_POLICIES: tuple[str, ...] = ("ofiq", "formula", "nan")
 def is_greyscale(image: np.ndarray) -> bool:
     """True when every pixel has R = G = B (OFIQ's test, on the aligned face)."""
     return bool(
-        np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2])
+        np.array_equal(image[..., 0], image[..., 1])
+        and np.array_equal(image[..., 1], image[..., 2])
     )
 
 
@@ -369,7 +374,10 @@ class ISO29794_5:
         if len(images) != len(faces):
             raise ValueError(f"{len(images)} images but {len(faces)} face records")
         n = len(images)
-        columns: dict[str, np.ndarray] = {"a_star": np.full(n, np.nan), "b_star": np.full(n, np.nan)}
+        columns: dict[str, np.ndarray] = {
+            "a_star": np.full(n, np.nan),
+            "b_star": np.full(n, np.nan),
+        }
         for name in COMPONENTS:
             columns[f"{name}_native"] = np.full(n, np.nan)
             columns[f"{name}_quality"] = np.full(n, np.nan)
@@ -384,7 +392,9 @@ class ISO29794_5:
                         self.achromatic_tolerance,
                     )
                 except ValueError as exc:
-                    reason = str(exc) if str(exc) == REASON_EMPTY_REGION else REASON_ALIGNMENT_FAILED
+                    reason = (
+                        str(exc) if str(exc) == REASON_EMPTY_REGION else REASON_ALIGNMENT_FAILED
+                    )
             if reason is not None:
                 reasons[index] = reason
                 continue

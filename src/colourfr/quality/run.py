@@ -22,11 +22,20 @@ import numpy as np
 import pandas as pd
 
 from colourfr.errors import ColourfrError, ImageReadError
+from colourfr.io.quality_shard import BASE_COLUMNS, read_quality_table, write_quality_table
+from colourfr.io.status import STATUS_OK
+
+__all__ = [
+    "BASE_COLUMNS",
+    "QualityInputError",
+    "match_records",
+    "read_detections",
+    "read_quality_table",
+    "score_shard",
+    "write_quality_table",
+]
 from colourfr.quality.base import QualityEstimator
 from colourfr.recognition.base import FaceRecord
-
-STATUS_OK = "ok"
-BASE_COLUMNS: tuple[str, ...] = ("image_id", "score", "failure")
 
 
 class QualityInputError(ColourfrError):
@@ -143,19 +152,3 @@ def score_shard(
     return table
 
 
-def read_quality_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A per-shard quality table, checked for its base columns."""
-    try:
-        # Only an empty field is missing: an image id such as "NA" stays text.
-        table = pd.read_csv(path, dtype={"image_id": str, "failure": str},
-                            keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise QualityInputError(f"{path}: cannot read quality table ({exc})") from exc
-    missing = [c for c in BASE_COLUMNS if c not in table.columns]
-    if missing:
-        raise QualityInputError(f"{path}: not a quality table (missing {missing})")
-    table["failure"] = table["failure"].fillna("")
-    for column in table.columns:
-        if column not in ("image_id", "failure"):
-            table[column] = pd.to_numeric(table[column], errors="coerce")
-    return table

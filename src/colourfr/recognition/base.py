@@ -13,11 +13,22 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-#: Failure reasons used across the project (the `failure` column of score files).
-FAILURE_UNREADABLE = "unreadable"
-FAILURE_NO_FACE = "no_face"
-FAILURE_EXTRACTION = "extraction_failed"
-FAILURE_TOO_SMALL = "too_small"
+# The failure reasons, re-exported where plugins have always imported them from.
+from colourfr.io.status import (
+    FAILURE_EXTRACTION,
+    FAILURE_NO_FACE,
+    FAILURE_TOO_SMALL,
+    FAILURE_UNREADABLE,
+)
+
+__all__ = [
+    "FAILURE_EXTRACTION",
+    "FAILURE_NO_FACE",
+    "FAILURE_TOO_SMALL",
+    "FAILURE_UNREADABLE",
+    "FaceRecord",
+    "RecognitionSystem",
+]  # re-exported failure reasons included
 
 
 @dataclass
@@ -47,12 +58,11 @@ class RecognitionSystem(Protocol):
     name: str
     embedding_dim: int
 
-    def process(self, images: Sequence[np.ndarray], image_ids: Sequence[str]) -> tuple[
-        list[FaceRecord], np.ndarray
-    ]:
+    def process(
+        self, images: Sequence[np.ndarray], image_ids: Sequence[str]
+    ) -> tuple[list[FaceRecord], np.ndarray]:
         """Images are (H, W, 3) uint8 RGB. Returns records and an (N, D) float32 matrix
         whose rows are L2-normalised embeddings, NaN where the record has a failure."""
         ...
 
-    def provenance(self) -> dict[str, Any]:
-        ...
+    def provenance(self) -> dict[str, Any]: ...

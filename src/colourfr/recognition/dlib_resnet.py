@@ -111,7 +111,9 @@ class DlibResNet:
         import dlib
 
         if detector not in DETECTORS:
-            raise ConfigError(f"recognition params.detector: {detector!r} is not one of {DETECTORS}")
+            raise ConfigError(
+                f"recognition params.detector: {detector!r} is not one of {DETECTORS}"
+            )
         if selection_rule not in SELECTION_RULES:
             raise ConfigError(
                 f"recognition params.selection_rule: {selection_rule!r} is not one of "
@@ -151,7 +153,9 @@ class DlibResNet:
         else:
             for found in self._cnn(view, self.upsample):
                 rect = found.rect
-                rows.append((rect.left(), rect.top(), rect.right(), rect.bottom(), float(found.confidence)))
+                rows.append(
+                    (rect.left(), rect.top(), rect.right(), rect.bottom(), float(found.confidence))
+                )
         boxes = np.asarray(rows, dtype=np.float64).reshape(-1, 5)
         if scale < 1.0:
             boxes[:, :4] /= scale
@@ -203,7 +207,9 @@ class DlibResNet:
     ) -> tuple[list[FaceRecord], np.ndarray]:
         if len(images) != len(image_ids):
             raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
-        records = [FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids]
+        records = [
+            FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids
+        ]
         embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
         chips: list[np.ndarray] = []
         rows: list[int] = []

@@ -158,7 +158,9 @@ class InsightFaceArcFace:
                 f"{SELECTION_RULES}"
             )
         if len(det_size) != 2 or min(det_size) <= 0:
-            raise ConfigError(f"recognition params.det_size: expected [width, height], got {det_size}")
+            raise ConfigError(
+                f"recognition params.det_size: expected [width, height], got {det_size}"
+            )
         self.pack = pack
         self.detector_path = _check_model_file(detector, "detector")
         self.recogniser_path = _check_model_file(recogniser, "recogniser")
@@ -188,14 +190,18 @@ class InsightFaceArcFace:
         # det_size is always passed explicitly: insightface 2.x otherwise detects at
         # several sizes (128 and 640) and merges, which is not what 0.7.3 did in 2020.
         self._detector.prepare(
-            0, input_size=tuple(int(v) for v in det_size), det_thresh=self.det_thresh,
+            0,
+            input_size=tuple(int(v) for v in det_size),
+            det_thresh=self.det_thresh,
             nms_thresh=self.nms_thresh,
         )
         self.det_size = tuple(int(v) for v in self._detector.input_size)
         if self.det_size != tuple(int(v) for v in det_size):
             LOG.warning(
                 "%s has a fixed input of %s; det_size %s ignored",
-                self.detector_path, self.det_size, tuple(det_size),
+                self.detector_path,
+                self.det_size,
+                tuple(det_size),
             )
 
         self._recogniser = model_zoo.get_model(
@@ -285,7 +291,9 @@ class InsightFaceArcFace:
         try:
             from insightface.utils import face_align
 
-            crop = face_align.norm_crop(image, landmark=landmarks[chosen], image_size=self.crop_size)
+            crop = face_align.norm_crop(
+                image, landmark=landmarks[chosen], image_size=self.crop_size
+            )
         except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             record.failure = FAILURE_EXTRACTION
             record.detail = f"alignment error: {type(exc).__name__}: {exc}"
@@ -299,7 +307,9 @@ class InsightFaceArcFace:
     ) -> tuple[list[FaceRecord], np.ndarray]:
         if len(images) != len(image_ids):
             raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
-        records = [FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids]
+        records = [
+            FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids
+        ]
         embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
         crops: list[np.ndarray] = []
         rows: list[int] = []

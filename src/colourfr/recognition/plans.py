@@ -107,7 +107,9 @@ def fetch_buffalo_l(
     )
 
 
-def fetch_scrfd(outputs: Mapping[str, str], params: Mapping[str, Any], allow_download: bool) -> None:
+def fetch_scrfd(
+    outputs: Mapping[str, str], params: Mapping[str, Any], allow_download: bool
+) -> None:
     from colourfr.assets import resolve_asset
 
     resolve_asset(SCRFD_2_5G_KPS, None, Path(outputs["detector"]).parent, allow_download)

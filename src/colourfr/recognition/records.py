@@ -12,15 +12,15 @@ One shard of one (dataset, system, variant) is stored as two files with the same
     an (N, D) float32 matrix, row i the L2-normalised embedding of row i, NaN where the
     image failed (failure-to-acquire is data).
 
-Both files are written to a temporary name in the destination folder and renamed, so
-a crash never leaves a half-written file under the final name.
+Both files are written atomically (colourfr.io.atomic), embeddings first, so a crash
+never leaves a half-written file under the final name; the reader checks the Parquet
+footer and the matrix shape against the records.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from colourfr.errors import ColourfrError
+from colourfr.io.atomic import atomic_path, atomic_write
 from colourfr.recognition.base import FaceRecord
 
 LANDMARK_NAMES: tuple[str, ...] = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
@@ -122,9 +123,7 @@ def frame_to_records(frame: pd.DataFrame) -> list[FaceRecord]:
         landmark_values = np.array([values[name] for name in LANDMARK_COLUMNS], dtype=np.float64)
         # All NaN means no landmarks; partly NaN is a detector that marks fewer points
         # (dlib's 5-point model has no mouth corners).
-        landmarks = (
-            None if np.isnan(landmark_values).all() else landmark_values.reshape(5, 2)
-        )
+        landmarks = None if np.isnan(landmark_values).all() else landmark_values.reshape(5, 2)
         failure = values["failure"]
         chosen = values["chosen_face"]
         records.append(
@@ -158,26 +157,6 @@ def check_consistency(records: Sequence[FaceRecord], embeddings: np.ndarray) -> 
             raise ValueError(f"{record.image_id}: failed ({record.failure}) but has an embedding")
 
 
-def _default_file_mode() -> int:
-    # mkstemp creates 0600 files; results should get the usual umask-based mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _atomic_write(destination: Path, write: Any, suffix: str) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=suffix)
-    os.close(fd)
-    try:
-        write(tmp_name)
-        os.chmod(tmp_name, _default_file_mode())
-        os.replace(tmp_name, destination)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
 def write_shard(
     parquet_path: str | os.PathLike[str],
     records: Sequence[FaceRecord],
@@ -191,12 +170,11 @@ def write_shard(
     check_consistency(records, matrix)
     frame = records_to_frame(records)
 
-    def write_npy(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            np.save(handle, matrix, allow_pickle=False)
-
-    _atomic_write(npy_path, write_npy, ".npy")
-    _atomic_write(parquet_path, lambda tmp: frame.to_parquet(tmp, index=False), ".parquet")
+    # The embeddings first: a records file never exists without its embeddings.
+    with atomic_write(npy_path, "wb") as handle:
+        np.save(handle, matrix, allow_pickle=False)
+    with atomic_path(parquet_path) as tmp:
+        frame.to_parquet(tmp, index=False)
     return parquet_path, npy_path
 
 
@@ -213,7 +191,9 @@ def read_shard(
     try:
         frame = pd.read_parquet(parquet_path)
     except Exception as exc:  # pyarrow raises several unrelated types
-        raise RecognitionOutputError(f"{parquet_path}: cannot read records ({exc})") from exc
+        raise RecognitionOutputError(
+            f"{parquet_path}: cannot read records ({exc}); delete it and rerun the workflow"
+        ) from exc
     missing = [name for name in RECORD_COLUMNS if name not in frame.columns]
     if missing:
         raise RecognitionOutputError(f"{parquet_path}: missing columns {missing}")
@@ -231,21 +211,6 @@ def read_shard(
 
 # --- Running a system over one variant shard ---------------------------------------------
 
-VARIANT_INDEX_COLUMNS: tuple[str, ...] = ("image_id", "path", "status", "detail")
-
-
-def read_variant_index(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The variant index of one shard (image_id, path, status, detail), checked."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise RecognitionOutputError(f"{path}: cannot read variant index ({exc})") from exc
-    missing = [name for name in VARIANT_INDEX_COLUMNS if name not in frame.columns]
-    if missing:
-        raise RecognitionOutputError(f"{path}: variant index lacks columns {missing}")
-    return frame
-
-
 def embed_index(
     system: Any,
     index: pd.DataFrame,
@@ -262,7 +227,7 @@ def embed_index(
     rows follow the index order.
     """
     from colourfr.errors import ImageReadError
-    from colourfr.recognition.base import FAILURE_UNREADABLE
+    from colourfr.io.status import FAILURE_UNREADABLE
 
     if read_image is None:
         from colourfr.images import read_rgb as read_image

@@ -16,7 +16,7 @@ import pandas as pd
 
 from colourfr.errors import ImageReadError
 from colourfr.images import read_rgb
-from colourfr.reporting.figures import save_figure
+from colourfr.io.figures import save_figure
 
 
 def _load(path: str) -> np.ndarray | None:
@@ -32,7 +32,7 @@ def _save(figure: plt.Figure, stem: str | os.PathLike[str]) -> None:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".png", ".pdf"):
-        save_figure(figure, stem.with_suffix(suffix), dpi=150)
+        save_figure(figure, stem.with_suffix(suffix))
     plt.close(figure)
 
 

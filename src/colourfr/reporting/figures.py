@@ -1,4 +1,5 @@
-"""Saving figures for readers so that a rerun writes the same bytes.
+"""Figures for readers: the saver lives in colourfr.io.figures; PDF date normalisation
+for files other tools write.
 
 Matplotlib stamps PDFs with a creation date and SVGs with a date; both are dropped, so
 two runs of the workflow (locally, on a cluster) give identical figure files and a
@@ -10,24 +11,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
-_NO_DATE: dict[str, dict[str, Any]] = {
-    ".pdf": {"CreationDate": None},
-    ".svg": {"Date": None},
-}
+from colourfr.io.atomic import write_bytes
+from colourfr.io.figures import save_figure, save_figures
 
-
-def save_figure(figure: Any, path: str | os.PathLike[str], dpi: int = 200) -> None:
-    """``figure.savefig`` without run-dependent metadata; creates the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = _NO_DATE.get(path.suffix.lower())
-    import matplotlib
-
-    # SVG element ids are random unless salted.
-    with matplotlib.rc_context({"svg.hashsalt": "colourfr"}):
-        figure.savefig(path, bbox_inches="tight", dpi=dpi, metadata=metadata)
+__all__ = ["normalise_pdf_dates", "save_figure", "save_figures"]
 
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:[0-9]{14}[^)]*\)")
@@ -47,7 +35,7 @@ def normalise_pdf_dates(path: str | os.PathLike[str]) -> None:
         stamp = b"/" + match.group(1) + b" (D:19700101000000Z"
         return stamp + b" " * (len(original) - len(stamp) - 1) + b")"
 
-    path.write_bytes(_PDF_DATE.sub(fixed, data))
+    write_bytes(path, _PDF_DATE.sub(fixed, data))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from colourfr.io.atomic import write_text
+from colourfr.io.csv import write_csv
+from colourfr.io.figures import save_figure
+from colourfr.io.tables import write_table
 from colourfr.metrics import (
     GenuineSample,
     error_curve,
@@ -27,7 +31,6 @@ from colourfr.metrics import (
     thresholds_at_fmrs,
     valid_scores,
 )
-from colourfr.reporting.figures import save_figure
 from colourfr.scores import (
     ScoreFileError,
     paired_genuine_scores,
@@ -435,9 +438,15 @@ def write_performance_tables(
     tex_path: str | Path,
     scenario_labels: Mapping[str, str] | None = None,
 ) -> None:
-    for path, fmt in ((csv_path, "csv"), (md_path, "md"), (tex_path, "tex")):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(format_table(table, fmt, scenario_labels))
+    extra = [c for c in (*CI_FIELDS, *MCNEMAR_FIELDS) if c in table.columns]
+    write_table(
+        table[[*RESULT_FIELDS, "note", *extra]],
+        csv=csv_path,
+        md=md_path,
+        tex=tex_path,
+        markdown_text=format_table(table, "md", scenario_labels),
+        latex_text=format_table(table, "tex", scenario_labels),
+    )
 
 
 # --------------------------------------------------------------------------- McNemar
@@ -719,11 +728,12 @@ def write_performance_report(
     baseline = frames[baseline_id]
     table = evaluate_frames(frames, baseline, baseline_source, fmr_targets, bootstrap)
     write_performance_tables(table, outputs.csv, outputs.md, outputs.tex, labels)
-    Path(outputs.json).write_text(json.dumps(records_for_json(table), indent=2) + "\n")
+    write_text(outputs.json, json.dumps(records_for_json(table), indent=2) + "\n")
     if paired_tests is None:
         paired_tests = [(baseline_id, name) for name in frames if name != baseline_id]
-    mcnemar_pairs(frames, paired_tests, baseline, baseline_source, fmr_targets).to_csv(
-        outputs.mcnemar, index=False
+    write_csv(
+        mcnemar_pairs(frames, paired_tests, baseline, baseline_source, fmr_targets),
+        outputs.mcnemar,
     )
     impostor = require_impostors(baseline, baseline_source)
     genuine = genuine_arrays(frames)

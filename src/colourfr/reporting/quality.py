@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from colourfr.io.figures import save_figure
+from colourfr.io.tables import write_table
 from colourfr.quality.edc import EDCCurve
 from colourfr.quality.statistics import STAT_COLUMNS
-from colourfr.reporting.figures import save_figure
 
 DIGITS = 3
 
@@ -84,9 +85,14 @@ def latex_table(stats: pd.DataFrame, digits: int = DIGITS, caption: str = "") ->
 def write_statistics_table(
     stats: pd.DataFrame, csv_path: str | Path, md_path: str | Path, tex_path: str | Path
 ) -> None:
-    rounded_table(stats).to_csv(csv_path, index=False)
-    Path(md_path).write_text(markdown_table(stats))
-    Path(tex_path).write_text(latex_table(stats))
+    write_table(
+        rounded_table(stats),
+        csv=csv_path,
+        md=md_path,
+        tex=tex_path,
+        markdown_text=markdown_table(stats),
+        latex_text=latex_table(stats),
+    )
 
 
 # ---------------------------------------------------------------------------- figures

@@ -1,20 +1,21 @@
-"""Writing tables for readers: Markdown and LaTeX next to the CSV."""
+"""Writing tables for readers: Markdown and LaTeX next to the CSV (colourfr.io.tables)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
+from colourfr.io.tables import latex, markdown, write_table
+
+__all__ = ["latex", "markdown", "write_latex", "write_markdown", "write_table"]
+
 
 def write_markdown(table: pd.DataFrame, path: str | os.PathLike[str], title: str = "") -> None:
-    text = (f"# {title}\n\n" if title else "") + table.to_markdown(index=False) + "\n"
-    Path(path).write_text(text)
+    write_table(table, md=path, title=title)
 
 
 def write_latex(
     table: pd.DataFrame, path: str | os.PathLike[str], caption: str = "", label: str = ""
 ) -> None:
-    body = table.to_latex(index=False, escape=True, caption=caption or None, label=label or None)
-    Path(path).write_text(body)
+    write_table(table, tex=path, caption=caption, label=label)
