@@ -16,6 +16,7 @@ import pandas as pd
 
 from colourfr.errors import ImageReadError, ManifestError
 from colourfr.images import read_grey, read_rgb, rec709_luma, write_png
+from colourfr.io.atomic import atomic_directory
 from colourfr.io.status import STATUS_OK
 from colourfr.io.variant_index import INDEX_COLUMNS, read_index, write_index
 
@@ -58,16 +59,22 @@ def iter_readable(
 
 
 def make_greyscale(index: pd.DataFrame, out_dir: str | os.PathLike[str]) -> pd.DataFrame:
-    """Write the Rec. 709 luma PNG of every readable image; return the new index."""
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    """Write the Rec. 709 luma PNG of every readable image; return the new index.
+
+    The PNGs go to a temporary folder that becomes ``out_dir`` only when all are written
+    (a killed job leaves no folder that looks complete); the index names the final paths.
+    """
+    final = Path(out_dir).resolve()
     rows = []
-    for row, rgb, status, detail in iter_readable(index):
-        path = ""
-        if rgb is not None:
-            target = output_path(out_dir, row["image_id"])
-            write_png(target, rec709_luma(rgb))
-            path = str(target.resolve())
-        rows.append({"image_id": row["image_id"], "path": path, "status": status, "detail": detail})
+    with atomic_directory(final) as building:
+        for row, rgb, status, detail in iter_readable(index):
+            path = ""
+            if rgb is not None:
+                write_png(output_path(building, row["image_id"]), rec709_luma(rgb))
+                path = str(output_path(final, row["image_id"]))
+            rows.append(
+                {"image_id": row["image_id"], "path": path, "status": status, "detail": detail}
+            )
     return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
 
 

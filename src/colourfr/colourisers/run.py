@@ -20,6 +20,7 @@ import pandas as pd
 from colourfr.colourisers.base import Colouriser
 from colourfr.errors import ConfigError
 from colourfr.images import write_png
+from colourfr.io.atomic import atomic_directory
 from colourfr.io.status import STATUS_OK
 from colourfr.registry import build
 from colourfr.variants import INDEX_COLUMNS, iter_readable, output_path, read_variant_grey
@@ -127,37 +128,43 @@ def colourise_index(
         check_disjoint_from_training(
             model, subject_of_image, index, instance, required=require_training_subjects
         )
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir).resolve()
     results: dict[str, dict[str, str]] = {}
     pending: list[tuple[str, np.ndarray]] = []
 
-    def flush() -> None:
-        if not pending:
-            return
-        coloured = model.colourise([image for _, image in pending])
-        if len(coloured) != len(pending):
-            raise RuntimeError(
-                f"colouriser {plugin} returned {len(coloured)} images for {len(pending)}"
-            )
-        for (image_id, grey), rgb in zip(pending, coloured):
-            if rgb.shape != (*grey.shape, 3) or rgb.dtype != np.uint8:
-                raise RuntimeError(
-                    f"colouriser {plugin} returned {rgb.shape} {rgb.dtype} for a "
-                    f"{grey.shape} image ({image_id}); expected (H, W, 3) uint8"
-                )
-            target = output_path(out_dir, image_id)
-            write_png(target, rgb)
-            results[image_id] = {"path": str(target.resolve()), "status": STATUS_OK, "detail": ""}
-        pending.clear()
+    # The PNGs go to a temporary folder that becomes out_dir only once all are written.
+    with atomic_directory(final) as building:
 
-    for row, grey, status, detail in iter_readable(index, reader=read_variant_grey):
-        if grey is None:
-            results[row["image_id"]] = {"path": "", "status": status, "detail": detail}
-            continue
-        pending.append((row["image_id"], grey))
-        if len(pending) >= batch_size:
-            flush()
-    flush()
+        def flush() -> None:
+            if not pending:
+                return
+            coloured = model.colourise([image for _, image in pending])
+            if len(coloured) != len(pending):
+                raise RuntimeError(
+                    f"colouriser {plugin} returned {len(coloured)} images for {len(pending)}"
+                )
+            for (image_id, grey), rgb in zip(pending, coloured):
+                if rgb.shape != (*grey.shape, 3) or rgb.dtype != np.uint8:
+                    raise RuntimeError(
+                        f"colouriser {plugin} returned {rgb.shape} {rgb.dtype} for a "
+                        f"{grey.shape} image ({image_id}); expected (H, W, 3) uint8"
+                    )
+                write_png(output_path(building, image_id), rgb)
+                results[image_id] = {
+                    "path": str(output_path(final, image_id)),
+                    "status": STATUS_OK,
+                    "detail": "",
+                }
+            pending.clear()
+
+        for row, grey, status, detail in iter_readable(index, reader=read_variant_grey):
+            if grey is None:
+                results[row["image_id"]] = {"path": "", "status": status, "detail": detail}
+                continue
+            pending.append((row["image_id"], grey))
+            if len(pending) >= batch_size:
+                flush()
+        flush()
     table = pd.DataFrame(
         [{"image_id": i, **results[i]} for i in index["image_id"]], columns=list(INDEX_COLUMNS)
     )
