@@ -7,6 +7,7 @@ interpreter, before any environment exists.
 from __future__ import annotations
 
 import hashlib
+import os
 import importlib.metadata
 import re
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def parse_pins(text: str) -> dict[str, str]:
     return pins
 
 
-def locked_versions(repository: str | Path) -> dict[str, str]:
+def locked_versions(repository: str | os.PathLike[str]) -> dict[str, str]:
     """The lock's pins plus the torch pin of constraints.txt."""
     root = Path(repository)
     pins = parse_pins((root / LOCK_FILE).read_text())
@@ -93,7 +94,7 @@ class EnvironmentComparison:
 
 
 def compare_with_lock(
-    repository: str | Path,
+    repository: str | os.PathLike[str],
     installed: dict[str, str] | None = None,
     ignore: tuple[str, ...] = ("colourfr",),
 ) -> EnvironmentComparison:

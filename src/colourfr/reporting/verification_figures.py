@@ -1,0 +1,162 @@
+"""Verification figures: DET curves, FRR against the threshold (the paper's Fig. 4b) and
+score distributions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from colourfr.io.figures import save_figure
+from colourfr.metrics import (
+    error_curve,
+    thresholds_at_fmrs,
+    valid_scores,
+)
+
+# --------------------------------------------------------------------------- figures
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
+    for path in (png, pdf):
+        save_figure(fig, path)
+
+
+def plot_det(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    fmr_marks: Sequence[float] = (0.001,),
+    scenario_labels: Mapping[str, str] | None = None,
+    max_points: int = 2000,
+) -> None:
+    """DET curves (probit axes): FNMR vs FMR of each scenario's genuine scores against the
+    baseline impostors; vertical lines at the FMR targets."""
+    from scipy.stats import norm
+
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    fig, ax = plt.subplots(figsize=(5.0, 4.5))
+    clip = 1e-6
+    for name, genuine in scenarios.items():
+        if valid_scores(genuine).size == 0:
+            continue
+        curve = error_curve(genuine, impostor, max_points=max_points)
+        fmr = np.clip(curve.fmr, clip, 1 - clip)
+        fnmr = np.clip(curve.fnmr, clip, 1 - clip)
+        ax.plot(norm.ppf(fmr), norm.ppf(fnmr), label=labels.get(name, name), linewidth=1.4)
+    ticks = np.array([1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5])
+    ax.set_xticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
+    ax.set_yticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
+    for mark in fmr_marks:
+        ax.axvline(norm.ppf(mark), color="grey", linestyle=":", linewidth=1)
+    ax.set_xlim(norm.ppf(1e-5), norm.ppf(0.5))
+    ax.set_ylim(norm.ppf(1e-5), norm.ppf(0.5))
+    ax.set_xlabel("FMR (%)")
+    ax.set_ylabel("FNMR (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def plot_frr_vs_threshold(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    marked_fmr: float = 0.001,
+    scenario_labels: Mapping[str, str] | None = None,
+    points: int = 400,
+) -> None:
+    """FRR (FTA included) of each scenario as the threshold varies, as in the paper's
+    Fig. 4b; the baseline threshold at ``marked_fmr`` is drawn as a vertical line."""
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    all_valid = np.concatenate(
+        [valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]]
+    )
+    grid = np.linspace(float(all_valid.min()), float(all_valid.max()), points)
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    for name, genuine in scenarios.items():
+        scores = np.asarray(genuine, dtype=np.float64)
+        failed = ~np.isfinite(scores)
+        valid = np.sort(scores[~failed])
+        fta = failed.mean() if scores.size else math.nan
+        fnmr = 1.0 - np.searchsorted(valid, grid, side="left") / max(valid.size, 1)
+        frr = fta + fnmr * (1.0 - fta)
+        ax.plot(grid, 100.0 * frr, label=labels.get(name, name), linewidth=1.4)
+    (threshold,) = thresholds_at_fmrs(impostor, [marked_fmr])
+    if threshold.threshold is not None:
+        ax.axvline(threshold.threshold, color="black", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"FMR {100 * marked_fmr:g}%",
+            (threshold.threshold, 95),
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize="small",
+        )
+    ax.set_xlabel("decision threshold (cosine distance)")
+    ax.set_ylabel("FRR (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
+
+
+def plot_score_distributions(
+    scenarios: Mapping[str, np.ndarray],
+    impostor: np.ndarray,
+    png: str | Path,
+    pdf: str | Path,
+    scenario_labels: Mapping[str, str] | None = None,
+    max_impostors: int = 200_000,
+    seed: int = 0,
+) -> None:
+    """Genuine score densities per scenario and the baseline impostor density.
+
+    Very large impostor sets are randomly subsampled (seeded) for the density estimate."""
+    import seaborn as sns
+
+    plt = _pyplot()
+    labels = scenario_labels or {}
+    impostor_valid = valid_scores(impostor)
+    if impostor_valid.size > max_impostors:
+        impostor_valid = np.random.default_rng(seed).choice(
+            impostor_valid, max_impostors, replace=False
+        )
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    sns.kdeplot(
+        impostor_valid,
+        ax=ax,
+        color="black",
+        linestyle="--",
+        label="impostor (baseline)",
+        warn_singular=False,
+    )
+    for name, genuine in scenarios.items():
+        valid = valid_scores(genuine)
+        if valid.size > 1:
+            sns.kdeplot(
+                valid, ax=ax, label=f"genuine {labels.get(name, name)}", warn_singular=False
+            )
+    ax.set_xlabel("cosine distance")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
+    _save(fig, png, pdf)
+    plt.close(fig)
