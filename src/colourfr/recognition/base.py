@@ -7,6 +7,7 @@ the record carries the reason and the embedding row is NaN. Nothing raises per i
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -66,3 +67,70 @@ class RecognitionSystem(Protocol):
         ...
 
     def provenance(self) -> dict[str, Any]: ...
+
+
+def l2_normalise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows divided by their L2 norm; second value marks rows that were usable
+    (finite and non-zero norm)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1)
+    usable = np.isfinite(norms) & (norms > 0)
+    out = np.full_like(matrix, np.nan)
+    out[usable] = matrix[usable] / norms[usable, None]
+    return out, usable
+
+
+class AlignedEmbedder(abc.ABC):
+    """Base of recognition systems that locate and align one face per image, then embed
+    all aligned faces of a batch at once.
+
+    :meth:`process` gathers the aligned faces, embeds them in one call, and scatters the
+    embeddings back to image order, with failures recorded per image; subclasses give
+    :meth:`locate` (detect, choose, align; fill in the record) and :meth:`embed_faces`.
+    """
+
+    name: str
+    embedding_dim: int
+    selection_rule: str
+
+    @abc.abstractmethod
+    def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
+        """The aligned face of ``image``, or None with ``record.failure`` set."""
+
+    @abc.abstractmethod
+    def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
+        """An (N, D) matrix of raw (not yet normalised) embeddings of aligned faces."""
+
+    def process(
+        self, images: Sequence[np.ndarray], image_ids: Sequence[str]
+    ) -> tuple[list[FaceRecord], np.ndarray]:
+        if len(images) != len(image_ids):
+            raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
+        records = [
+            FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids
+        ]
+        embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
+        faces: list[np.ndarray] = []
+        rows: list[int] = []
+        for row, (image, record) in enumerate(zip(images, records)):
+            face = self.locate(image, record)
+            if face is not None:
+                faces.append(face)
+                rows.append(row)
+        if not faces:
+            return records, embeddings
+        try:
+            raw = self.embed_faces(faces)
+        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
+            for row in rows:
+                records[row].failure = FAILURE_EXTRACTION
+                records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"
+            return records, embeddings
+        normalised, usable = l2_normalise_rows(raw)
+        for position, row in enumerate(rows):
+            if usable[position]:
+                embeddings[row] = normalised[position]
+            else:
+                records[row].failure = FAILURE_EXTRACTION
+                records[row].detail = "embedding not finite or zero"
+        return records, embeddings

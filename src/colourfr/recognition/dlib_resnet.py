@@ -21,7 +21,6 @@ points are kept in ``extra["dlib_points"]``.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,9 @@ from colourfr.recognition.base import (
     FAILURE_NO_FACE,
     FAILURE_TOO_SMALL,
     FAILURE_UNREADABLE,
+    AlignedEmbedder,
     FaceRecord,
 )
-from colourfr.recognition.insightface_arcface import l2_normalise_rows
 from colourfr.recognition.selection import (
     MIN_IMAGE_SIDE,
     SELECTION_RULES,
@@ -89,7 +88,7 @@ def dlib_points_to_landmarks(points: np.ndarray) -> np.ndarray:
     return landmarks
 
 
-class DlibResNet:
+class DlibResNet(AlignedEmbedder):
     """RecognitionSystem: dlib HOG/mmod detector + 5-point chips + 128-D ResNet."""
 
     name = "dlib-resnet"
@@ -161,7 +160,7 @@ class DlibResNet:
             boxes[:, :4] /= scale
         return boxes, scale
 
-    def _locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
+    def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
         detail = invalid_image_detail(image)
         if detail is not None:
             record.failure, record.detail = FAILURE_UNREADABLE, detail
@@ -202,40 +201,9 @@ class DlibResNet:
             record.detail = f"alignment error: {type(exc).__name__}: {exc}"
             return None
 
-    def process(
-        self, images: Sequence[np.ndarray], image_ids: Sequence[str]
-    ) -> tuple[list[FaceRecord], np.ndarray]:
-        if len(images) != len(image_ids):
-            raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
-        records = [
-            FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids
-        ]
-        embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
-        chips: list[np.ndarray] = []
-        rows: list[int] = []
-        for row, (image, record) in enumerate(zip(images, records)):
-            chip = self._locate(image, record)
-            if chip is not None:
-                chips.append(chip)
-                rows.append(row)
-        if not chips:
-            return records, embeddings
-        try:
-            descriptors = self._recogniser.compute_face_descriptor(chips, self.num_jitters)
-            raw = np.array([np.asarray(d, dtype=np.float32) for d in descriptors])
-        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
-            for row in rows:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"
-            return records, embeddings
-        normalised, usable = l2_normalise_rows(raw)
-        for position, row in enumerate(rows):
-            if usable[position]:
-                embeddings[row] = normalised[position]
-            else:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = "embedding not finite or zero"
-        return records, embeddings
+    def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
+        descriptors = self._recogniser.compute_face_descriptor(faces, self.num_jitters)
+        return np.array([np.asarray(d, dtype=np.float32) for d in descriptors])
 
     def provenance(self) -> dict[str, Any]:
         files = {

@@ -44,6 +44,7 @@ from colourfr.recognition.base import (
     FAILURE_NO_FACE,
     FAILURE_TOO_SMALL,
     FAILURE_UNREADABLE,
+    AlignedEmbedder,
     FaceRecord,
 )
 from colourfr.recognition.selection import (
@@ -113,18 +114,7 @@ def _rgb_crops_to_blob(crops: np.ndarray, mean: float, std: float) -> np.ndarray
     return np.ascontiguousarray(blob.transpose(0, 3, 1, 2))
 
 
-def l2_normalise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows divided by their L2 norm; second value marks rows that were usable
-    (finite and non-zero norm)."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1)
-    usable = np.isfinite(norms) & (norms > 0)
-    out = np.full_like(matrix, np.nan)
-    out[usable] = matrix[usable] / norms[usable, None]
-    return out, usable
-
-
-class InsightFaceArcFace:
+class InsightFaceArcFace(AlignedEmbedder):
     """RecognitionSystem: InsightFace detector + norm_crop + ArcFace ONNX, batched."""
 
     name = "insightface-arcface"
@@ -225,7 +215,7 @@ class InsightFaceArcFace:
 
     def _probe_dim(self) -> int:
         dummy = np.zeros((1, self.crop_size, self.crop_size, 3), dtype=np.uint8)
-        return int(self._embed(dummy).shape[1])
+        return int(self.embed_faces(list(dummy)).shape[1])
 
     def _detect(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """All faces: (N, 5) boxes+score, (N, 5, 2) landmarks in original pixels."""
@@ -243,7 +233,8 @@ class InsightFaceArcFace:
             landmarks /= scale
         return boxes, landmarks, scale
 
-    def _embed(self, crops: np.ndarray) -> np.ndarray:
+    def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
+        crops = np.stack(faces)
         """(N, S, S, 3) uint8 RGB crops -> (N, D) raw embeddings, one run per batch."""
         blob = _rgb_crops_to_blob(crops, self._recogniser.input_mean, self._recogniser.input_std)
         session = self._recogniser.session
@@ -261,7 +252,7 @@ class InsightFaceArcFace:
             parts.append(session.run(outputs, {input_name: chunk})[0][: step - pad])
         return np.concatenate(parts).astype(np.float32)
 
-    def _locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
+    def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
         """Fill ``record`` with detection results; return the aligned crop or None."""
         detail = invalid_image_detail(image)
         if detail is not None:
@@ -301,40 +292,6 @@ class InsightFaceArcFace:
         return crop
 
     # -- RecognitionSystem -------------------------------------------------------------
-
-    def process(
-        self, images: Sequence[np.ndarray], image_ids: Sequence[str]
-    ) -> tuple[list[FaceRecord], np.ndarray]:
-        if len(images) != len(image_ids):
-            raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
-        records = [
-            FaceRecord(image_id=str(i), selection_rule=self.selection_rule) for i in image_ids
-        ]
-        embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
-        crops: list[np.ndarray] = []
-        rows: list[int] = []
-        for row, (image, record) in enumerate(zip(images, records)):
-            crop = self._locate(image, record)
-            if crop is not None:
-                crops.append(crop)
-                rows.append(row)
-        if not crops:
-            return records, embeddings
-        try:
-            raw = self._embed(np.stack(crops))
-        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
-            for row in rows:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"
-            return records, embeddings
-        normalised, usable = l2_normalise_rows(raw)
-        for position, row in enumerate(rows):
-            if usable[position]:
-                embeddings[row] = normalised[position]
-            else:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = "embedding not finite or zero"
-        return records, embeddings
 
     def provenance(self) -> dict[str, Any]:
         import insightface
