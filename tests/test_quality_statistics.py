@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from colourfr.io.csv import TableFileError
-
 from colourfr.errors import ImageReadError
+from colourfr.io.csv import TableFileError
 from colourfr.quality.edc import edc_curve
 from colourfr.quality.run import QualityInputError, match_records, read_quality_table, score_shard
 from colourfr.quality.statistics import long_scores, quality_statistics, score_lookup

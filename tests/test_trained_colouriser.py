@@ -10,7 +10,6 @@ import pytest
 import torch
 from PIL import Image
 
-from colourfr.colourisers import REGISTRY
 from colourfr.colourisers.deoldify.unet import DeOldifyUnet
 from colourfr.colourisers.training import data as split
 from colourfr.errors import AssetError, ConfigError

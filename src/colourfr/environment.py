@@ -7,8 +7,8 @@ interpreter, before any environment exists.
 from __future__ import annotations
 
 import hashlib
-import os
 import importlib.metadata
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
