@@ -112,6 +112,8 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
     if not any(i["enabled"] for i in recognition.values()):
         problems.append("recognition: no recognition system is enabled")
     for name, instance in config.get("quality", {}).items():
+        if not instance["enabled"]:
+            continue
         detector = instance.get("detector")
         if detector is None:
             enabled = [n for n, i in recognition.items() if i["enabled"]]
