@@ -72,10 +72,20 @@ test-latest: system-packages
 	$(LATEST_VENV)/bin/python tools/lock.py diff $(LATEST_VENV)/freeze.txt || true
 	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q $(PYTEST_ARGS)
 
+# Style and static checks (CI runs this): Snakemake's linter, ruff, formatting of the
+# Python (ruff format) and of the Snakefiles (snakefmt; its shfmt lives in .venv/bin), mypy.
+PY_SOURCES := src tests workflow bench tools examples
 lint: setup
 	$(BIN)/snakemake --lint
-	$(BIN)/ruff check src tests workflow bench tools
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/mypy src/colourfr
+
+format: setup
+	$(BIN)/ruff check --fix $(PY_SOURCES)
+	$(BIN)/ruff format $(PY_SOURCES)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakefmt Snakefile rules
 
 dag: setup
 	$(BIN)/snakemake dag_figure $(SNAKEMAKE_ARGS)

@@ -37,6 +37,6 @@ include: "rules/dag.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets,
-    default_target: True

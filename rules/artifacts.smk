@@ -14,15 +14,15 @@ for _artifact in ARTIFACTS.values():
                 _artifact.name
             output:
                 **_artifact.outputs,
-            params:
-                artifact=_artifact.name,
-                params=dict(_artifact.params),
             log:
                 f"{R}/logs/artifacts/{_artifact.name}.log",
             threads: 1
             resources:
                 mem_mb=_artifact.mem_mb,
                 runtime=_artifact.runtime_min,
+            params:
+                artifact=_artifact.name,
+                params=dict(_artifact.params),
             run:
                 run_artifact(
                     ARTIFACTS[params.artifact],
@@ -38,18 +38,18 @@ for _artifact in ARTIFACTS.values():
                 **_artifact.inputs,
             output:
                 **_artifact.outputs,
-            params:
-                artifact=_artifact.name,
-                function=_artifact.function,
-                params=dict(_artifact.params),
             log:
                 f"{R}/logs/artifacts/{_artifact.name}.log",
+            conda:
+                conda_env_file(_artifact.conda_env, workflow.basedir)
             threads: _artifact.threads
             resources:
                 mem_mb=_artifact.mem_mb,
                 runtime=_artifact.runtime_min,
                 gpu=int(_artifact.gpu),
-            conda:
-                conda_env_file(_artifact.conda_env, workflow.basedir)
+            params:
+                artifact=_artifact.name,
+                function=_artifact.function,
+                params=dict(_artifact.params),
             script:
                 "../workflow/scripts/build_artifact.py"

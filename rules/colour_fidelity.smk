@@ -2,24 +2,6 @@
 # per shard (CIEDE2000, chroma error, a*b* error, colourfulness) and a per-dataset summary.
 
 
-def colour_fidelity_tables(wildcards):
-    return {
-        c: [
-            f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv"
-            for s in shards(wildcards.dataset)
-        ]
-        for c in enabled("colourisers")
-    }
-
-
-def colour_fidelity_targets(dataset):
-    if not enabled("colourisers"):
-        return []
-    return [f"{R}/{dataset}/tables/colour_fidelity.{ext}" for ext in ("csv", "md", "tex")] + [
-        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}" for ext in ("png", "pdf")
-    ]
-
-
 rule colour_fidelity_shard:
     input:
         original=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
@@ -28,13 +10,13 @@ rule colour_fidelity_shard:
         table=f"{R}/{{dataset}}/colour_fidelity/{{colouriser}}/{{shard}}.csv",
     log:
         f"{R}/logs/{{dataset}}/colour_fidelity_{{colouriser}}_{{shard}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
-        "../workflow/scripts/colour_fidelity.py"
+        "../workflow/scripts/colour_fidelity_shard.py"
 
 
 rule colour_fidelity_summary:
@@ -56,17 +38,17 @@ rule colour_fidelity_summary:
             labels={"dataset": "{dataset}", "figure": "CIEDE2000 per colouriser"},
         ),
         pdf=f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.pdf",
-    params:
-        colourisers=lambda w: enabled("colourisers"),
     log:
         f"{R}/logs/{{dataset}}/colour_fidelity_summary.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        colourisers=lambda w: enabled("colourisers"),
     script:
-        "../workflow/scripts/colour_fidelity.py"
+        "../workflow/scripts/colour_fidelity_summary.py"
 
 
 register_targets(colour_fidelity_targets)

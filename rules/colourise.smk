@@ -11,20 +11,22 @@ rule colourise:
         manifest=f"{R}/{{dataset}}/manifest.csv",
     output:
         index=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
-        images=directory(f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}"),
+        images=directory(
+            f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}"
+        ),
         provenance=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.json",
-    params:
-        plugin=lambda w: plugin_of("colourisers", w.colouriser),
-        params=lambda w: job_params("colourisers", w.colouriser),
-    wildcard_constraints:
-        colouriser=_name_pattern(enabled("colourisers")),
     log:
         f"{R}/logs/{{dataset}}/colourise_{{colouriser}}_{{shard}}.log",
+    wildcard_constraints:
+        colouriser=_name_pattern(enabled("colourisers")),
+    conda:
+        lambda w: conda_env("colourisers", w.colouriser)
     threads: lambda w: instance("colourisers", w.colouriser)["threads"]
     resources:
         mem_mb=lambda w: instance("colourisers", w.colouriser)["mem_mb"],
         gpu=lambda w: gpu_resources("colourisers", w.colouriser),
-    conda:
-        lambda w: conda_env("colourisers", w.colouriser)
+    params:
+        plugin=lambda w: plugin_of("colourisers", w.colouriser),
+        params=lambda w: job_params("colourisers", w.colouriser),
     script:
         "../workflow/scripts/colourise.py"

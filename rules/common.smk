@@ -1,5 +1,5 @@
-# Helpers shared by the rule files: the validated config, paths, shards, and the plugin
-# plans. No plugin is named here: what a plugin's jobs need (environment, input files,
+# Helpers shared by the rule files (the validated config, paths, shards, and the plugin
+# plans). No plugin is named here: what a plugin's jobs need (environment, input files,
 # parameters, artifacts) comes from its spec and plan (colourfr.plugin_plan).
 import os
 import re
@@ -43,7 +43,9 @@ def register_targets(function):
 
 def all_targets(wildcards):
     stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
-    targets = [path for dataset in DATASETS for stage in stages for path in stage(dataset)]
+    targets = [
+        path for dataset in DATASETS for stage in stages for path in stage(dataset)
+    ]
     return targets + pipeline_figures() + [f"{R}/provenance.md"]
 
 
@@ -98,13 +100,16 @@ def plugin_inputs(family, name):
     """The files the plugin's jobs read (weights, converted or trained models), as named
     job inputs (prefixed, so that they never clash with a rule's own inputs)."""
     return {
-        PLUGIN_INPUT_PREFIX + key: path for key, path in PLANS[(family, name)].inputs.items()
+        PLUGIN_INPUT_PREFIX + key: path
+        for key, path in PLANS[(family, name)].inputs.items()
     }
 
 
 def conda_env(family, name):
     spec = registry_for(family).get(plugin_of(family, name))
-    return conda_env_file(spec.environment(gpu=bool(instance(family, name).get("gpu"))), workflow.basedir)
+    return conda_env_file(
+        spec.environment(gpu=bool(instance(family, name).get("gpu"))), workflow.basedir
+    )
 
 
 def trained_on_subjects(family, name):
@@ -115,7 +120,9 @@ def trained_on_subjects(family, name):
 
 
 def scenario_instances():
-    return [s.as_dict() for s in expand_scenarios(CFG["scenarios"], enabled("colourisers"))]
+    return [
+        s.as_dict() for s in expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+    ]
 
 
 def variants():
@@ -146,7 +153,8 @@ def variant_indexes(dataset, variant):
 
 def recognition_shards(dataset, system, variant, suffix="parquet"):
     return [
-        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}" for s in shards(dataset)
+        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}"
+        for s in shards(dataset)
     ]
 
 
@@ -166,7 +174,9 @@ def _baseline_scenario():
 
 
 def dataset_targets(dataset):
-    return [f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md", "tex")]
+    return [
+        f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md", "tex")
+    ]
 
 
 def greyscale_targets(dataset):
@@ -178,6 +188,44 @@ def colourise_targets(dataset):
         variant_index(dataset, colourised_variant(c), s)
         for c in enabled("colourisers")
         for s in shards(dataset)
+    ]
+
+
+# ---- report figures and colour fidelity (rules/report.smk, rules/colour_fidelity.smk) ----
+
+
+def report_targets(dataset):
+    """Paper figures 1/2 and 5 and the FTA change tables."""
+    targets = [
+        f"{R}/{dataset}/figures/example_variants.png",
+        f"{R}/{dataset}/tables/fta_changes.csv",
+    ]
+    targets += [
+        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
+        for system in enabled("recognition")
+        for colouriser in enabled("colourisers")
+    ]
+    return targets
+
+
+def colour_fidelity_tables(wildcards):
+    return {
+        c: [
+            f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv"
+            for s in shards(wildcards.dataset)
+        ]
+        for c in enabled("colourisers")
+    }
+
+
+def colour_fidelity_targets(dataset):
+    if not enabled("colourisers"):
+        return []
+    return [
+        f"{R}/{dataset}/tables/colour_fidelity.{ext}" for ext in ("csv", "md", "tex")
+    ] + [
+        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}"
+        for ext in ("png", "pdf")
     ]
 
 

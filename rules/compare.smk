@@ -50,21 +50,23 @@ rule compare:
         ),
     output:
         scores=f"{R}/{{dataset}}/scores/{{protocol}}/{{system}}/{{scenario}}.parquet",
-    params:
-        impostors=lambda w: scenario_for(scenario_instances(), w.scenario)["impostors"],
-        block_size=1024,
     log:
         f"{R}/logs/{{dataset}}/compare_{{protocol}}_{{system}}_{{scenario}}.log",
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
         scenario="[A-Za-z0-9_.-]+",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 2
     resources:
         # all-vs-all with impostors at 1.3e7 rows peaks at ~1.3 GB
         mem_mb=lambda w: (
-            4000 if scenario_for(scenario_instances(), w.scenario)["impostors"] else 2000
+            4000
+            if scenario_for(scenario_instances(), w.scenario)["impostors"]
+            else 2000
         ),
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        impostors=lambda w: scenario_for(scenario_instances(), w.scenario)["impostors"],
+        block_size=1024,
     script:
         "../workflow/scripts/compare.py"

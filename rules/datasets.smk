@@ -16,19 +16,21 @@ rule fetch_dataset:
     # from the config).
     output:
         marker=f"{RES}/datasets/{{dataset}}/{FETCH_MARKER}",
+    log:
+        f"{R}/logs/{{dataset}}/fetch_dataset.log",
     wildcard_constraints:
-        dataset=_name_pattern([n for n, d in CFG["datasets"].items() if downloaded_by_workflow(d)]),
+        dataset=_name_pattern(
+            [n for n, d in CFG["datasets"].items() if downloaded_by_workflow(d)]
+        ),
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
     params:
         format=lambda w: CFG["datasets"][w.dataset]["format"],
         options=lambda w: CFG["datasets"][w.dataset]["options"],
         archive_sha256=lambda w: CFG["datasets"][w.dataset]["archive_sha256"],
-    log:
-        f"{R}/logs/{{dataset}}/fetch_dataset.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
         "../workflow/scripts/fetch_dataset.py"
 
@@ -43,21 +45,21 @@ checkpoint manifest:
     output:
         manifest=f"{R}/{{dataset}}/manifest.csv",
         issues=f"{R}/{{dataset}}/manifest_issues.csv",
+    log:
+        f"{R}/logs/{{dataset}}/manifest.log",
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
     params:
         # Only the settings it reads: changing a dataset's protocols or download
         # settings must not rebuild the manifest and everything after it.
         dataset=lambda w: manifest_settings(CFG["datasets"][w.dataset]),
         root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
         shard_size=CFG["sharding"]["shard_size"],
-    log:
-        f"{R}/logs/{{dataset}}/manifest.log",
-    threads: 2
-    resources:
-        mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
-        "../workflow/scripts/build_manifest.py"
+        "../workflow/scripts/manifest.py"
 
 
 rule protocol:
@@ -68,18 +70,18 @@ rule protocol:
         references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
         probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
         pairs=f"{R}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
-    params:
-        options=lambda w: CFG["protocols"][w.protocol],
-        dataset_root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
     log:
         f"{R}/logs/{{dataset}}/protocol_{{protocol}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        options=lambda w: CFG["protocols"][w.protocol],
+        dataset_root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
     script:
-        "../workflow/scripts/build_protocol.py"
+        "../workflow/scripts/protocol.py"
 
 
 rule dataset_overview:
@@ -97,15 +99,15 @@ rule dataset_overview:
         ),
         md=f"{R}/{{dataset}}/tables/dataset_overview.md",
         tex=f"{R}/{{dataset}}/tables/dataset_overview.tex",
-    params:
-        protocols=lambda w: protocols_for(w.dataset),
     log:
         f"{R}/logs/{{dataset}}/dataset_overview.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        protocols=lambda w: protocols_for(w.dataset),
     script:
         "../workflow/scripts/dataset_overview.py"
 
@@ -123,11 +125,10 @@ rule original_index:
         index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
     log:
         f"{R}/logs/{{dataset}}/original_index_{{shard}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
         "../workflow/scripts/original_index.py"
-

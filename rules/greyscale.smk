@@ -9,11 +9,10 @@ rule greyscale:
         images=directory(f"{R}/{{dataset}}/variants/grey/{{shard}}"),
     log:
         f"{R}/logs/{{dataset}}/greyscale_{{shard}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
         "../workflow/scripts/greyscale.py"
-

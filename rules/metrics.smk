@@ -5,7 +5,6 @@
 from colourfr.comparison import baseline_scenario
 from colourfr.scenarios import paired_test_pairs
 
-
 METRICS_OUT = f"{R}/{{dataset}}/metrics/{{protocol}}/{{system}}"
 FIGURES_OUT = f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}"
 _LABELS = {"dataset": "{dataset}", "protocol": "{protocol}", "system": "{system}"}
@@ -54,6 +53,15 @@ rule metrics:
             labels={**_LABELS, "figure": "score distributions"},
         ),
         dist_pdf=f"{FIGURES_OUT}/score_distributions.pdf",
+    log:
+        f"{R}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
+    wildcard_constraints:
+        system="[A-Za-z0-9_.-]+",
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
     params:
         scenarios=lambda w: [s["id"] for s in scenario_instances()],
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
@@ -64,17 +72,8 @@ rule metrics:
         fmr_targets=CFG["metrics"]["fmr_targets"],
         primary_fmr=CFG["metrics"]["primary_fmr"],
         bootstrap=CFG["metrics"]["bootstrap"],
-    log:
-        f"{R}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
-    wildcard_constraints:
-        system="[A-Za-z0-9_.-]+",
-    threads: 1
-    resources:
-        mem_mb=8000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
-        "../workflow/scripts/evaluate.py"
+        "../workflow/scripts/metrics.py"
 
 
 register_targets(

@@ -13,19 +13,19 @@ rule quality_score:
     output:
         table=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
         provenance=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
-    params:
-        plugin=lambda w: plugin_of("quality", w.estimator),
-        params=lambda w: job_params("quality", w.estimator),
-    wildcard_constraints:
-        estimator=_name_pattern(enabled("quality")),
     log:
         f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
+    wildcard_constraints:
+        estimator=_name_pattern(enabled("quality")),
+    conda:
+        lambda w: conda_env("quality", w.estimator)
     threads: lambda w: instance("quality", w.estimator)["threads"]
     resources:
         mem_mb=lambda w: instance("quality", w.estimator)["mem_mb"],
         gpu=lambda w: gpu_resources("quality", w.estimator),
-    conda:
-        lambda w: conda_env("quality", w.estimator)
+    params:
+        plugin=lambda w: plugin_of("quality", w.estimator),
+        params=lambda w: job_params("quality", w.estimator),
     script:
         "../workflow/scripts/quality_score.py"
 
@@ -47,16 +47,16 @@ rule quality_statistics:
         ),
         md=f"{R}/{{dataset}}/tables/quality_statistics.md",
         tex=f"{R}/{{dataset}}/tables/quality_statistics.tex",
-    params:
-        tables=lambda w: quality_tables_by_estimator(w.dataset),
-        variants=lambda w: variants(),
     log:
         f"{R}/logs/{{dataset}}/quality_statistics.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        tables=lambda w: quality_tables_by_estimator(w.dataset),
+        variants=lambda w: variants(),
     script:
         "../workflow/scripts/quality_statistics.py"
 
@@ -64,27 +64,34 @@ rule quality_statistics:
 rule quality_cdf:
     input:
         tables=lambda w: [
-            path for v in variants() for path in quality_tables(w.dataset, w.estimator, v)
+            path
+            for v in variants()
+            for path in quality_tables(w.dataset, w.estimator, v)
         ],
     output:
         png=report(
             f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.png",
             caption="../docs/captions/quality_cdf.rst",
             category="Quality",
-            labels={"dataset": "{dataset}", "figure": "Fig. 4a: quality CDF ({estimator})"},
+            labels={
+                "dataset": "{dataset}",
+                "figure": "Fig. 4a: quality CDF ({estimator})",
+            },
         ),
         pdf=f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.pdf",
-    params:
-        tables=lambda w: {v: quality_tables(w.dataset, w.estimator, v) for v in variants()},
-    wildcard_constraints:
-        estimator=_name_pattern(enabled("quality")),
     log:
         f"{R}/logs/{{dataset}}/quality_cdf_{{estimator}}.log",
+    wildcard_constraints:
+        estimator=_name_pattern(enabled("quality")),
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        tables=lambda w: {
+            v: quality_tables(w.dataset, w.estimator, v) for v in variants()
+        },
     script:
         "../workflow/scripts/quality_cdf.py"
 
@@ -95,10 +102,13 @@ rule quality_edc:
             w.dataset, w.protocol, w.system, _baseline_scenario()["id"]
         ),
         scores=lambda w: [
-            score_file(w.dataset, w.protocol, w.system, s["id"]) for s in scenario_instances()
+            score_file(w.dataset, w.protocol, w.system, s["id"])
+            for s in scenario_instances()
         ],
         tables=lambda w: [
-            path for v in variants() for path in quality_tables(w.dataset, w.estimator, v)
+            path
+            for v in variants()
+            for path in quality_tables(w.dataset, w.estimator, v)
         ],
     output:
         png=report(
@@ -112,22 +122,24 @@ rule quality_edc:
         ),
         pdf=f"{R}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.pdf",
         csv=f"{R}/{{dataset}}/tables/edc_{{protocol}}_{{system}}_{{estimator}}.csv",
-    params:
-        scenarios=lambda w: scenario_instances(),
-        tables=lambda w: {v: quality_tables(w.dataset, w.estimator, v) for v in variants()},
-        fmr=CFG["metrics"]["primary_fmr"],
-        max_discard=QUALITY_EDC_MAX_DISCARD,
+    log:
+        f"{R}/logs/{{dataset}}/quality_edc_{{protocol}}_{{system}}_{{estimator}}.log",
     wildcard_constraints:
         protocol=_name_pattern(list(CFG["protocols"])),
         system=_name_pattern(enabled("recognition")),
         estimator=_name_pattern(enabled("quality")),
-    log:
-        f"{R}/logs/{{dataset}}/quality_edc_{{protocol}}_{{system}}_{{estimator}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=4000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        scenarios=lambda w: scenario_instances(),
+        tables=lambda w: {
+            v: quality_tables(w.dataset, w.estimator, v) for v in variants()
+        },
+        fmr=CFG["metrics"]["primary_fmr"],
+        max_discard=QUALITY_EDC_MAX_DISCARD,
     script:
         "../workflow/scripts/quality_edc.py"
 

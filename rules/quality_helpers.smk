@@ -22,7 +22,8 @@ def quality_tables(dataset, estimator, variant):
 def quality_tables_by_estimator(dataset):
     """estimator -> variant -> shard tables (what the aggregate scripts read)."""
     return {
-        e: {v: quality_tables(dataset, e, v) for v in variants()} for e in enabled("quality")
+        e: {v: quality_tables(dataset, e, v) for v in variants()}
+        for e in enabled("quality")
     }
 
 

@@ -12,18 +12,18 @@ rule embed:
     output:
         records=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.parquet",
         embeddings=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.npy",
-    params:
-        plugin=lambda w: plugin_of("recognition", w.system),
-        params=lambda w: job_params("recognition", w.system),
-    wildcard_constraints:
-        system=_name_pattern(enabled("recognition")),
     log:
         f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
+    wildcard_constraints:
+        system=_name_pattern(enabled("recognition")),
+    conda:
+        lambda w: conda_env("recognition", w.system)
     threads: lambda w: instance("recognition", w.system)["threads"]
     resources:
         mem_mb=lambda w: instance("recognition", w.system)["mem_mb"],
         gpu=lambda w: gpu_resources("recognition", w.system),
-    conda:
-        lambda w: conda_env("recognition", w.system)
+    params:
+        plugin=lambda w: plugin_of("recognition", w.system),
+        params=lambda w: job_params("recognition", w.system),
     script:
         "../workflow/scripts/embed.py"

@@ -2,20 +2,6 @@
 # failures-to-acquire that colourisation rescued), FTA change tables, and provenance.
 
 
-def report_targets(dataset):
-    """Paper figures 1/2 and 5 and the FTA change tables."""
-    targets = [
-        f"{R}/{dataset}/figures/example_variants.png",
-        f"{R}/{dataset}/tables/fta_changes.csv",
-    ]
-    targets += [
-        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
-        for system in enabled("recognition")
-        for colouriser in enabled("colourisers")
-    ]
-    return targets
-
-
 register_targets(report_targets)
 
 
@@ -31,16 +17,16 @@ rule example_variants:
             labels={"dataset": "{dataset}", "figure": "Fig. 1/2: image variants"},
         ),
         pdf=f"{R}/{{dataset}}/figures/example_variants.pdf",
-    params:
-        variants=variants(),
-        sample_subjects=CFG["report"]["sample_subjects"],
     log:
         f"{R}/logs/{{dataset}}/example_variants.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        variants=variants(),
+        sample_subjects=CFG["report"]["sample_subjects"],
     script:
         "../workflow/scripts/example_variants.py"
 
@@ -48,7 +34,9 @@ rule example_variants:
 rule fta_rescued:
     input:
         grey_index=lambda w: variant_indexes(w.dataset, GREY),
-        colour_index=lambda w: variant_indexes(w.dataset, colourised_variant(w.colouriser)),
+        colour_index=lambda w: variant_indexes(
+            w.dataset, colourised_variant(w.colouriser)
+        ),
         grey_records=lambda w: recognition_shards(w.dataset, w.system, GREY),
         colour_records=lambda w: recognition_shards(
             w.dataset, w.system, colourised_variant(w.colouriser)
@@ -69,11 +57,11 @@ rule fta_rescued:
         pdf=f"{R}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.pdf",
     log:
         f"{R}/logs/{{dataset}}/fta_rescued_{{system}}_{{colouriser}}.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
         "../workflow/scripts/fta_rescued.py"
 
@@ -94,15 +82,15 @@ rule fta_changes_table:
         ),
         md=f"{R}/{{dataset}}/tables/fta_changes.md",
         tex=f"{R}/{{dataset}}/tables/fta_changes.tex",
-    params:
-        pairs=[(s, c) for s in enabled("recognition") for c in enabled("colourisers")],
     log:
         f"{R}/logs/{{dataset}}/fta_changes_table.log",
+    conda:
+        "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
+    params:
+        pairs=[(s, c) for s in enabled("recognition") for c in enabled("colourisers")],
     script:
         "../workflow/scripts/fta_changes_table.py"
 
@@ -117,16 +105,16 @@ rule provenance:
             caption="../docs/captions/provenance.rst",
             category="Provenance",
         ),
+    log:
+        f"{R}/logs/provenance.log",
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
     params:
         config=CFG,
         model_dirs=[f"{RES}/models", f"{R}/models"],
         repository=workflow.basedir,
-    log:
-        f"{R}/logs/provenance.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-    conda:
-        "../envs/colourfr.yaml"
     script:
         "../workflow/scripts/provenance.py"

@@ -263,3 +263,22 @@ def test_dag_figure(reduced: tuple[Path, Path]) -> None:
     dag = (results / "figures" / "pipeline_dag.svg").read_text()
     assert ">greyscale<" in dag and "shard: " in dag
     assert (results / "figures" / "pipeline_dag.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_rule_and_script_names_match() -> None:
+    """Each rule with a script runs workflow/scripts/<rule>.py; the artifact rules, named
+    after their artifacts, share build_artifact.py."""
+    for smk in sorted((REPO / "rules").glob("*.smk")):
+        text = smk.read_text()
+        for match in re.finditer(
+            r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL
+        ):
+            script = re.search(r'script:\n\s+"\.\./workflow/scripts/(\w+)\.py"', match.group(2))
+            if script:
+                assert script.group(1) == match.group(1), (smk.name, match.group(1))
+    artifacts = (REPO / "rules" / "artifacts.smk").read_text()
+    assert '"../workflow/scripts/build_artifact.py"' in artifacts
+    scripts = {p.stem for p in (REPO / "workflow" / "scripts").glob("*.py")}
+    rules = set(re.findall(r"^(?:rule|checkpoint) (\w+):", "\n".join(
+        p.read_text() for p in (REPO / "rules").glob("*.smk")), re.MULTILINE))
+    assert scripts - rules == {"build_artifact"}

@@ -1,0 +1,10 @@
+"""Snakemake script: colour fidelity of one colourised shard against the originals."""
+
+from colourfr.colour_fidelity import shard_fidelity
+from colourfr.io.csv import write_csv
+from colourfr.logs import setup_script_logging
+
+log = setup_script_logging(snakemake)
+table = shard_fidelity(snakemake.input.original, snakemake.input.colourised)
+write_csv(table, snakemake.output.table)
+log.info("%d images, %d measured", len(table), int((table["status"] == "ok").sum()))
