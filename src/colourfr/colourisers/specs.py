@@ -85,7 +85,7 @@ TRAINED_UNET_PARAMS = {
             "type": ["string", "null"],
             "default": None,
             "description": "a trained model folder (generator.pth + training.json) to use "
-            "instead of training; null: rule train_colouriser trains one into "
+            "instead of training; null: its artifact rule train_<instance> trains one into "
             "<results_dir>/models/<instance>/ and the workflow passes that folder",
         },
         "lfw_root": {
