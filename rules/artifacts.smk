@@ -26,7 +26,8 @@ for _artifact in ARTIFACTS.values():
             run:
                 run_artifact(
                     ARTIFACTS[params.artifact],
-                    allow_download=ARTIFACT_DOWNLOAD_ALLOWED[params.artifact],
+                    allow_download=CFG["allow_downloads"]
+                    and ARTIFACT_DOWNLOAD_ALLOWED[params.artifact],
                 )
 
     else:

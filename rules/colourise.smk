@@ -8,7 +8,8 @@ rule colourise:
         unpack(lambda w: plugin_inputs("colourisers", w.colouriser)),
         index=f"{R}/{{dataset}}/variants/grey/{{shard}}.csv",
         # image -> subject, so that a colouriser is never run on the people it was trained on
-        manifest=f"{R}/{{dataset}}/manifest.csv",
+        # ancient: a rebuilt manifest reruns a shard only through its changed grey index
+        manifest=ancient(f"{R}/{{dataset}}/manifest.csv"),
     output:
         index=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
         images=directory(

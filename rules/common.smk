@@ -9,6 +9,8 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 
 from colourfr.config import validate_config
+from colourfr.datasets.download import dataset_root
+from colourfr.datasets.fingerprint import dataset_fingerprint
 from colourfr.errors import ConfigError
 from colourfr.jobs import PLUGIN_INPUT_PREFIX
 from colourfr.plugin_plan import collect_artifacts, conda_env_file, plan_all
@@ -189,6 +191,15 @@ def colourise_targets(dataset):
         for c in enabled("colourisers")
         for s in shards(dataset)
     ]
+
+
+# ---- dataset listing and shards (rules/datasets.smk) ----
+def listing_fingerprint_of(dataset):
+    settings = CFG["datasets"][dataset]
+    spec = registry_for("datasets").get(settings["format"])
+    return dataset_fingerprint(
+        settings, dataset_root(settings, dataset, RES), spec.path_params
+    )
 
 
 # ---- report figures and colour fidelity (rules/report.smk, rules/colour_fidelity.smk) ----

@@ -56,8 +56,13 @@ checkpoint manifest:
         # Only the settings it reads: changing a dataset's protocols or download
         # settings must not rebuild the manifest and everything after it.
         dataset=lambda w: manifest_settings(CFG["datasets"][w.dataset]),
+        # Computed on every run (one stat per file): an added, removed or replaced image
+        # or listing file reruns the manifest (colourfr.datasets.fingerprint).
+        listing=lambda w: listing_fingerprint_of(w.dataset),
         root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
         shard_size=CFG["sharding"]["shard_size"],
+        # Checked here so that a protocol without a genuine pair stops the run early.
+        protocols=lambda w: {p: CFG["protocols"][p] for p in protocols_for(w.dataset)},
     script:
         "../workflow/scripts/manifest.py"
 
@@ -113,14 +118,13 @@ rule dataset_overview:
 
 
 rule original_index:
-    # The protocol summaries are inputs although the index does not read them: a protocol
-    # that fails (no genuine pair, a broken pair list) stops every image job.
+    # ancient(manifest): a rebuilt manifest reruns a shard's index (and the per-image jobs
+    # after it) only when that shard's rows changed, which is when the manifest job rewrites
+    # the shard's digest file (colourfr.datasets.fingerprint.write_shard_digests). A
+    # protocol that cannot be built fails the manifest job itself, before any image job.
     input:
-        manifest=f"{R}/{{dataset}}/manifest.csv",
-        protocols=lambda w: expand(
-            f"{R}/{w.dataset}/protocols/{{protocol}}/protocol.json",
-            protocol=protocols_for(w.dataset),
-        ),
+        rows=f"{R}/{{dataset}}/shards/{{shard}}.rows",
+        manifest=ancient(f"{R}/{{dataset}}/manifest.csv"),
     output:
         index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
     log:

@@ -25,6 +25,8 @@ from colourfr.datasets.manifest import (
     build_manifest,
     manifest_issues,
     read_subject_list,
+    shard_count,
+    shard_of,
 )
 from colourfr.errors import AssetError, ManifestError
 
@@ -70,8 +72,21 @@ def test_manifest_selection_and_shards(folder_dataset: Path) -> None:
     )
     assert list(manifest.columns) == list(MANIFEST_COLUMNS)
     assert set(manifest["subject_id"]) == {"alice", "bob"}  # carol has one image
-    assert manifest["shard"].tolist() == ["s0000", "s0000", "s0001", "s0001", "s0002"]
+    # 5 images, at most 2 per shard on average: ceil(5/2) = 3 -> 4 shards (a power of two).
+    assert set(manifest["shard"]) <= {"s0000", "s0001", "s0002", "s0003"}
+    assert manifest["shard"].tolist() == [shard_of(i, 4) for i in manifest["image_id"]]
     assert (manifest["status"] == "ok").all() and (manifest["width"] == 40).all()
+
+
+def test_shards_are_stable_when_images_come_and_go() -> None:
+    assert [shard_count(n, 500) for n in (1, 500, 501, 1000, 1001, 2001)] == [1, 1, 2, 2, 4, 8]
+    ids = [f"person_{i // 4}/img_{i}" for i in range(3000)]
+    before = {i: shard_of(i, shard_count(len(ids), 500)) for i in ids}
+    grown = ids + ["new_person/img_0", "new_person/img_1"]  # 3002 images: still 8 shards
+    after = {i: shard_of(i, shard_count(len(grown), 500)) for i in grown}
+    assert all(after[i] == before[i] for i in ids)
+    sizes = pd.Series(list(after.values())).value_counts()
+    assert len(sizes) == 8 and sizes.max() < 1.25 * 3002 / 8
 
 
 def test_manifest_is_deterministic(folder_dataset: Path) -> None:

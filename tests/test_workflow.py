@@ -282,3 +282,70 @@ def test_rule_and_script_names_match() -> None:
     rules = set(re.findall(r"^(?:rule|checkpoint) (\w+):", "\n".join(
         p.read_text() for p in (REPO / "rules").glob("*.smk")), re.MULTILINE))
     assert scripts - rules == {"build_artifact"}
+
+
+def test_a_changed_dataset_reruns_only_the_shards_it_affects(tmp_path: Path, lfw_root: Path) -> None:
+    """Adding, replacing or removing one image reruns the manifest (its listing fingerprint
+    changed) and the per-image jobs of that image's shard only (issue 17)."""
+    import shutil
+
+    people = sorted(p for p in (lfw_root / "images_deepfunneled").iterdir() if p.is_dir())
+    chosen = [p for p in people if len(list(p.glob("*.jpg"))) >= 4][:6]
+    root = tmp_path / "toy"
+    for person in chosen:
+        (root / person.name).mkdir(parents=True)
+        for image in sorted(person.glob("*.jpg"))[:3]:
+            shutil.copy2(image, root / person.name / image.name)
+    results = tmp_path / "results"
+    overlay = tmp_path / "toy.yaml"
+    overlay.write_text(yaml.safe_dump({
+        "results_dir": str(results),
+        "datasets": {"lfw": {"enabled": False},
+                     "toy": {"format": "folder", "root": str(root), "protocols": ["paper"]}},
+        "colourisers": {"trained-unet": {"enabled": False}},
+        "sharding": {"shard_size": 4},
+    }))  # fmt: skip
+    config_args = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
+    manifest_file = results / "toy" / "manifest.csv"
+
+    def shard_targets() -> list[str]:
+        snakemake(str(manifest_file), *config_args)
+        shards = sorted(pd.read_csv(manifest_file, dtype=str)["shard"].unique())
+        return [
+            str(results / "toy" / "variants" / variant / f"{s}.csv")
+            for s in shards
+            for variant in ("grey", "colourised-exemplar-transfer")
+        ]
+
+    snakemake(*shard_targets(), *config_args)
+    assert planned_jobs(shard_targets(), config_args) == {}
+
+    def shard_of_file(image: Path) -> str:
+        manifest = pd.read_csv(manifest_file, dtype=str)
+        return manifest.loc[manifest["path"] == str(image), "shard"].item()
+
+    person = root / chosen[0].name
+    new_image = person / sorted(chosen[0].glob("*.jpg"))[3].name
+    replaced = sorted(person.glob("*.jpg"))[0]
+    cases = [
+        ("added", lambda: shutil.copy2(chosen[0] / new_image.name, new_image), new_image),
+        ("replaced", lambda: shutil.copy2(sorted(chosen[1].glob("*.jpg"))[0], replaced), replaced),
+    ]
+    for what, change, image in cases:
+        change()
+        # The manifest sees the change (listing fingerprint), the rest waits for it.
+        assert planned_jobs([str(manifest_file)], config_args) == {"manifest": 1}, what
+        targets = shard_targets()
+        shard = shard_of_file(image)
+        planned = planned_outputs(targets, config_args)
+        assert set(planned) == {"original_index", "greyscale", "colourise"}, (what, planned)
+        for rule, outputs in planned.items():
+            assert all(f"/{shard}" in output for output in outputs), (what, rule, outputs)
+        snakemake(*targets, *config_args)
+        assert planned_jobs(shard_targets(), config_args) == {}, what
+    shard = shard_of_file(new_image)
+    new_image.unlink()
+    targets = shard_targets()
+    planned = planned_outputs(targets, config_args)
+    assert set(planned) == {"original_index", "greyscale", "colourise"}
+    assert all(f"/{shard}" in o for outputs in planned.values() for o in outputs)

@@ -4,14 +4,17 @@ issues."""
 from pathlib import Path
 
 from colourfr.datasets import REGISTRY
+from colourfr.datasets.fingerprint import write_shard_digests
 from colourfr.datasets.manifest import (
     SubjectSelection,
     build_manifest,
     manifest_issues,
     read_subject_list,
 )
+from colourfr.errors import ColourfrError
 from colourfr.io.manifest import write_manifest, write_manifest_issues
 from colourfr.logs import setup_script_logging
+from colourfr.protocol import build_protocol
 
 log = setup_script_logging(snakemake)
 dataset_name = snakemake.wildcards.dataset
@@ -48,5 +51,15 @@ log.info(
     int((issues["image_id"] != "").sum()),
     int((issues["image_id"] == "").sum()),
 )
+# A protocol that cannot be built (no genuine pair, a broken pair list) stops the run
+# here, before any image job (the protocol rule writes the files later).
+for protocol_name, options in snakemake.params.protocols.items():
+    try:
+        build_protocol(manifest, dict(options), root)
+    except ColourfrError as exc:
+        raise ColourfrError(f"protocol {protocol_name} of dataset {dataset_name}: {exc}") from exc
 write_manifest_issues(issues, snakemake.output.issues)
 write_manifest(manifest, snakemake.output.manifest)
+# After the manifest: a shard whose digest file is newer than its index reruns its jobs.
+changed = write_shard_digests(manifest, snakemake.output.manifest)
+log.info("shards whose images changed: %s", ", ".join(changed) or "none")

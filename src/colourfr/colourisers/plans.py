@@ -86,10 +86,18 @@ def fetch_deoldify_weights(
     outputs: Mapping[str, str], params: Mapping[str, Any], allow_download: bool
 ) -> None:
     from colourfr.assets import pinned_asset, resolve_asset
+    from colourfr.errors import AssetError
 
     asset = pinned_asset(_deoldify_asset(params["plugin"]), params.get("weights_sha256"))
     target = Path(outputs["weights"])
-    resolve_asset(asset, None, target.parent, allow_download)
+    try:
+        resolve_asset(asset, None, target.parent, allow_download)
+    except AssetError as exc:
+        raise AssetError(
+            f"{exc} (config: set params.weights of every {params['plugin']} instance to "
+            f"your copy, or allow_downloads: true; or `colourfr fetch {params['plugin']} "
+            f"--dest {target.parent}`)"
+        ) from exc
 
 
 # ---- self-trained U-Net --------------------------------------------------------------

@@ -12,6 +12,8 @@ recorded next to the undecodable images in ``manifest_issues.csv``, with an empt
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -104,6 +106,22 @@ class SubjectSelection:
 
 def shard_name(index: int) -> str:
     return f"s{index:04d}"
+
+
+def shard_count(n_images: int, shard_size: int) -> int:
+    """The number of shards: the smallest power of two with at most ``shard_size`` images
+    per shard on average. A power of two keeps it unchanged while a dataset grows or
+    shrinks within a factor of two, so that images keep their shards."""
+    needed = max(1, math.ceil(n_images / shard_size))
+    return 1 << (needed - 1).bit_length()
+
+
+def shard_of(image_id: str, n_shards: int) -> str:
+    """The shard of an image: a stable hash of its id, so that adding, removing or
+    replacing an image changes only its own shard (and every per-image job of the other
+    shards stays up to date)."""
+    digest = hashlib.sha256(image_id.encode("utf-8")).digest()
+    return shard_name(int.from_bytes(digest[:8], "big") % n_shards)
 
 
 def _check_image_ids(listing: pd.DataFrame, dataset: str) -> None:
@@ -213,7 +231,8 @@ def build_manifest(
         raise ManifestError(f"dataset {dataset}: none of the {len(manifest)} images can be read")
     if shard_size < 1:
         raise ManifestError(f"shard_size must be >= 1, got {shard_size}")
-    manifest["shard"] = [shard_name(i // shard_size) for i in range(len(manifest))]
+    n_shards = shard_count(len(manifest), shard_size)
+    manifest["shard"] = [shard_of(image_id, n_shards) for image_id in manifest["image_id"]]
     return with_listing_issues(manifest.loc[:, list(MANIFEST_COLUMNS)], subject_issues)
 
 

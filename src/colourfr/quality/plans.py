@@ -74,4 +74,12 @@ def fetch_model_file(
         model_asset(params["plugin"], {"variant": params.get("variant") or "dm100"}),
         params.get("weights_sha256"),
     )
-    resolve_asset(asset, None, Path(outputs["model"]).parent, allow_download)
+    from colourfr.errors import AssetError
+
+    try:
+        resolve_asset(asset, None, Path(outputs["model"]).parent, allow_download)
+    except AssetError as exc:
+        raise AssetError(
+            f"{exc} (config: set params.model_path of every {params['plugin']} instance to "
+            "your copy, or allow_downloads: true)"
+        ) from exc
