@@ -8,6 +8,13 @@ min_version("8.20")
 configfile: "config/config.yaml"
 
 
+# The default run's datasets, unless a config file of the user's (or --config) names
+# datasets: then it runs only those (config/datasets.yaml says so).
+if "datasets" not in workflow.config_settings.overwrite_config:
+
+    configfile: "config/datasets.yaml"
+
+
 # No snakemake.utils.validate here: colourfr.config.validate_config (rules/common.smk)
 # checks the same schema and reports every problem at once, then the semantic checks.
 

@@ -47,8 +47,23 @@ def test_defaults_are_filled(minimal: dict) -> None:
 def test_default_config_file_is_valid() -> None:
     if not (REPO.parent / "shared" / "data" / "lfw").is_dir():
         pytest.skip("default config points at ../shared/data/lfw")
-    config = load_config(REPO / "config" / "config.yaml", base_dir=REPO)
+    config = load_config(
+        REPO / "config" / "config.yaml", REPO / "config" / "datasets.yaml", base_dir=REPO
+    )
     assert config["datasets"]["lfw"]["root"].endswith("shared/data/lfw")
+
+
+def test_a_user_config_that_names_datasets_runs_only_those(tmp_path: Path) -> None:
+    from colourfr.config import workflow_config
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump({"datasets": {"faces": {"format": "folder", "root": "x"}}}))
+    assert list(workflow_config(REPO, mine)["datasets"]) == ["faces"]
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump({"sharding": {"shard_size": 10}}))
+    # A config that names no dataset keeps the default run's (LFW).
+    assert list(workflow_config(REPO, other)["datasets"]) == ["lfw"]
+    assert workflow_config(REPO, other)["training_data"]["people"] == "peopleDevTrain.txt"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import yaml
 
 from colourfr import registry as registry_module
 from colourfr.cli import main
-from colourfr.config import validate_config
+from colourfr.config import validate_config, workflow_config
 from colourfr.errors import ConfigError, PluginLoadError, UnknownPluginError
 from colourfr.plugin_plan import (
     BUILD,
@@ -144,7 +144,7 @@ def test_broken_entry_point_is_one_error_at_config_validation(
     monkeypatch.syspath_prepend(str(tmp_path))
     # Listing names does not import anything: an unused broken plugin blocks nobody.
     assert "broken" in registry_for("colourisers").names()
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = workflow_config(REPO)
     config["colourisers"]["mine"] = {"plugin": "broken"}
     config["quality"]["q"] = {"plugin": "badspec"}
     with pytest.raises(ConfigError) as info:
@@ -226,7 +226,7 @@ def test_factory_arguments_apply_inputs_downloads_and_device() -> None:
 
 
 def _config(**overlay: object) -> dict:
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = workflow_config(REPO)
     for family, instances in overlay.items():
         for name, settings in instances.items():  # type: ignore[attr-defined]
             config.setdefault(family, {})[name] = settings

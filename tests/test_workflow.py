@@ -300,8 +300,7 @@ def test_a_changed_dataset_reruns_only_the_shards_it_affects(tmp_path: Path, lfw
     overlay = tmp_path / "toy.yaml"
     overlay.write_text(yaml.safe_dump({
         "results_dir": str(results),
-        "datasets": {"lfw": {"enabled": False},
-                     "toy": {"format": "folder", "root": str(root), "protocols": ["paper"]}},
+        "datasets": {"toy": {"format": "folder", "root": str(root), "protocols": ["paper"]}},
         "colourisers": {"trained-unet": {"enabled": False}},
         "sharding": {"shard_size": 4},
     }))  # fmt: skip

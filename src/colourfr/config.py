@@ -262,7 +262,7 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
     return validated
 
 
-def load_config(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] = ".") -> dict:
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         with open(path) as handle:
             raw = yaml.safe_load(handle)
@@ -272,4 +272,41 @@ def load_config(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] =
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
+    return raw
+
+
+def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``, mapping by mapping (as Snakemake merges files)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_configs(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def workflow_config(
+    repository: str | os.PathLike[str], *user_files: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """The raw config a Snakemake run with ``--configfile user_files...`` sees: the base
+    (config/config.yaml), the default datasets (config/datasets.yaml) unless a user file
+    names datasets, then the user files in order."""
+    root = Path(repository)
+    users = [read_config_file(path) for path in user_files]
+    merged = read_config_file(root / "config" / "config.yaml")
+    if not any("datasets" in user for user in users):
+        merged = merge_configs(merged, read_config_file(root / "config" / "datasets.yaml"))
+    for user in users:
+        merged = merge_configs(merged, user)
+    return merged
+
+
+def load_config(
+    path: str | os.PathLike[str], *more: str | os.PathLike[str], base_dir: str | os.PathLike[str] = "."
+) -> dict:
+    """Read one or more config files (merged in order) and validate them."""
+    raw = read_config_file(path)
+    for other in more:
+        raw = merge_configs(raw, read_config_file(other))
     return validate_config(raw, base_dir)

@@ -143,11 +143,17 @@ def transfer_chroma(
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
-def default_exemplar_path(lfw_root: str | os.PathLike[str], seed: int) -> Path:
-    """The deterministic pick from the training split (LFW peopleDevTrain)."""
-    from colourfr.colourisers.training.data import pick_exemplar, split_image_paths
+def default_exemplar_path(
+    lfw_root: str | os.PathLike[str], seed: int, people_file: str | None = None
+) -> Path:
+    """The deterministic pick from the training people (LFW peopleDevTrain by default)."""
+    from colourfr.colourisers.training.data import (
+        TRAIN_SPLIT_FILE,
+        pick_exemplar,
+        split_image_paths,
+    )
 
-    return pick_exemplar(split_image_paths(lfw_root), seed)
+    return pick_exemplar(split_image_paths(lfw_root, people_file or TRAIN_SPLIT_FILE), seed)
 
 
 class ExemplarTransferColouriser:
@@ -158,6 +164,7 @@ class ExemplarTransferColouriser:
         exemplar: str | None = None,
         lfw_root: str | None = None,
         exemplar_seed: int = 0,
+        people_file: str | None = None,
         n_samples: int = 200,
         window: int = 5,
         luminance_weight: float = 0.5,
@@ -170,7 +177,7 @@ class ExemplarTransferColouriser:
                     "exemplar-transfer: set params.exemplar (a colour image) or params.lfw_root "
                     "(LFW folder with peopleDevTrain.txt) for the default pick"
                 )
-            exemplar = str(default_exemplar_path(lfw_root, exemplar_seed))
+            exemplar = str(default_exemplar_path(lfw_root, exemplar_seed, people_file))
         if not 0.0 <= luminance_weight <= 1.0:
             raise ConfigError(
                 f"exemplar-transfer: luminance_weight must be in [0, 1], got {luminance_weight}"

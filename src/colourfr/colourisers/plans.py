@@ -30,14 +30,11 @@ def rule_slug(text: str) -> str:
     return slug if slug[:1].isalpha() else f"x_{slug}"
 
 
-def default_lfw_root(config: Mapping[str, Any]) -> str | None:
-    """Root of the config's LFW dataset (the one named ``lfw`` first), enabled or not."""
-    candidates = sorted(
-        (name != "lfw", name)
-        for name, dataset in config.get("datasets", {}).items()
-        if dataset.get("format") == "lfw" and dataset.get("root")
-    )
-    return str(config["datasets"][candidates[0][1]]["root"]) if candidates else None
+def training_data(config: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The config's ``training_data``: (root, people file name)."""
+    settings = config.get("training_data", {})
+    root = settings.get("root")
+    return (str(root) if root else None), str(settings.get("people", TRAIN_SPLIT_FILE))
 
 
 # ---- DeOldify ------------------------------------------------------------------------
@@ -116,11 +113,12 @@ def trained_unet_plan(context: PlanContext) -> WorkflowPlan:
             if (model_dir / name).is_file()
         }
     else:
-        lfw_root = params.get("lfw_root") or default_lfw_root(context.config)
+        root, people = training_data(context.config)
+        lfw_root = params.get("lfw_root") or root
         if lfw_root is None:
             raise ConfigError(
-                f"{context.where('params.lfw_root')}: not set and the config has no LFW "
-                "dataset with a root to train on"
+                f"{context.where('params.lfw_root')}: not set, and training_data.root is "
+                "null: name the colour faces to train on"
             )
         model_dir = Path(context.results_dir, "models", context.instance)
         files = {key: str(model_dir / name) for key, name in TRAINED_MODEL_FILES.items()}
@@ -130,14 +128,14 @@ def trained_unet_plan(context: PlanContext) -> WorkflowPlan:
                 name=f"train_{rule_slug(context.instance)}",
                 kind=BUILD,
                 function="colourfr.colourisers.plans:train_unet",
-                inputs={"split": os.path.join(str(lfw_root), TRAIN_SPLIT_FILE)},
+                inputs={"split": os.path.join(str(lfw_root), people)},
                 outputs=files,
                 params={
                     "lfw_root": str(lfw_root),
                     "profile": params.get("profile", "cpu"),
-                    "training": dict(params.get("training") or {}),
+                    "training": {"split_file": people, **dict(params.get("training") or {})},
                 },
-                summary=f"trains {context.where()} on the people of {TRAIN_SPLIT_FILE}",
+                summary=f"trains {context.where()} on the people of {people}",
                 conda_env="train",
                 threads=int(settings.get("threads", 1)),
                 mem_mb=max(int(settings.get("mem_mb", 0)), 6000),
@@ -194,11 +192,13 @@ def exemplar_plan(context: PlanContext) -> WorkflowPlan:
     inputs: dict[str, str] = {}
     if params.get("exemplar"):
         inputs["exemplar"] = str(params["exemplar"])
-    elif not params.get("lfw_root"):
-        params["lfw_root"] = default_lfw_root(context.config)
+    else:
+        root, people = training_data(context.config)
+        params["lfw_root"] = params.get("lfw_root") or root
+        params["people_file"] = params.get("people_file") or people
         if params["lfw_root"] is None:
             raise ConfigError(
-                f"{context.where('params')}: set exemplar (a colour image) or lfw_root; the "
-                "config has no LFW dataset to pick the default exemplar from"
+                f"{context.where('params')}: set exemplar (a colour image) or lfw_root; "
+                "training_data.root is null, so there is no default exemplar to pick from"
             )
     return WorkflowPlan(context.plugin, params, inputs)

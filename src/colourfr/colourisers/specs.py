@@ -149,6 +149,12 @@ EXEMPLAR_PARAMS = {
             "description": "LFW folder for the default exemplar; null: the root of the "
             "config's LFW dataset",
         },
+        "people_file": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "people file below lfw_root to pick the default exemplar from; "
+            "null: training_data.people",
+        },
         "exemplar_seed": {"type": "integer", "default": 0},
         "n_samples": {
             "type": "integer",

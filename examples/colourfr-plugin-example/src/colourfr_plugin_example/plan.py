@@ -11,28 +11,25 @@ from colourfr.errors import ConfigError
 from colourfr.plugin_plan import BUILD, Artifact, PlanContext, WorkflowPlan
 
 
-def _lfw_root(config: Mapping[str, Any]) -> str | None:
-    for dataset in config.get("datasets", {}).values():
-        if dataset.get("format") == "lfw" and dataset.get("root"):
-            return str(dataset["root"])
-    return None
+def _training_data(config: Mapping[str, Any]) -> tuple[str | None, str]:
+    """colourfr's training_data: colour faces a colouriser may learn from."""
+    settings = config.get("training_data", {})
+    return settings.get("root"), settings.get("people", "peopleDevTrain.txt")
 
 
 def mean_chroma_plan(context: PlanContext) -> WorkflowPlan:
     params = dict(context.params)
     if params.get("palette"):
         return WorkflowPlan(context.plugin, params, {"palette": str(params["palette"])})
-    root = _lfw_root(context.config)
-    training_list = params.get("training_list") or (
-        os.path.join(root, "peopleDevTrain.txt") if root else None
-    )
+    root, people = _training_data(context.config)
+    training_list = params.get("training_list") or (os.path.join(root, people) if root else None)
     images_dir = params.get("images_dir") or (
         os.path.join(root, "images_deepfunneled") if root else None
     )
     if not (training_list and images_dir):
         raise ConfigError(
-            f"{context.where('params')}: set training_list and images_dir (the config has no "
-            "LFW dataset to take them from)"
+            f"{context.where('params')}: set training_list and images_dir (training_data.root "
+            "is null)"
         )
     slug = "".join(c if c.isalnum() else "_" for c in context.instance.lower())
     palette = os.path.join(context.results_dir, "models", context.instance, "palette.json")

@@ -18,12 +18,12 @@ MEAN_CHROMA = PluginSpec(
                 "type": ["string", "null"],
                 "default": None,
                 "description": "LFW-style people file (Name<TAB>count) of the training "
-                "people; null: peopleDevTrain.txt of the config's LFW dataset",
+                "people; null: colourfr's training_data",
             },
             "images_dir": {
                 "type": ["string", "null"],
                 "default": None,
-                "description": "folder of <Name>/<Name>_NNNN.jpg; null: the LFW dataset's",
+                "description": "folder of <Name>/<Name>_NNNN.jpg; null: training_data's",
             },
             "max_images": {"type": "integer", "minimum": 1, "default": 200},
             "palette": {
