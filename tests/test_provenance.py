@@ -57,3 +57,13 @@ def test_dlib_files_named_in_the_config_replace_the_packaged_ones(tmp_path: Path
         "dlib_face_recognition_resnet_model_v1.dat", "mmod_human_face_detector.dat"
     }
     assert provenance.packaged_model_files("insightface-arcface", {}) == []
+
+
+def test_provenance_names_the_colouriser_training_data(tmp_path) -> None:
+    from colourfr.reporting.provenance import training_data_markdown
+
+    (tmp_path / "people.txt").write_text("2\nAda_Lovelace\t3\nAlan_Turing\t2\n")
+    lines = training_data_markdown({"training_data": {"root": str(tmp_path), "people": "people.txt"}})
+    assert "## Colouriser training data" in lines
+    assert any("people.txt` (2 people)" in line for line in lines)
+    assert "is not set" in "\n".join(training_data_markdown({"training_data": {"root": None}}))

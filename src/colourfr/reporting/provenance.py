@@ -158,6 +158,26 @@ def environment_markdown(repository: str | os.PathLike[str]) -> list[str]:
     return lines
 
 
+def training_data_markdown(config: Mapping[str, Any]) -> list[str]:
+    """What the colourisers learned from (config training_data), and how many people."""
+    settings = config.get("training_data", {})
+    root, people = settings.get("root"), settings.get("people", "")
+    lines = ["## Colouriser training data", ""]
+    if not root:
+        return lines + ["`training_data.root` is not set.", ""]
+    people_file = Path(root) / people
+    count = "file not found"
+    if people_file.is_file():
+        names = [
+            line.split("\t")[0]
+            for line in people_file.read_text().splitlines()
+            if line.strip() and not line.strip().isdigit()
+        ]
+        count = f"{len(names)} people"
+    lines += [f"- root: `{root}`", f"- people file: `{people_file}` ({count})", ""]
+    return lines
+
+
 def provenance_markdown(
     config: Mapping[str, Any], repository: str | os.PathLike[str], models: Iterable[Path]
 ) -> str:
@@ -169,6 +189,7 @@ def provenance_markdown(
         "",
     ]
     lines += environment_markdown(repository)
+    lines += training_data_markdown(config)
     lines += [
         "## Key package versions",
         "",
