@@ -202,6 +202,28 @@ def listing_fingerprint_of(dataset):
     )
 
 
+def _reference_settings(protocol):
+    return CFG["protocols"][protocol].get("reference", {})
+
+
+def reference_quality_tables(dataset, protocol):
+    """For reference selection by quality: that estimator's tables of the originals."""
+    estimator = _reference_settings(protocol).get("quality")
+    if _reference_settings(protocol).get("rule") != "best" or not estimator:
+        return []
+    return [
+        f"{R}/{dataset}/quality/{estimator}/{ORIGINAL}/{s}.csv" for s in shards(dataset)
+    ]
+
+
+def reference_detection_shards(dataset, protocol):
+    """For reference selection by pose: that system's detections of the originals."""
+    system = _reference_settings(protocol).get("pose")
+    if _reference_settings(protocol).get("rule") != "best" or not system:
+        return []
+    return recognition_shards(dataset, system, ORIGINAL)
+
+
 # ---- report figures and colour fidelity (rules/report.smk, rules/colour_fidelity.smk) ----
 
 

@@ -70,6 +70,9 @@ checkpoint manifest:
 rule protocol:
     input:
         manifest=f"{R}/{{dataset}}/manifest.csv",
+        # reference rule best: the scores of the original images that choose the references
+        quality=lambda w: reference_quality_tables(w.dataset, w.protocol),
+        detections=lambda w: reference_detection_shards(w.dataset, w.protocol),
     output:
         summary=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
         references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",

@@ -92,6 +92,18 @@ def test_a_user_config_that_names_datasets_runs_only_those(tmp_path: Path) -> No
         (lambda c: c["datasets"]["toy"].update(
             {"format": "lfw", "root": None, "download": True, "options": {"images_dir": "lfw-a"}}),
          "datasets.toy.options.images_dir: 'lfw-a' has no archive to download"),
+        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
+                                                     "reference": {"rule": "best"}}}}),
+         "protocols.paper.reference: rule best needs quality and/or pose"),
+        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
+                                                     "reference": {"rule": "best", "pose": "arc"}}}}),
+         "protocols.paper.reference.pose: 'arc' is not an enabled recognition instance"),
+        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
+                                                     "reference": {"rule": "list", "list": "no.txt"}}}}),
+         "protocols.paper.reference.list: file not found"),
+        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
+                                                     "reference": {"rule": "fist"}}}}),
+         "protocols.paper.reference.rule: 'fist' is not one of"),
     ],
 )
 def test_bad_configs_name_the_key(minimal: dict, mutate, message: str) -> None:

@@ -118,3 +118,99 @@ def test_malformed_pairs_file(tmp_path: Path) -> None:
     bad.write_text("1 1\nAlice 1 2\nBob 1\n")
     with pytest.raises(ManifestError, match="line 3: malformed mismatched pair"):
         parse_lfw_pairs(bad)
+
+
+# ---- reference selection (issue 18) ------------------------------------------------
+
+FRONTAL = [[30.0, 40.0], [70.0, 40.0], [50.0, 60.0], [35.0, 80.0], [65.0, 80.0]]
+
+
+def rotate_scale(points: list[list[float]], degrees: float, scale: float) -> list[list[float]]:
+    import math
+
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return [[scale * (c * x - s * y) + 7.0, scale * (s * x + c * y) - 3.0] for x, y in points]
+
+
+def test_pose_deviation_is_zero_for_frontal_and_ignores_rotation_and_scale() -> None:
+    import math
+
+    import numpy as np
+
+    from colourfr.protocol import pose_deviation
+
+    assert pose_deviation(np.array(FRONTAL)) == pytest.approx(0.0, abs=1e-12)
+    turned = [p[:] for p in FRONTAL]
+    turned[2][0] += 10.0  # nose 10 px right of the midline, inter-ocular distance 40
+    assert pose_deviation(np.array(turned)) == pytest.approx(0.25)
+    for degrees, scale in ((30.0, 1.0), (-75.0, 2.5), (180.0, 0.3)):
+        moved = np.array(rotate_scale(turned, degrees, scale))
+        assert pose_deviation(moved) == pytest.approx(0.25)
+    assert math.isnan(pose_deviation(None))
+    assert math.isnan(pose_deviation(np.full((5, 2), np.nan)))
+
+
+def test_reference_rule_best_by_quality_pose_and_both() -> None:
+    from colourfr.protocol import RULE_BEST, ReferenceRule
+
+    manifest = manifest_of(
+        [("a_1", "a", "", "ok"), ("a_2", "a", "", "ok"), ("a_3", "a", "", "ok"),
+         ("b_1", "b", "", "ok"), ("b_2", "b", "", "ok")]
+    )  # fmt: skip
+    quality = {"a_1": 0.2, "a_2": 0.9, "a_3": 0.9, "b_1": float("nan"), "b_2": 0.1}
+    pose = {"a_1": 0.05, "a_2": 0.6, "a_3": 0.3, "b_1": 0.5, "b_2": 0.4}
+
+    def references(rule: ReferenceRule) -> list[str]:
+        return reference_per_subject(manifest, reference=rule).references["image_id"].tolist()
+
+    # quality: highest wins, a tie goes to the smaller id, a failed image never wins
+    assert references(ReferenceRule(RULE_BEST, quality=quality)) == ["a_2", "b_2"]
+    # pose: most frontal
+    assert references(ReferenceRule(RULE_BEST, pose=pose)) == ["a_1", "b_2"]
+    # both: best quality among the frontal enough (<= 0.35); none frontal: most frontal
+    assert references(
+        ReferenceRule(RULE_BEST, quality=quality, pose=pose, max_pose_deviation=0.35)
+    ) == ["a_3", "b_2"]
+    # no value at all for a subject: the first readable image, as rule first
+    assert references(ReferenceRule(RULE_BEST, quality={"a_1": 0.5})) == ["a_1", "b_1"]
+
+
+def test_reference_rule_list(tmp_path: Path) -> None:
+    from colourfr.protocol import reference_rule
+
+    manifest = manifest_of(
+        [("a_1", "a", "", "ok"), ("a_2", "a", "", "ok"), ("b_1", "b", "", "ok"),
+         ("b_2", "b", "", "ok")]
+    )  # fmt: skip
+    listed = tmp_path / "refs.txt"
+    listed.write_text("# FERET fa images\na_2\nb_1\n")
+    rule = reference_rule({"reference": {"rule": "list", "list": str(listed)}})
+    protocol = reference_per_subject(manifest, reference=rule)
+    assert protocol.references["image_id"].tolist() == ["a_2", "b_1"]
+    assert protocol.reference_rule == "list (refs.txt)"
+    as_csv = tmp_path / "refs.csv"
+    as_csv.write_text("subject_id,image_id\na,a_1\nb,b_2\n")
+    rule = reference_rule({"reference": {"rule": "list", "list": str(as_csv)}})
+    assert reference_per_subject(manifest, reference=rule).references["image_id"].tolist() == [
+        "a_1", "b_2",
+    ]  # fmt: skip
+    listed.write_text("a_2\n")
+    with pytest.raises(ManifestError, match="subject 'b' needs exactly one listed reference"):
+        reference_per_subject(manifest, reference=reference_rule(
+            {"reference": {"rule": "list", "list": str(listed)}}))  # fmt: skip
+    listed.write_text("a_2\nb_1\nz_9\n")
+    with pytest.raises(ManifestError, match="not in the manifest, e.g. 'z_9'"):
+        reference_per_subject(manifest, reference=reference_rule(
+            {"reference": {"rule": "list", "list": str(listed)}}))  # fmt: skip
+
+
+def test_table1_states_the_reference_rule(tmp_path: Path) -> None:
+    from colourfr.protocol import RULE_BEST, ReferenceRule
+
+    manifest = manifest_of([("a_1", "a", "", "ok"), ("a_2", "a", "", "ok")])
+    rule = ReferenceRule(RULE_BEST, pose={"a_2": 0.0}, description="best (pose: arc)")
+    protocol = reference_per_subject(manifest, reference=rule)
+    write_protocol(protocol, tmp_path)
+    again = read_protocol(tmp_path)
+    assert again.reference_rule == "best (pose: arc)"
+    assert dataset_overview("toy", "paper", again)["reference_rule"].item() == "best (pose: arc)"

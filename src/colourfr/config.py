@@ -212,6 +212,39 @@ def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
     return problems
 
 
+def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
+    """Reference selection: the list file exists; rule best names enabled instances."""
+    problems: list[str] = []
+    enabled = {
+        family: {n for n, i in config.get(family, {}).items() if i["enabled"]}
+        for family in ("quality", "recognition")
+    }
+    for name, protocol in config["protocols"].items():
+        reference = protocol.get("reference", {})
+        where = f"protocols.{name}.reference"
+        rule = reference.get("rule", "first")
+        if rule != "first" and protocol["kind"] != "reference-per-subject":
+            problems.append(f"{where}.rule: only reference-per-subject protocols choose references")
+        if rule == "list":
+            if not reference.get("list"):
+                problems.append(f"{where}.list: rule list needs a file of reference image ids")
+            else:
+                resolved = _resolve(str(reference["list"]), base)
+                reference["list"] = str(resolved)
+                if not resolved.is_file():
+                    problems.append(f"{where}.list: file not found: {resolved}")
+        if rule == "best":
+            if not (reference.get("quality") or reference.get("pose")):
+                problems.append(f"{where}: rule best needs quality and/or pose")
+            for key, family in (("quality", "quality"), ("pose", "recognition")):
+                value = reference.get(key)
+                if value and value not in enabled[family]:
+                    problems.append(
+                        f"{where}.{key}: {value!r} is not an enabled {family} instance"
+                    )
+    return problems
+
+
 def _check_scenarios(config: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     ids = [s["id"] for s in config["scenarios"]]
@@ -252,6 +285,7 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         problems += _check_datasets(validated, base)
         problems += _check_instances(validated, base)
         problems += _check_scenarios(validated)
+        problems += _check_protocols(validated, base)
         validated["results_dir"] = str(validated["results_dir"])
         if not problems:
             problems += _check_plans(validated)

@@ -10,14 +10,18 @@ and 3,000 impostor pairs.
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from colourfr.errors import ManifestError
-from colourfr.io.csv import write_csv
+from colourfr.io.atomic import write_json
+from colourfr.io.csv import read_csv, write_csv
 from colourfr.io.status import STATUS_OK
 
 KIND_REFERENCE_PER_SUBJECT = "reference-per-subject"
@@ -36,6 +40,8 @@ class Protocol:
     references: pd.DataFrame
     probes: pd.DataFrame
     pairs: pd.DataFrame | None = None
+    #: how the references were chosen (Table 1 states it)
+    reference_rule: str = "first"
 
     def genuine_count(self) -> int:
         if self.pairs is not None:
@@ -53,12 +59,109 @@ def _session_key(row: pd.Series) -> str:
     return row["session"] or row["capture_date"]
 
 
+RULE_FIRST = "first"
+RULE_LIST = "list"
+RULE_BEST = "best"
+#: How far the nose may sit from the face's midline (in inter-ocular distances) for a
+#: face to count as frontal when pose and quality choose the reference together.
+DEFAULT_MAX_POSE_DEVIATION = 0.2
+
+
+def pose_deviation(landmarks: np.ndarray | None) -> float:
+    """How far from frontal a face is, from its 5 landmarks (eyes, nose, mouth corners):
+    the nose's distance from the face's midline (eye centre to mouth centre), in
+    inter-ocular distances. 0 for a frontal face, growing with yaw (about 0.5 at 30
+    degrees for an average face); invariant to in-plane rotation and scale. NaN when the
+    landmarks are missing or degenerate."""
+    if landmarks is None:
+        return math.nan
+    points = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    if not np.isfinite(points).all():
+        return math.nan
+    eyes = (points[0] + points[1]) / 2.0
+    mouth = (points[3] + points[4]) / 2.0
+    axis = mouth - eyes
+    interocular = float(np.linalg.norm(points[1] - points[0]))
+    length = float(np.linalg.norm(axis))
+    if interocular == 0.0 or length == 0.0:
+        return math.nan
+    offset = points[2] - eyes
+    distance = abs(float(axis[0] * offset[1] - axis[1] * offset[0])) / length
+    return distance / interocular
+
+
+@dataclass(frozen=True)
+class ReferenceRule:
+    """How each subject's reference is chosen (config ``protocols.<name>.reference``)."""
+
+    rule: str = RULE_FIRST
+    #: rule list: image id -> the subject's reference
+    listed: frozenset[str] = frozenset()
+    #: rule best: quality score of the original image (higher is better; NaN: failed)
+    quality: Mapping[str, float] | None = None
+    #: rule best: pose deviation of the original image (lower is more frontal; NaN: failed)
+    pose: Mapping[str, float] | None = None
+    max_pose_deviation: float = DEFAULT_MAX_POSE_DEVIATION
+    description: str = RULE_FIRST
+
+
+def _best(candidates: pd.DataFrame, rule: ReferenceRule) -> pd.Series | None:
+    """The best candidate by quality and/or pose; None if no candidate has a value."""
+    frame = candidates.assign(
+        _quality=[(rule.quality or {}).get(i, math.nan) for i in candidates["image_id"]],
+        _pose=[(rule.pose or {}).get(i, math.nan) for i in candidates["image_id"]],
+    )
+    if rule.quality is not None and rule.pose is not None:
+        frontal = frame[frame["_pose"] <= rule.max_pose_deviation]
+        scored = frontal[frontal["_quality"].notna()]
+        if not scored.empty:
+            return scored.sort_values(["_quality", "image_id"], ascending=[False, True]).iloc[0]
+        posed = frame[frame["_pose"].notna()]
+        if not posed.empty:
+            return posed.sort_values(["_pose", "image_id"]).iloc[0]
+        frame = frame[frame["_quality"].notna()]
+        return (
+            None
+            if frame.empty
+            else frame.sort_values(["_quality", "image_id"], ascending=[False, True]).iloc[0]
+        )
+    if rule.quality is not None:
+        scored = frame[frame["_quality"].notna()]
+        if scored.empty:
+            return None
+        return scored.sort_values(["_quality", "image_id"], ascending=[False, True]).iloc[0]
+    posed = frame[frame["_pose"].notna()]
+    return None if posed.empty else posed.sort_values(["_pose", "image_id"]).iloc[0]
+
+
+def choose_reference(images: pd.DataFrame, rule: ReferenceRule, subject: str) -> pd.Series:
+    """One subject's reference among its images (sorted by session and image id)."""
+    readable = images[images["status"] == STATUS_OK]
+    candidates = readable if not readable.empty else images
+    if rule.rule == RULE_LIST:
+        chosen = images[images["image_id"].isin(rule.listed)]
+        if len(chosen) != 1:
+            found = ", ".join(chosen["image_id"]) or "none"
+            raise ManifestError(
+                f"reference list: subject {subject!r} needs exactly one listed reference, "
+                f"found {found}"
+            )
+        return chosen.iloc[0]
+    if rule.rule == RULE_BEST:
+        best = _best(candidates, rule)
+        if best is not None:
+            return best
+    return candidates.iloc[0]
+
+
 def reference_per_subject(
     manifest: pd.DataFrame,
     probes_from_other_sessions: bool = True,
     same_session_fallback: bool = False,
+    reference: ReferenceRule = ReferenceRule(),
 ) -> Protocol:
-    """One reference per subject: the first readable image in (session, image_id) order.
+    """One reference per subject, chosen by ``reference`` (default: the first readable
+    image in (session, image_id) order; see :class:`ReferenceRule`).
 
     With session metadata, probes come from the other sessions (as in the paper) when
     ``probes_from_other_sessions``; a subject photographed in one session only is then
@@ -68,26 +171,35 @@ def reference_per_subject(
     """
     references: list[dict[str, str]] = []
     probes: list[dict[str, str]] = []
+    if reference.rule == RULE_LIST:
+        known = set(manifest["image_id"])
+        unknown = sorted(reference.listed - known)
+        if unknown:
+            raise ManifestError(
+                f"reference list: {len(unknown)} listed image id(s) are not in the manifest, "
+                f"e.g. {unknown[0]!r}"
+            )
     for subject, images in manifest.groupby("subject_id", sort=True):
         images = images.assign(_session=images.apply(_session_key, axis=1)).sort_values(
             ["_session", "image_id"], kind="stable"
         )
-        readable = images[images["status"] == STATUS_OK]
-        reference = (readable if not readable.empty else images).iloc[0]
-        others = images[images["image_id"] != reference["image_id"]]
-        if probes_from_other_sessions and reference["_session"]:
-            other_sessions = others[others["_session"] != reference["_session"]]
+        reference_row = choose_reference(images, reference, str(subject))
+        reference_session = reference_row["_session"]
+        others = images[images["image_id"] != reference_row["image_id"]]
+        if probes_from_other_sessions and reference_session:
+            other_sessions = others[others["_session"] != reference_session]
             if not other_sessions.empty or not same_session_fallback:
                 others = other_sessions
         if others.empty:
             continue
-        references.append({"image_id": reference["image_id"], "subject_id": subject})
+        references.append({"image_id": reference_row["image_id"], "subject_id": subject})
         probes.extend({"image_id": i, "subject_id": subject} for i in others["image_id"])
     protocol = Protocol(
         kind=KIND_REFERENCE_PER_SUBJECT,
         comparisons=ALL_VS_ALL,
         references=pd.DataFrame(references, columns=["image_id", "subject_id"]),
         probes=pd.DataFrame(probes, columns=["image_id", "subject_id"]),
+        reference_rule=reference.description,
     )
     if protocol.genuine_count() == 0:
         raise ManifestError(
@@ -162,7 +274,9 @@ def lfw_pairs(manifest: pd.DataFrame, pairs_file: str | os.PathLike[str]) -> Pro
         .set_axis(["image_id", "subject_id"], axis=1)
     )
     probes = (
-        pairs[["probe", "probe_subject"]].drop_duplicates().set_axis(["image_id", "subject_id"], axis=1)
+        pairs[["probe", "probe_subject"]]
+        .drop_duplicates()
+        .set_axis(["image_id", "subject_id"], axis=1)
     )
     return Protocol(
         kind=KIND_LFW_PAIRS,
@@ -173,13 +287,74 @@ def lfw_pairs(manifest: pd.DataFrame, pairs_file: str | os.PathLike[str]) -> Pro
     )
 
 
-def build_protocol(manifest: pd.DataFrame, options: dict, dataset_root: str | None) -> Protocol:
+def read_reference_list(path: str | os.PathLike[str]) -> frozenset[str]:
+    """Reference image ids: one per line, or a CSV with an ``image_id`` column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"reference list {path}: cannot read it ({exc})") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and "," in lines[0] and "image_id" in [c.strip() for c in lines[0].split(",")]:
+        column = [c.strip() for c in lines[0].split(",")].index("image_id")
+        ids = [line.split(",")[column].strip() for line in lines[1:]]
+    else:
+        ids = [line for line in lines if not line.startswith("#")]
+    if not ids:
+        raise ManifestError(f"reference list {path}: no image id in it")
+    return frozenset(ids)
+
+
+def reference_rule(
+    options: Mapping[str, object],
+    quality: Mapping[str, float] | None = None,
+    pose: Mapping[str, float] | None = None,
+) -> ReferenceRule:
+    """The ReferenceRule of a protocol's ``reference`` settings (with the scores of the
+    original images where rule best needs them)."""
+    settings = dict(options.get("reference") or {})  # type: ignore[call-overload]
+    rule = str(settings.get("rule", RULE_FIRST))
+    if rule == RULE_LIST:
+        listed = settings.get("list")
+        if not listed:
+            raise ManifestError("reference rule list needs reference.list (a file of image ids)")
+        return ReferenceRule(
+            RULE_LIST,
+            listed=read_reference_list(str(listed)),
+            description=f"list ({Path(str(listed)).name})",
+        )
+    if rule == RULE_BEST:
+        parts = [f"{key}: {settings[key]}" for key in ("quality", "pose") if settings.get(key)]
+        if not parts:
+            raise ManifestError("reference rule best needs reference.quality and/or reference.pose")
+        return ReferenceRule(
+            RULE_BEST,
+            quality=quality if settings.get("quality") else None,
+            pose=pose if settings.get("pose") else None,
+            max_pose_deviation=float(
+                settings.get("max_pose_deviation", DEFAULT_MAX_POSE_DEVIATION)  # type: ignore[arg-type]
+            ),
+            description="best (" + "; ".join(parts) + ")",
+        )
+    return ReferenceRule()
+
+
+def build_protocol(
+    manifest: pd.DataFrame,
+    options: dict,
+    dataset_root: str | None,
+    quality: Mapping[str, float] | None = None,
+    pose: Mapping[str, float] | None = None,
+) -> Protocol:
+    """The protocol of ``options`` (a validated ``protocols.<name>``); ``quality`` and
+    ``pose`` (image id -> value on the original image) for reference rule best."""
     kind = options["kind"]
     if kind == KIND_REFERENCE_PER_SUBJECT:
         return reference_per_subject(
             manifest,
             probes_from_other_sessions=options.get("probes_from_other_sessions", True),
             same_session_fallback=options.get("same_session_fallback", False),
+            reference=reference_rule(options, quality, pose),
         )
     if kind == KIND_LFW_PAIRS:
         pairs_file = Path(options.get("pairs_file", "pairs.txt"))
@@ -203,10 +378,9 @@ def write_protocol(protocol: Protocol, directory: str | os.PathLike[str]) -> Non
         "probes": len(protocol.probes),
         "genuine_comparisons": protocol.genuine_count(),
         "impostor_comparisons": protocol.impostor_count(),
+        "reference_rule": protocol.reference_rule,
     }
-    tmp = directory / ".protocol.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    os.replace(tmp, directory / "protocol.json")
+    write_json(directory / "protocol.json", summary)
 
 
 def read_protocol(directory: str | os.PathLike[str]) -> Protocol:
@@ -218,9 +392,12 @@ def read_protocol(directory: str | os.PathLike[str]) -> Protocol:
     return Protocol(
         kind=summary["kind"],
         comparisons=summary["comparisons"],
-        references=pd.read_csv(directory / "references.csv", dtype=str, keep_default_na=False),
-        probes=pd.read_csv(directory / "probes.csv", dtype=str, keep_default_na=False),
+        references=read_csv(
+            directory / "references.csv", what="references", dtype=str, keep_default_na=False
+        ),
+        probes=read_csv(directory / "probes.csv", what="probes", dtype=str, keep_default_na=False),
         pairs=pairs,
+        reference_rule=summary.get("reference_rule", RULE_FIRST),
     )
 
 
@@ -236,6 +413,7 @@ def dataset_overview(dataset: str, protocol_name: str, protocol: Protocol) -> pd
                 "subjects": subjects.nunique(),
                 "images": images.nunique(),
                 "references": len(protocol.references),
+                "reference_rule": protocol.reference_rule,
                 "probes": len(protocol.probes),
                 "genuine_comparisons": protocol.genuine_count(),
                 "impostor_comparisons": protocol.impostor_count(),

@@ -54,8 +54,12 @@ log.info(
 # A protocol that cannot be built (no genuine pair, a broken pair list) stops the run
 # here, before any image job (the protocol rule writes the files later).
 for protocol_name, options in snakemake.params.protocols.items():
+    options = dict(options)
+    if options.get("reference", {}).get("rule") == "best":
+        # The scores that choose them come later; any reference gives the same pairs count.
+        options["reference"] = {"rule": "first"}
     try:
-        build_protocol(manifest, dict(options), root)
+        build_protocol(manifest, options, root)
     except ColourfrError as exc:
         raise ColourfrError(f"protocol {protocol_name} of dataset {dataset_name}: {exc}") from exc
 write_manifest_issues(issues, snakemake.output.issues)
