@@ -130,6 +130,8 @@ rule original_index:
         manifest=ancient(f"{R}/{{dataset}}/manifest.csv"),
     output:
         index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
+        # working copies of images larger than working_resolution.max_side (else empty)
+        images=directory(f"{R}/{{dataset}}/variants/original/{{shard}}"),
     log:
         f"{R}/logs/{{dataset}}/original_index_{{shard}}.log",
     conda:
@@ -137,5 +139,7 @@ rule original_index:
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        max_side=lambda w: CFG["datasets"][w.dataset]["working_resolution"]["max_side"],
     script:
         "../workflow/scripts/original_index.py"
