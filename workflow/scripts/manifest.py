@@ -3,16 +3,21 @@ issues."""
 
 from pathlib import Path
 
+import pandas as pd
+
 from colourfr.datasets import REGISTRY
 from colourfr.datasets.fingerprint import write_shard_digests
 from colourfr.datasets.manifest import (
     SubjectSelection,
     build_manifest,
+    listing_issues,
     manifest_issues,
     read_subject_list,
+    with_listing_issues,
 )
+from colourfr.datasets.suspicious import exclude_suspicious, find_suspicious
 from colourfr.errors import ColourfrError
-from colourfr.io.manifest import write_manifest, write_manifest_issues
+from colourfr.io.manifest import ISSUE_COLUMNS, write_manifest, write_manifest_issues
 from colourfr.logs import setup_script_logging
 from colourfr.protocol import build_protocol
 
@@ -40,7 +45,23 @@ manifest = build_manifest(
     threads=snakemake.threads,
     fail_on_bad_image=dataset["fail_on_bad_image"],
 )
+warnings = pd.DataFrame(columns=list(ISSUE_COLUMNS))
+if dataset["suspicious"]["check"]:
+    warnings = find_suspicious(manifest, dataset["colour"], threads=snakemake.threads)
+    log.info(
+        "%s: %d suspicious file(s): %s",
+        dataset_name,
+        len(warnings),
+        warnings["status"].value_counts().to_dict(),
+    )
+    if dataset["suspicious"]["exclude"] and not warnings.empty:
+        manifest = with_listing_issues(
+            exclude_suspicious(manifest, warnings), listing_issues(manifest)
+        )
+        log.info("%s: %d flagged image(s) left out", dataset_name, len(warnings))
 issues = manifest_issues(manifest)
+if not warnings.empty:
+    issues = pd.concat([issues, warnings], ignore_index=True)
 log.info(
     "%s: %d images of %d subjects in %d shards; %d unreadable (recorded as FTA), "
     "%d subject(s) without images (recorded)",

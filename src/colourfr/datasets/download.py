@@ -26,7 +26,7 @@ DEFAULT_IMAGES_DIR = "images_deepfunneled"
 FETCH_MARKER = "fetched.json"
 #: The dataset settings the manifest step reads: the others (protocols, download
 #: settings) stay out of its params, so that changing them does not rebuild it.
-MANIFEST_SETTINGS = ("format", "options", "subjects", "fail_on_bad_image")
+MANIFEST_SETTINGS = ("format", "options", "subjects", "fail_on_bad_image", "colour", "suspicious")
 
 
 def downloaded_by_workflow(settings: Mapping[str, Any]) -> bool:
