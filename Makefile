@@ -68,7 +68,7 @@ test-latest: system-packages
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade --upgrade-strategy eager \
 	  --constraint constraints.txt --editable '.[$(EXTRAS)]'
-	$(LATEST_VENV)/bin/pip freeze --exclude-editable > $(LATEST_VENV)/freeze.txt
+	$(LATEST_VENV)/bin/pip freeze --all --exclude-editable > $(LATEST_VENV)/freeze.txt
 	$(LATEST_VENV)/bin/python tools/lock.py diff $(LATEST_VENV)/freeze.txt || true
 	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q $(PYTEST_ARGS)
 
