@@ -76,12 +76,12 @@ def test_align_face_puts_eyes_on_the_template():
     assert abs(ys.mean() - target[0][1] * 96 / 160) < 1.0
 
 
-def test_normalise_is_minus_128_over_128_nchw():
+def test_normalise_is_minus_128_over_128_nhwc():
     faces = np.zeros((2, 96, 96, 3), np.uint8)
     faces[0, 5, 7] = (0, 128, 255)
     batch = normalise(faces)
-    assert batch.shape == (2, 3, 96, 96) and batch.dtype == np.float32
-    np.testing.assert_array_equal(batch[0, :, 5, 7], [-1.0, 0.0, 127 / 128])
+    assert batch.shape == (2, 96, 96, 3) and batch.dtype == np.float32
+    np.testing.assert_array_equal(batch[0, 5, 7], [-1.0, 0.0, 127 / 128])
 
 
 @needs_shared
@@ -137,31 +137,32 @@ def test_wrong_file_is_refused(tmp_path):
 
 @needs_shared
 @pytest.mark.parametrize("variant", ["dm100", "dm050", "dm025"])
-def test_cv2_dnn_matches_tensorflow_on_the_frozen_graph(variant, lfw_faces):
+def test_onnx_conversion_matches_tensorflow_on_the_frozen_graph(variant, lfw_faces, tmp_path):
     """The authors' runtime is TensorFlow: run the same frozen graph with TF (GraphDef
     import, ``confidence_st:0`` fed ``input:0``) on the estimator's own network input
-    (``prepare`` of 6 LFW faces plus 3 blurred copies, for a spread of scores) and compare
-    with the project's cv2.dnn path (``predict``: ``normalise`` -> NCHW blob).
+    (``prepare`` of the LFW faces plus 3 blurred copies, for a spread of scores) and compare
+    with the project's path: the graph converted to ONNX by our own converter
+    (``colourfr models import-lightqnet``), run by onnxruntime (``predict``).
 
-    Layout: TF's ``input`` is NHWC, cv2.dnn takes the NCHW blob; TF is fed that very blob
-    transposed back to NHWC, which is checked to equal ``(x-128)/128`` of the HWC batch.
-
-    Observed (tensorflow-cpu 2.21.0 vs OpenCV 5.0.0, CPU): max abs diff 1.5e-7 (dm100),
-    2.4e-7 (dm050), 7.5e-8 (dm025), i.e. float32 round-off; clean faces score ~0.6, the
-    blurred ones lower (spread 0.35-0.44). Tolerance 1e-5. For scale: feeding TF the
-    faces with H and W swapped moves scores by 0.46-0.56, BGR instead of RGB by 0.01-0.02."""
+    Observed (tensorflow-cpu 2.21.0, onnxruntime 1.32, CPU): max abs diff about 1e-7, i.e.
+    float32 round-off. Tolerance 1e-5. For scale: feeding TF the faces with H and W
+    swapped moves scores by about 0.5, BGR instead of RGB by 0.01-0.02."""
     tf = pytest.importorskip("tensorflow")
+    from colourfr.cli import main as cli_main
+
     images, faces = lfw_faces
     images = images + [cv2.GaussianBlur(image, (0, 0), 4.0) for image in images[:3]]
     faces = faces + faces[:3]
-    model = LightQNet(variant=variant, model_path=str(MODELS / f"lightqnet-{variant}.pb"))
+    graph_file = MODELS / f"lightqnet-{variant}.pb"
+    onnx_file = tmp_path / f"lightqnet-{variant}.onnx"
+    assert cli_main(["models", "import-lightqnet", str(graph_file), str(onnx_file)]) == 0
+    model = LightQNet(variant=variant, model_path=str(onnx_file))
     batch = np.stack([model.prepare(image, face) for image, face in zip(images, faces)])
-    assert batch.shape == (9, 96, 96, 3) and batch.dtype == np.uint8
-    nhwc = np.ascontiguousarray(normalise(batch).transpose(0, 2, 3, 1))
-    np.testing.assert_array_equal(nhwc, (batch.astype(np.float32) - 128) / 128)
+    assert batch.dtype == np.uint8 and batch.shape[1:] == (96, 96, 3)
+    nhwc = normalise(batch)
 
     graph_def = tf.compat.v1.GraphDef()
-    graph_def.ParseFromString(model.model_path.read_bytes())
+    graph_def.ParseFromString(graph_file.read_bytes())
     graph = tf.Graph()
     with graph.as_default():
         tf.compat.v1.import_graph_def(graph_def, name="")
@@ -173,10 +174,39 @@ def test_cv2_dnn_matches_tensorflow_on_the_frozen_graph(variant, lfw_faces):
         ).reshape(-1)
 
     ours = model.predict(batch)
-    assert reference.shape == ours.shape == (9,)
+    assert reference.shape == ours.shape == (len(images),)
     assert np.all((reference > 0) & (reference < 1))
     np.testing.assert_allclose(ours, reference.astype(np.float64), rtol=0, atol=1e-5)
     # The comparison is informative: scores spread (blur lowers them), and a layout
     # mix-up (H and W swapped) would be far outside the tolerance.
     assert np.ptp(reference) > 0.05
     assert np.abs(swapped - reference).max() > 0.01
+    # The frozen graph given directly is converted in memory: the same scores.
+    np.testing.assert_allclose(
+        LightQNet(variant=variant, model_path=str(graph_file)).predict(batch), ours, atol=1e-7
+    )
+
+
+def test_unsupported_ops_and_foreign_files_are_named(tmp_path):
+    from colourfr.quality.lightqnet_import import convert_lightqnet
+    from colourfr.quality.tf_graph import GraphParseError
+
+    def node(name: str, op: str, inputs: tuple[str, ...] = ()) -> bytes:
+        def field(number: int, payload: bytes) -> bytes:
+            return bytes([number << 3 | 2, len(payload)]) + payload
+
+        body = field(1, name.encode()) + field(2, op.encode())
+        for source in inputs:
+            body += field(3, source.encode())
+        return bytes([1 << 3 | 2, len(body)]) + body
+
+    graph = tmp_path / "odd.pb"
+    graph.write_bytes(
+        node("input", "Placeholder") + node("x", "Softplus", ("input",))
+        + node("confidence_st", "Identity", ("x",))
+    )  # fmt: skip
+    with pytest.raises(GraphParseError, match=r"odd.pb: x: TensorFlow op 'Softplus' is not supported"):
+        convert_lightqnet(graph)
+    (tmp_path / "text.pb").write_text("not a graph at all")
+    with pytest.raises(GraphParseError, match="text.pb"):
+        convert_lightqnet(tmp_path / "text.pb")

@@ -1,5 +1,6 @@
 """``colourfr models ...``: model conversion utilities.
 
+``colourfr models import-lightqnet GRAPH.pb OUT.onnx`` converts LightQNet's frozen graph.
 ``colourfr models import-mxnet SYMBOL.json PARAMS OUT.onnx`` converts a legacy InsightFace
 MXNet checkpoint to ONNX without MXNet and prints the sha256 of the written file.
 """
@@ -54,6 +55,16 @@ def _import_mxnet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_lightqnet(args: argparse.Namespace) -> int:
+    from colourfr.assets import sha256_of
+    from colourfr.quality.lightqnet_import import import_lightqnet
+
+    written = import_lightqnet(args.graph, args.output)
+    print(f"wrote {written} (input input Nx96x96x3 NHWC, output output Nx1)")
+    print(f"sha256 {sha256_of(written)}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("models", help="convert and inspect model files")
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -76,3 +87,12 @@ def register(subparsers: Any) -> None:
                      "equivalent relu(x) - slope*relu(-x), faster in ONNX Runtime on CPU at "
                      "small batch sizes (see docs/benchmarks.md)")
     imp.set_defaults(func=_import_mxnet)
+    lq = sub.add_parser(
+        "import-lightqnet",
+        help="convert a frozen LightQNet TensorFlow graph (.pb) to ONNX",
+        description="Convert LightQNet's frozen graph to ONNX without TensorFlow or OpenCV "
+        "(colourfr.quality.lightqnet_import); the result runs with onnxruntime.",
+    )
+    lq.add_argument("graph", help="lightqnet-dm100.pb (or dm050, dm025)")
+    lq.add_argument("output", help="output .onnx path (written atomically)")
+    lq.set_defaults(func=_import_lightqnet)

@@ -1,7 +1,10 @@
 """LightQNet face image quality (Chen, Yi, Lv; IEEE Signal Processing Letters 2021).
 
-MIT-licensed frozen TensorFlow graphs from KaenChan/lightqnet, run with OpenCV's DNN
-module (no TensorFlow needed), so this is the estimator that works fully offline.
+MIT-licensed frozen TensorFlow graphs from KaenChan/lightqnet, converted to ONNX by the
+project's own converter (:mod:`colourfr.quality.lightqnet_import`; the workflow does it
+once, as an artifact rule) and run with onnxruntime: no TensorFlow, and no OpenCV
+TensorFlow importer (OpenCV 5.1 removed it). The estimator is the one that works fully
+offline.
 
 Preprocessing, as the authors' demo (``main.py`` -> ``face_normalizer.py`` ->
 ``tf_face_quality_model.py``):
@@ -64,9 +67,17 @@ def align_face(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 
 
 def normalise(faces: np.ndarray) -> np.ndarray:
-    """(N, 96, 96, 3) uint8 -> float32 ``(x - 128) / 128`` in NCHW for ``cv2.dnn``."""
-    batch = (np.asarray(faces, dtype=np.float32) - 128.0) / 128.0
-    return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+    """(N, 96, 96, 3) uint8 -> float32 ``(x - 128) / 128``, NHWC as the graph's input."""
+    return np.ascontiguousarray((np.asarray(faces, dtype=np.float32) - 128.0) / 128.0)
+
+
+def _onnx_bytes(path: Path) -> bytes:
+    """An ONNX model as bytes: the file itself, or the frozen graph converted."""
+    if path.suffix.lower() == ".pb":
+        from colourfr.quality.lightqnet_import import convert_lightqnet
+
+        return bytes(convert_lightqnet(path).SerializeToString())
+    return path.read_bytes()
 
 
 class LightQNet:
@@ -81,6 +92,7 @@ class LightQNet:
         cache_dir: str = "resources/models/lightqnet",
         allow_download: bool = True,
         channel_order: Literal["rgb", "bgr"] = "rgb",
+        threads: int | None = None,
     ) -> None:
         if variant not in LIGHTQNET:
             raise AssetError(
@@ -91,9 +103,29 @@ class LightQNet:
         self.variant = variant
         self.channel_order = channel_order
         self.asset: Asset = LIGHTQNET[variant]
-        self.model_path = resolve_asset(self.asset, model_path, cache_dir, allow_download)
-        self._check_graph(self.model_path)
-        self.net = cv2.dnn.readNetFromTensorflow(str(self.model_path))
+        if model_path is not None and Path(model_path).suffix.lower() == ".onnx":
+            # The workflow's conversion of the frozen graph (import_lightqnet_<variant>).
+            self.model_path = Path(model_path)
+            if not self.model_path.is_file():
+                raise AssetError(f"quality lightqnet: model not found: {self.model_path}")
+        else:
+            self.model_path = resolve_asset(self.asset, model_path, cache_dir, allow_download)
+            self._check_graph(self.model_path)
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        options.log_severity_level = 3
+        try:
+            self.session = onnxruntime.InferenceSession(
+                _onnx_bytes(self.model_path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own unrelated types
+            raise AssetError(f"{self.model_path}: not a usable LightQNet model ({exc})") from exc
+        names = [i.name for i in self.session.get_inputs()]
+        if INPUT_TENSOR not in names:
+            raise AssetError(f"{self.model_path}: no input named {INPUT_TENSOR!r} (found {names})")
 
     @staticmethod
     def _check_graph(path: Path) -> None:
@@ -101,9 +133,7 @@ class LightQNet:
         data = Path(path).read_bytes()
         for tensor in (INPUT_TENSOR, OUTPUT_TENSOR):
             if tensor.encode() not in data:
-                raise AssetError(
-                    f"{path}: not a LightQNet graph (no tensor named {tensor!r})"
-                )
+                raise AssetError(f"{path}: not a LightQNet graph (no tensor named {tensor!r})")
 
     def prepare(self, image: np.ndarray, face: FaceRecord) -> np.ndarray:
         """The network input for one face (96x96 uint8, in the configured channel order)."""
@@ -114,10 +144,7 @@ class LightQNet:
         """Scores for an (N, 96, 96, 3) uint8 batch of aligned faces."""
         if len(faces) == 0:
             return np.empty(0, dtype=np.float64)
-        # confidence_st is an Identity of the last layer OpenCV keeps (the sigmoid),
-        # so the network's unconnected output is exactly that tensor.
-        self.net.setInput(normalise(faces), INPUT_TENSOR)
-        output = self.net.forward()
+        (output,) = self.session.run(None, {INPUT_TENSOR: normalise(faces)})
         return np.asarray(output, dtype=np.float64).reshape(len(faces))
 
     def score(
@@ -154,5 +181,6 @@ class LightQNet:
             "alignment": f"3-point similarity to {TEMPLATE_PERCENT.tolist()} % of {ALIGN_SIZE}px, "
             f"resized to {INPUT_SIZE}px",
             "normalisation": "(x-128)/128",
-            "opencv": cv2.__version__,
+            "runtime": f"onnxruntime {__import__('onnxruntime').__version__} (graph converted "
+            "by colourfr.quality.lightqnet_import)",
         }

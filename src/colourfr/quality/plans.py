@@ -12,7 +12,7 @@ from typing import Any
 
 from colourfr.assets import Asset
 from colourfr.errors import ConfigError
-from colourfr.plugin_plan import DOWNLOAD, Artifact, PlanContext, WorkflowPlan
+from colourfr.plugin_plan import BUILD, DOWNLOAD, Artifact, PlanContext, WorkflowPlan
 from colourfr.registry import registry_for
 
 
@@ -83,3 +83,46 @@ def fetch_model_file(
             f"{exc} (config: set params.model_path of every {params['plugin']} instance to "
             "your copy, or allow_downloads: true)"
         ) from exc
+
+
+def lightqnet_plan(context: PlanContext) -> WorkflowPlan:
+    """The frozen graph as for the other model files (configured, or downloaded), then
+    converted to ONNX once by a build artifact (``import_<graph>``); the jobs read the
+    ONNX model. A configured ``.onnx`` is used as it is."""
+    configured = context.params.get("model_path")
+    if configured and str(configured).lower().endswith(".onnx"):
+        params = dict(context.params, cache_dir=None, allow_download=False)
+        return WorkflowPlan(context.plugin, params, {"model_path": str(configured)})
+    graph = model_file_plan(context)
+    pb = str(graph.params["model_path"])
+    stem = Path(pb).stem
+    onnx_path = os.path.join(context.resources_dir, "models", "lightqnet", f"{stem}.onnx")
+    convert = Artifact(
+        name=f"import_{_slug(stem)}",
+        kind=BUILD,
+        function="colourfr.quality.plans:import_lightqnet_artifact",
+        inputs={"graph": pb},
+        outputs={"onnx": onnx_path},
+        summary=f"{Path(pb).name} -> ONNX (colourfr models import-lightqnet)",
+        runtime_min=10,
+    )
+    params = dict(graph.params, model_path=onnx_path)
+    return WorkflowPlan(
+        context.plugin,
+        params,
+        {"model_path": onnx_path},
+        (*graph.artifacts, convert),
+        graph.allow_download,
+    )
+
+
+def import_lightqnet_artifact(
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    params: Mapping[str, Any],
+    threads: int,
+    gpu: bool,
+) -> None:
+    from colourfr.quality.lightqnet_import import import_lightqnet
+
+    import_lightqnet(inputs["graph"], outputs["onnx"])

@@ -66,7 +66,8 @@ FACEQNET_V1 = _faceqnet("v1")
 LIGHTQNET = PluginSpec(
     name="lightqnet",
     factory="colourfr.quality.lightqnet:LightQNet",
-    summary="LightQNet (MIT): 5-landmark aligned 96x96, (x-128)/128",
+    summary="LightQNet (MIT): 5-landmark aligned 96x96, (x-128)/128; frozen graph converted "
+    "to ONNX, onnxruntime",
     params_schema={
         "type": "object",
         "additionalProperties": False,
@@ -83,7 +84,7 @@ LIGHTQNET = PluginSpec(
     },
     path_params=("model_path",),
     uses_gpu=False,
-    plan="colourfr.quality.plans:model_file_plan",
+    plan="colourfr.quality.plans:lightqnet_plan",
     cache_subdir="lightqnet",
 )
 
