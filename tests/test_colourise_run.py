@@ -124,8 +124,9 @@ def test_corrupt_grey_files_are_recorded_and_the_rest_colourised(
         assert Path(row["path"]) == output_path(out_dir, image_id).resolve()
         rgb = read_rgb(row["path"])
         assert rgb.shape == (*grey.shape, 3)
-        assert not (np.array_equal(rgb[..., 0], rgb[..., 1])
-                    and np.array_equal(rgb[..., 1], rgb[..., 2]))  # it has colour
+        assert not (
+            np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+        )  # it has colour
     assert provenance["plugin"] == PLUGIN
     assert provenance["colouriser"]["exemplar"] == params["exemplar"]
     json.dumps(provenance, default=str)  # what the script writes
@@ -140,8 +141,14 @@ def test_runner_builds_the_colouriser_from_config_and_survives_an_all_corrupt_sh
         [{"image_id": "zero", "path": str(tmp_path / "zero.png"), "status": "ok", "detail": ""}],
         columns=list(INDEX_COLUMNS),
     )
-    table, provenance = colourise_index(index, tmp_path / "out", plugin=PLUGIN, params=params,
-                                        batch_size=4, resources_dir=str(tmp_path / "res"))
+    table, provenance = colourise_index(
+        index,
+        tmp_path / "out",
+        plugin=PLUGIN,
+        params=params,
+        batch_size=4,
+        resources_dir=str(tmp_path / "res"),
+    )
     assert table["status"].tolist() == ["empty_file"] and table["path"].tolist() == [""]
     assert provenance["allow_downloads"] is False
     assert not (tmp_path / "res").exists()  # a plugin without downloads gets no cache folder
@@ -167,14 +174,32 @@ def test_colouriser_is_never_run_on_its_training_people(
     out_dir = tmp_path / "colourised"
 
     leaky = TrainedOn(REGISTRY.get(PLUGIN).create(**params), {"person_c", "someone_else"})
-    with pytest.raises(ConfigError, match=r"colourisers\.unet was trained on 1 subject.*person_c.*exclude_lists"):
-        colourise_index(index, out_dir, plugin=PLUGIN, params=params, batch_size=2,
-                        colouriser=leaky, instance="unet", subject_of_image=subjects)
+    with pytest.raises(
+        ConfigError, match=r"colourisers\.unet was trained on 1 subject.*person_c.*exclude_lists"
+    ):
+        colourise_index(
+            index,
+            out_dir,
+            plugin=PLUGIN,
+            params=params,
+            batch_size=2,
+            colouriser=leaky,
+            instance="unet",
+            subject_of_image=subjects,
+        )
     assert leaky.batches == [] and not any(out_dir.glob("*.png"))  # refused before any work
 
     disjoint = TrainedOn(REGISTRY.get(PLUGIN).create(**params), {"someone_else"})
-    table, _ = colourise_index(index, out_dir, plugin=PLUGIN, params=params, batch_size=2,
-                               colouriser=disjoint, instance="unet", subject_of_image=subjects)
+    table, _ = colourise_index(
+        index,
+        out_dir,
+        plugin=PLUGIN,
+        params=params,
+        batch_size=2,
+        colouriser=disjoint,
+        instance="unet",
+        subject_of_image=subjects,
+    )
     assert (table["status"] == "ok").sum() == 3
 
 

@@ -24,7 +24,13 @@ def minimal(tmp_path: Path) -> dict:
     return {
         "datasets": {"toy": {"format": "folder", "root": str(tmp_path / "faces")}},
         "scenarios": [
-            {"id": "s1", "reference": "original", "probe": "original", "impostors": True, "baseline": True},
+            {
+                "id": "s1",
+                "reference": "original",
+                "probe": "original",
+                "impostors": True,
+                "baseline": True,
+            },
             {"id": "s4", "reference": "colourised", "probe": "colourised"},
         ],
         "recognition": {"dlib": {"plugin": "dlib-resnet"}},
@@ -69,41 +75,107 @@ def test_a_user_config_that_names_datasets_runs_only_those(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda c: c["recognition"].update({"x": {"plugin": "no-such-system"}}),
-         "recognition.x.plugin: unknown recognition system plugin 'no-such-system'"),
-        (lambda c: c["datasets"]["toy"].update({"format": "nope"}),
-         "datasets.toy.format: unknown dataset format plugin 'nope'"),
-        (lambda c: c["datasets"]["toy"].update({"root": "/definitely/not/here"}),
-         "datasets.toy.root: folder not found"),
+        (
+            lambda c: c["recognition"].update({"x": {"plugin": "no-such-system"}}),
+            "recognition.x.plugin: unknown recognition system plugin 'no-such-system'",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update({"format": "nope"}),
+            "datasets.toy.format: unknown dataset format plugin 'nope'",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update({"root": "/definitely/not/here"}),
+            "datasets.toy.root: folder not found",
+        ),
         (lambda c: c.update({"sharding": {"shard_size": 0}}), "sharding.shard_size"),
         (lambda c: c.update({"metrics": {"fmr_targets": [1.5]}}), "metrics.fmr_targets.0"),
-        (lambda c: c["scenarios"][1].update({"baseline": True}), "exactly one scenario must be the baseline"),
-        (lambda c: c["scenarios"][0].update({"impostors": False}), "the baseline must compute impostors"),
+        (
+            lambda c: c["scenarios"][1].update({"baseline": True}),
+            "exactly one scenario must be the baseline",
+        ),
+        (
+            lambda c: c["scenarios"][0].update({"impostors": False}),
+            "the baseline must compute impostors",
+        ),
         (lambda c: c["scenarios"][1].update({"probe": "sepia"}), "scenarios.1.probe"),
         (lambda c: c.update({"colour": {}}), "Additional properties are not allowed"),
-        (lambda c: c["datasets"]["toy"].update({"protocols": ["mystery"]}), "unknown protocol 'mystery'"),
-        (lambda c: c["recognition"]["dlib"].update({"enabled": False}), "no recognition system is enabled"),
-        (lambda c: c["datasets"]["toy"].update({"archive_sha256": "abc"}),
-         "datasets.toy.archive_sha256: 'abc' does not match"),
-        (lambda c: c["datasets"]["toy"].update({"root": None}),
-         "datasets.toy.root: no root given and download is false"),
-        (lambda c: c["datasets"]["toy"].update({"root": None, "download": True}),
-         "datasets.toy.download: format 'folder' cannot be downloaded (licensed)"),
-        (lambda c: c["datasets"]["toy"].update(
-            {"format": "lfw", "root": None, "download": True, "options": {"images_dir": "lfw-a"}}),
-         "datasets.toy.options.images_dir: 'lfw-a' has no archive to download"),
-        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
-                                                     "reference": {"rule": "best"}}}}),
-         "protocols.paper.reference: rule best needs quality and/or pose"),
-        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
-                                                     "reference": {"rule": "best", "pose": "arc"}}}}),
-         "protocols.paper.reference.pose: 'arc' is not an enabled recognition instance"),
-        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
-                                                     "reference": {"rule": "list", "list": "no.txt"}}}}),
-         "protocols.paper.reference.list: file not found"),
-        (lambda c: c.update({"protocols": {"paper": {"kind": "reference-per-subject",
-                                                     "reference": {"rule": "fist"}}}}),
-         "protocols.paper.reference.rule: 'fist' is not one of"),
+        (
+            lambda c: c["datasets"]["toy"].update({"protocols": ["mystery"]}),
+            "unknown protocol 'mystery'",
+        ),
+        (
+            lambda c: c["recognition"]["dlib"].update({"enabled": False}),
+            "no recognition system is enabled",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update({"archive_sha256": "abc"}),
+            "datasets.toy.archive_sha256: 'abc' does not match",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update({"root": None}),
+            "datasets.toy.root: no root given and download is false",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update({"root": None, "download": True}),
+            "datasets.toy.download: format 'folder' cannot be downloaded (licensed)",
+        ),
+        (
+            lambda c: c["datasets"]["toy"].update(
+                {
+                    "format": "lfw",
+                    "root": None,
+                    "download": True,
+                    "options": {"images_dir": "lfw-a"},
+                }
+            ),
+            "datasets.toy.options.images_dir: 'lfw-a' has no archive to download",
+        ),
+        (
+            lambda c: c.update(
+                {
+                    "protocols": {
+                        "paper": {"kind": "reference-per-subject", "reference": {"rule": "best"}}
+                    }
+                }
+            ),
+            "protocols.paper.reference: rule best needs quality and/or pose",
+        ),
+        (
+            lambda c: c.update(
+                {
+                    "protocols": {
+                        "paper": {
+                            "kind": "reference-per-subject",
+                            "reference": {"rule": "best", "pose": "arc"},
+                        }
+                    }
+                }
+            ),
+            "protocols.paper.reference.pose: 'arc' is not an enabled recognition instance",
+        ),
+        (
+            lambda c: c.update(
+                {
+                    "protocols": {
+                        "paper": {
+                            "kind": "reference-per-subject",
+                            "reference": {"rule": "list", "list": "no.txt"},
+                        }
+                    }
+                }
+            ),
+            "protocols.paper.reference.list: file not found",
+        ),
+        (
+            lambda c: c.update(
+                {
+                    "protocols": {
+                        "paper": {"kind": "reference-per-subject", "reference": {"rule": "fist"}}
+                    }
+                }
+            ),
+            "protocols.paper.reference.rule: 'fist' is not one of",
+        ),
     ],
 )
 def test_bad_configs_name_the_key(minimal: dict, mutate, message: str) -> None:
@@ -174,7 +246,9 @@ def test_scenarios_expand_per_colouriser() -> None:
     assert [i.id for i in expand_scenarios(scenarios, [])] == ["s1", "s3"]
 
 
-def _schema_key_paths(node: Any, defs: dict, path: tuple[str, ...] = (), seen: frozenset = frozenset()):
+def _schema_key_paths(
+    node: Any, defs: dict, path: tuple[str, ...] = (), seen: frozenset = frozenset()
+):
     """Every property path of the config schema (``datasets.<name>.subjects.min_images``)."""
     if not isinstance(node, dict):
         return
@@ -193,10 +267,14 @@ def _schema_key_paths(node: Any, defs: dict, path: tuple[str, ...] = (), seen: f
 
 
 def test_every_schema_key_is_documented_in_config_readme() -> None:
-    schema = yaml.safe_load((REPO / "src" / "colourfr" / "schema" / "config.schema.yaml").read_text())
+    schema = yaml.safe_load(
+        (REPO / "src" / "colourfr" / "schema" / "config.schema.yaml").read_text()
+    )
     text = (REPO / "config" / "README.md").read_text()
     documented = {
-        part for token in re.findall(r"`([^`]+)`", text) for part in re.split(r"[.\s,<>{}=:]+", token)
+        part
+        for token in re.findall(r"`([^`]+)`", text)
+        for part in re.split(r"[.\s,<>{}=:]+", token)
     }
     paths = list(_schema_key_paths(schema, schema.get("$defs", {})))
     assert len(paths) > 50  # the walk reaches the nested sections

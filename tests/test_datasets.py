@@ -162,7 +162,9 @@ def test_lfw_fetch_offline_names_url_and_local_root(
 ) -> None:
     # Downloads disabled: the real catalogue entry, and no network is touched.
     with pytest.raises(AssetError) as disabled:
-        lfw_download.fetch_dataset("lfw", tmp_path / "a", allow_download=False, dataset_name="faces")
+        lfw_download.fetch_dataset(
+            "lfw", tmp_path / "a", allow_download=False, dataset_name="faces"
+        )
     message = str(disabled.value)
     assert message.startswith("datasets.faces: ")
     assert LFW_DEEPFUNNELED.urls[0] in message and "allow_downloads is false" in message
@@ -175,7 +177,11 @@ def test_lfw_fetch_offline_names_url_and_local_root(
     )
     with pytest.raises(AssetError) as offline:
         lfw_download.fetch_dataset(
-            "lfw", tmp_path / "b", True, options={"images_dir": "images_funneled"}, dataset_name="lfw"
+            "lfw",
+            tmp_path / "b",
+            True,
+            options={"images_dir": "images_funneled"},
+            dataset_name="lfw",
         )
     message = str(offline.value)
     assert unreachable.urls[0] in message and "set datasets.lfw.root" in message

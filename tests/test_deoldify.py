@@ -78,8 +78,9 @@ def loaded_model(gen: str) -> torch.nn.Module:
     return model.eval()
 
 
-def raw_max_diff(model: torch.nn.Module, gen: str,
-                 cases: tuple[tuple[str, int], ...] | None = None) -> float:
+def raw_max_diff(
+    model: torch.nn.Module, gen: str, cases: tuple[tuple[str, int], ...] | None = None
+) -> float:
     worst = 0.0
     if cases is None:
         cases = tuple((f, rf) for f in FACES for rf in RENDER_FACTORS)
@@ -110,8 +111,13 @@ def dana_model() -> torch.nn.Module:
 def test_state_dict_keys_shapes_and_order_match_manifest(gen: str) -> None:
     with torch.device("meta"):  # layout only: no memory, no init cost
         model = BUILDERS[gen]()
-    ours = [(k, list(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in model.state_dict().items()]
-    manifest = [(e.key, list(e.shape), e.dtype) for e in read_manifest(FIXTURES / f"manifest_{gen}.tsv")]
+    ours = [
+        (k, list(v.shape), str(v.dtype).removeprefix("torch."))
+        for k, v in model.state_dict().items()
+    ]
+    manifest = [
+        (e.key, list(e.shape), e.dtype) for e in read_manifest(FIXTURES / f"manifest_{gen}.tsv")
+    ]
     assert ours == manifest
 
 
@@ -146,7 +152,9 @@ def assert_matches_fillcheck(model: torch.nn.Module, gen: str) -> None:
 
 
 @pytest.mark.parametrize("gen", ["artistic", "dana"])
-def test_filled_weights_match_fillcheck_after_loading(gen: str, request: pytest.FixtureRequest) -> None:
+def test_filled_weights_match_fillcheck_after_loading(
+    gen: str, request: pytest.FixtureRequest
+) -> None:
     """Per-key sums of what the network holds after the strict load (stable: TestStable)."""
     assert_matches_fillcheck(request.getfixturevalue(f"{gen}_model"), gen)
 
@@ -181,10 +189,12 @@ def test_net_input_is_bit_exact(gen: str, face_name: str, rf: int) -> None:
 
 def test_net_input_of_grey_and_rgb_storage_agree() -> None:
     rgb = face("face2")
-    np.testing.assert_array_equal(pipeline.jantic_net_input(rgb[:, :, 0], 8),
-                                  pipeline.jantic_net_input(rgb, 8))
-    np.testing.assert_array_equal(pipeline.dana_net_input(rgb[:, :, 0], 8),
-                                  pipeline.dana_net_input(rgb, 8))
+    np.testing.assert_array_equal(
+        pipeline.jantic_net_input(rgb[:, :, 0], 8), pipeline.jantic_net_input(rgb, 8)
+    )
+    np.testing.assert_array_equal(
+        pipeline.dana_net_input(rgb[:, :, 0], 8), pipeline.dana_net_input(rgb, 8)
+    )
 
 
 @pytest.mark.parametrize("gen", ["stable", "artistic"])
@@ -216,8 +226,9 @@ def test_dana_postprocess_from_recorded_output(face_name: str, rf: int) -> None:
 
 
 @pytest.mark.parametrize("rf", RENDER_FACTORS)
-def test_artistic_end_to_end_batched_matches_original(artistic_model: torch.nn.Module,
-                                                      rf: int) -> None:
+def test_artistic_end_to_end_batched_matches_original(
+    artistic_model: torch.nn.Module, rf: int
+) -> None:
     images = [face(name) for name in FACES]  # 250x250 and 200x250 in one batch
     batched = pipeline.colourise_jantic_batch(artistic_model, images, rf, batch_size=2)
     for name, image, mine in zip(FACES, images, batched):
@@ -235,7 +246,6 @@ def test_dana_end_to_end_batched_matches_original(dana_model: torch.nn.Module, r
         assert_final_close(mine, png(Path(f"{stem('dana', name, rf)}final.png")))
 
 
-
 def test_plugin_on_a_published_layout_file_reproduces_the_original(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,8 +256,11 @@ def test_plugin_on_a_published_layout_file_reproduces_the_original(
     from colourfr.colourisers.deoldify import plugin
 
     path = tmp_path / "ColorizeArtistic_gen.pth"
-    torch.save(filled_state_dict(FIXTURES / "manifest_artistic.tsv"), path,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        filled_state_dict(FIXTURES / "manifest_artistic.tsv"),
+        path,
+        _use_new_zipfile_serialization=False,
+    )
     spec = plugin.VARIANTS["artistic"]
     asset = dataclasses.replace(spec.asset, size=path.stat().st_size)
     monkeypatch.setitem(plugin.VARIANTS, "artistic", dataclasses.replace(spec, asset=asset))
@@ -281,8 +294,9 @@ class TestStable:
 
     @pytest.mark.parametrize("face_name", FACES)
     @pytest.mark.parametrize("rf", RENDER_FACTORS)
-    def test_raw_output_matches_original(self, stable_model: torch.nn.Module,
-                                         face_name: str, rf: int) -> None:
+    def test_raw_output_matches_original(
+        self, stable_model: torch.nn.Module, face_name: str, rf: int
+    ) -> None:
         # Observed max abs diff 2.4e-6 .. 3.8e-6 (torch 2.13 CPU, 2 threads).
         assert raw_max_diff(stable_model, "stable", ((face_name, rf),)) <= RAW_TOLERANCE
 
@@ -292,8 +306,9 @@ class TestStable:
         assert_matches_fillcheck(stable_model, "stable")
 
     @pytest.mark.parametrize("rf", RENDER_FACTORS)
-    def test_end_to_end_batched_matches_original(self, stable_model: torch.nn.Module,
-                                                 rf: int) -> None:
+    def test_end_to_end_batched_matches_original(
+        self, stable_model: torch.nn.Module, rf: int
+    ) -> None:
         # Observed: face1 identical, face2 max 2 on 10 (RF 8) / 14 (RF 7) of 150,000 values.
         images = [face(name) for name in FACES]  # 250x250 and 200x250 in one batch
         batched = pipeline.colourise_jantic_batch(stable_model, images, rf, batch_size=2)

@@ -79,11 +79,14 @@ def test_legacy_serialisation_format_loads(tmp_path: Path) -> None:
     state = tiny_model().state_dict()
     path = tmp_path / "legacy.pth"
     torch.save(state, path, _use_new_zipfile_serialization=False)
-    assert torch.equal(read_checkpoint(path, "tiny")["layers.11.0.weight_orig"],
-                       state["layers.11.0.weight_orig"])
+    assert torch.equal(
+        read_checkpoint(path, "tiny")["layers.11.0.weight_orig"], state["layers.11.0.weight_orig"]
+    )
 
 
-def test_truncated_checkpoint_is_reported_with_its_path(tiny_checkpoint: Path, tmp_path: Path) -> None:
+def test_truncated_checkpoint_is_reported_with_its_path(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
     data = tiny_checkpoint.read_bytes()
     truncated = tmp_path / "truncated.pth"
     truncated.write_bytes(data[: len(data) // 2])
@@ -164,8 +167,9 @@ def test_asset_catalogue_sizes_and_no_invented_digests() -> None:
     assert all(asset.urls[0].startswith("https://") for asset in ASSETS)
 
 
-def test_wrong_size_weights_fail_before_any_model_is_built(tiny_checkpoint: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_size_weights_fail_before_any_model_is_built(
+    tiny_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built: list[str] = []
     monkeypatch.setattr(deoldify_plugin, "load_generator", lambda *a: built.append("x"))
     with pytest.raises(AssetError, match=r"tiny_gen\.pth has [\d,]+ bytes, expected 874,066,230"):
@@ -175,8 +179,9 @@ def test_wrong_size_weights_fail_before_any_model_is_built(tiny_checkpoint: Path
 
 def test_offline_without_weights_gives_one_clear_message(tmp_path: Path) -> None:
     with pytest.raises(AssetError, match="ColorizeArtistic_gen.pth"):
-        deoldify_plugin.DeOldifyColouriser("artistic", cache_dir=str(tmp_path),
-                                           allow_download=False, device="cpu")
+        deoldify_plugin.DeOldifyColouriser(
+            "artistic", cache_dir=str(tmp_path), allow_download=False, device="cpu"
+        )
 
 
 # ------------------------------------------------- global allow_downloads / resources_dir
@@ -213,8 +218,12 @@ def test_schema_defaults_leave_downloads_to_the_global_switch() -> None:
     from colourfr.registry import factory_arguments
 
     def factory_params(plugin, params, resources_dir, allow_downloads):  # type: ignore[no-untyped-def]
-        return factory_arguments(REGISTRY.get(plugin), params, resources_dir=resources_dir,
-                                 allow_downloads=allow_downloads)
+        return factory_arguments(
+            REGISTRY.get(plugin),
+            params,
+            resources_dir=resources_dir,
+            allow_downloads=allow_downloads,
+        )
 
     off = factory_params("deoldify-stable", params, "/res", allow_downloads=False)
     assert off["allow_download"] is False
@@ -238,8 +247,13 @@ def test_workflow_offline_default_gives_one_error_naming_file_url_and_config_key
 
     params = validated_params("deoldify-stable", device="cpu")  # allow_download: True
     with pytest.raises(AssetError) as info:
-        build_colouriser("deoldify-stable", params, resources_dir=str(tmp_path),
-                         allow_downloads=False, instance="deoldify-stable")
+        build_colouriser(
+            "deoldify-stable",
+            params,
+            resources_dir=str(tmp_path),
+            allow_downloads=False,
+            instance="deoldify-stable",
+        )
     message = str(info.value)
     expected_file = tmp_path / "models" / "deoldify" / "ColorizeStable_gen.pth"
     assert str(expected_file) in message
@@ -251,8 +265,9 @@ def test_workflow_offline_default_gives_one_error_naming_file_url_and_config_key
     assert not expected_file.parent.exists() or not any(expected_file.parent.iterdir())
 
 
-def test_instance_flag_vetoes_a_globally_allowed_download(tmp_path: Path,
-                                                          no_network: list[str]) -> None:
+def test_instance_flag_vetoes_a_globally_allowed_download(
+    tmp_path: Path, no_network: list[str]
+) -> None:
     from colourfr.colourisers.run import build_colouriser
 
     params = validated_params("deoldify-video", device="cpu", allow_download=False)
@@ -261,8 +276,9 @@ def test_instance_flag_vetoes_a_globally_allowed_download(tmp_path: Path,
     assert no_network == []
 
 
-def test_download_happens_only_with_the_global_switch_on(tmp_path: Path,
-                                                         no_network: list[str]) -> None:
+def test_download_happens_only_with_the_global_switch_on(
+    tmp_path: Path, no_network: list[str]
+) -> None:
     from colourfr.colourisers.run import build_colouriser
 
     params = validated_params("deoldify-artistic", device="cpu")
@@ -271,8 +287,9 @@ def test_download_happens_only_with_the_global_switch_on(tmp_path: Path,
     assert no_network == [str(tmp_path / "models" / "deoldify" / "ColorizeArtistic_gen.pth")]
 
 
-def test_weights_in_the_resources_cache_are_used_offline(tiny_variant: Path, tmp_path: Path,
-                                                         no_network: list[str]) -> None:
+def test_weights_in_the_resources_cache_are_used_offline(
+    tiny_variant: Path, tmp_path: Path, no_network: list[str]
+) -> None:
     from colourfr.colourisers.run import colourise_index
 
     cache = tmp_path / "res" / "models" / "deoldify"
@@ -285,8 +302,14 @@ def test_weights_in_the_resources_cache_are_used_offline(tiny_variant: Path, tmp
     index = pd.DataFrame([{"image_id": "a", "path": str(grey), "status": "ok", "detail": ""}])
     params = validated_params("deoldify-artistic", device="cpu", render_factor=2)
     table, provenance = colourise_index(
-        index, tmp_path / "out", plugin="deoldify-artistic", params=params, batch_size=1,
-        resources_dir=str(tmp_path / "res"), allow_downloads=False)
+        index,
+        tmp_path / "out",
+        plugin="deoldify-artistic",
+        params=params,
+        batch_size=1,
+        resources_dir=str(tmp_path / "res"),
+        allow_downloads=False,
+    )
     assert table["status"].tolist() == ["ok"] and no_network == []
     assert provenance["colouriser"]["weights"] == str(cache / "ColorizeArtistic_gen.pth")
     assert provenance["allow_downloads"] is False
@@ -296,20 +319,23 @@ def test_weights_sha256_pin_is_checked(tiny_variant: Path) -> None:
     import hashlib
 
     digest = hashlib.sha256(tiny_variant.read_bytes()).hexdigest()
-    pinned = deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256=digest.upper(),
-                                      render_factor=2, device="cpu")
+    pinned = deoldify_plugin.artistic(
+        weights=str(tiny_variant), weights_sha256=digest.upper(), render_factor=2, device="cpu"
+    )
     info = pinned.provenance()
     assert info["weights_sha256"] == digest and info["weights_sha256_pinned"] is True
     with pytest.raises(AssetError, match=rf"tiny_gen\.pth has sha256 {digest}, expected 0+"):
-        deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256="0" * 64,
-                                 device="cpu")
+        deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256="0" * 64, device="cpu")
     with pytest.raises(ColourfrError, match="weights_sha256"):
         deoldify_plugin.artistic(weights=str(tiny_variant), weights_sha256="abc", device="cpu")
     assert validated_params("deoldify-artistic", weights_sha256=digest)["weights_sha256"] == digest
     from colourfr.config import validate_against
 
-    problems = validate_against(REGISTRY.get("deoldify-artistic").params_schema,
-                                {"weights_sha256": "xyz"}, "colourisers.d.params")
+    problems = validate_against(
+        REGISTRY.get("deoldify-artistic").params_schema,
+        {"weights_sha256": "xyz"},
+        "colourisers.d.params",
+    )
     assert problems and problems[0].startswith("colourisers.d.params.weights_sha256")
 
 
@@ -320,9 +346,13 @@ def test_weights_sha256_pin_is_checked(tiny_variant: Path) -> None:
 def tiny_variant(monkeypatch: pytest.MonkeyPatch, tiny_checkpoint: Path) -> Path:
     """Point deoldify-artistic at the tiny architecture (sizes unknown to the catalogue)."""
     asset = dataclasses.replace(DEOLDIFY_ARTISTIC, size=tiny_checkpoint.stat().st_size)
-    variant = deoldify_plugin.Variant("deoldify-artistic", asset,
-                                      lambda: build_jantic_generator("deep", "resnet18", 0.25),
-                                      "jantic", TINY.to_dict())
+    variant = deoldify_plugin.Variant(
+        "deoldify-artistic",
+        asset,
+        lambda: build_jantic_generator("deep", "resnet18", 0.25),
+        "jantic",
+        TINY.to_dict(),
+    )
     monkeypatch.setitem(deoldify_plugin.VARIANTS, "artistic", variant)
     return tiny_checkpoint
 
@@ -341,9 +371,9 @@ def test_registry_specs_are_lazy_and_complete() -> None:
 
 
 def test_plugin_colourises_mixed_sizes_keeping_luma(tiny_variant: Path) -> None:
-    colouriser = REGISTRY.get("deoldify-artistic").create(weights=str(tiny_variant),
-                                                          render_factor=4, device="cpu",
-                                                          net_batch_size=2)
+    colouriser = REGISTRY.get("deoldify-artistic").create(
+        weights=str(tiny_variant), render_factor=4, device="cpu", net_batch_size=2
+    )
     greys = [grey_face(50, 40), grey_face(33, 61, seed=2), grey_face(64, 64, seed=3)]
     outputs = colouriser.colourise(greys)
     assert [o.shape for o in outputs] == [(50, 40, 3), (33, 61, 3), (64, 64, 3)]
@@ -369,13 +399,21 @@ def test_plugin_accepts_colour_input_as_deoldify_does(tiny_variant: Path) -> Non
     # the network sees luminance only: after undoing the normalisation, the three input
     # channels hold the same 8-bit grey value
     x = pipeline.jantic_net_input(rgb, 2)
-    levels = np.rint((x * pipeline.IMAGENET_STD[:, None, None]
-                      + pipeline.IMAGENET_MEAN[:, None, None]) * 255)
+    levels = np.rint(
+        (x * pipeline.IMAGENET_STD[:, None, None] + pipeline.IMAGENET_MEAN[:, None, None]) * 255
+    )
     assert np.array_equal(levels[0], levels[1]) and np.array_equal(levels[1], levels[2])
 
 
-@pytest.mark.parametrize("bad", [np.zeros((8, 8), np.float32), np.zeros((8, 8, 4), np.uint8),
-                                 np.zeros((0, 5), np.uint8), "not an image"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((8, 8), np.float32),
+        np.zeros((8, 8, 4), np.uint8),
+        np.zeros((0, 5), np.uint8),
+        "not an image",
+    ],
+)
 def test_plugin_rejects_bad_images_by_position(tiny_variant: Path, bad: object) -> None:
     colouriser = deoldify_plugin.artistic(weights=str(tiny_variant), render_factor=2, device="cpu")
     with pytest.raises(ColourfrError, match="image 1"):
@@ -383,8 +421,9 @@ def test_plugin_rejects_bad_images_by_position(tiny_variant: Path, bad: object) 
 
 
 def test_plugin_provenance_records_weights_digest_and_settings(tiny_variant: Path) -> None:
-    colouriser = deoldify_plugin.artistic(weights=str(tiny_variant), render_factor=3, device="cpu",
-                                          fp16=True)
+    colouriser = deoldify_plugin.artistic(
+        weights=str(tiny_variant), render_factor=3, device="cpu", fp16=True
+    )
     info = colouriser.provenance()
     import hashlib
 
@@ -427,7 +466,8 @@ def test_spectral_norm_power_iteration_converges_to_largest_singular_value() -> 
     normalised = conv.normalised_weight().detach().reshape(5, -1)
     assert torch.linalg.matrix_norm(normalised, ord=2) == pytest.approx(1.0, abs=1e-4)
     assert float(torch.dot(conv.weight_u, matrix @ conv.weight_v)) == pytest.approx(
-        float(sigma_true), rel=1e-4)
+        float(sigma_true), rel=1e-4
+    )
 
 
 def test_eval_mode_uses_stored_vectors_without_updating_them() -> None:
@@ -437,8 +477,7 @@ def test_eval_mode_uses_stored_vectors_without_updating_them() -> None:
     assert torch.equal(conv.weight_u, u_before) and torch.equal(conv.weight_v, v_before)
     matrix = conv.weight_orig.detach().reshape(3, -1)
     sigma = torch.dot(u_before, matrix @ v_before)
-    torch.testing.assert_close(conv.normalised_weight().detach(),
-                               conv.weight_orig.detach() / sigma)
+    torch.testing.assert_close(conv.normalised_weight().detach(), conv.weight_orig.detach() / sigma)
 
 
 def test_generator_trains_one_step() -> None:

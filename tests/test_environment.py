@@ -74,7 +74,9 @@ def test_added_dependency_without_relock_is_one_line_saying_make_lock(tmp_path: 
     root = _copy_project(tmp_path)
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text().replace('"numpy>=1.26",', '"numpy>=1.26",\n  "left-pad-colourfr>=1.0",')
+        pyproject.read_text().replace(
+            '"numpy>=1.26",', '"numpy>=1.26",\n  "left-pad-colourfr>=1.0",'
+        )
     )
     result = _lock_check(root)
     assert result.returncode == 1
@@ -173,4 +175,6 @@ def test_this_environment_is_the_locked_one() -> None:
     comparison = compare_with_lock(ROOT)
     if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
         pytest.skip(f"not the project's .venv ({sys.prefix})")
-    assert comparison.matches, comparison.headline() + f" {comparison.different} {comparison.unlocked}"
+    assert comparison.matches, (
+        comparison.headline() + f" {comparison.different} {comparison.unlocked}"
+    )

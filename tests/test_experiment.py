@@ -30,11 +30,17 @@ pytestmark = pytest.mark.skipif(
 
 def snakemake(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [SNAKEMAKE, "--cores", "2", *args], cwd=REPO, capture_output=True, text=True, timeout=3000,
+        [SNAKEMAKE, "--cores", "2", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3000,
         check=False,
     )
     if result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -68,10 +74,14 @@ def test_table2_has_every_estimator_and_variant(experiment: tuple[Path, list[str
     stats = pd.read_csv(results / "lfw" / "tables" / "quality_statistics.csv")
     lightqnet = stats[stats["estimator"] == "lightqnet"].set_index("variant")
     assert set(lightqnet.index) == set(VARIANTS)
-    assert ((lightqnet["min"] <= lightqnet["median"]) & (lightqnet["median"] <= lightqnet["max"])).all()
+    assert (
+        (lightqnet["min"] <= lightqnet["median"]) & (lightqnet["median"] <= lightqnet["max"])
+    ).all()
     assert ((lightqnet["max"] <= 1) & (lightqnet["min"] >= 0)).all()
     # Greyscale faces have no colour: OFIQ's natural-colour component rates them 100.
-    natural = stats[(stats["estimator"] == "iso29794-5:natural_colour") & (stats["variant"] == "grey")]
+    natural = stats[
+        (stats["estimator"] == "iso29794-5:natural_colour") & (stats["variant"] == "grey")
+    ]
     assert natural["min"].item() == natural["max"].item() == 100.0
     for suffix in ("md", "tex"):
         assert (results / "lfw" / "tables" / f"quality_statistics.{suffix}").stat().st_size > 0
@@ -89,7 +99,9 @@ def test_table3_reuses_baseline_thresholds_and_obeys_the_frr_identity(
     # One threshold per FMR target: the baseline's, reused by every scenario.
     assert (table.groupby("fmr_target")["threshold"].nunique() == 1).all()
     np.testing.assert_allclose(table["frr"], table["fta"] + table["fnmr"] * (1 - table["fta"]))
-    assert ((table["frr_low"] <= table["frr"] + 1e-12) & (table["frr"] <= table["frr_high"] + 1e-12)).all()
+    assert (
+        (table["frr_low"] <= table["frr"] + 1e-12) & (table["frr"] <= table["frr_high"] + 1e-12)
+    ).all()
     assert (table["n_genuine"] == table.loc[table["file"] == "s1", "n_genuine"].iloc[0]).all()
     markdown = (metrics / "performance.md").read_text()
     assert "original / colourised (trained-unet)" in markdown
@@ -131,7 +143,9 @@ def test_fta_changes_agree_with_the_recognition_records(experiment: tuple[Path, 
         records = {
             variant: pd.concat(
                 pd.read_parquet(p)
-                for p in sorted((results / "lfw" / "recognition" / row.system / variant).glob("*.parquet"))
+                for p in sorted(
+                    (results / "lfw" / "recognition" / row.system / variant).glob("*.parquet")
+                )
             ).set_index("image_id")["failure"]
             for variant in ("grey", f"colourised-{row.colouriser}")
         }
@@ -155,7 +169,11 @@ def test_provenance_lists_models_with_their_digests(experiment: tuple[Path, list
     # the self-trained generator is listed with the digest of the file the run produced
     generator = results / "models" / "trained-unet" / "generator.pth"
     assert f"`{hashlib.sha256(generator.read_bytes()).hexdigest()}`" in text
-    for name in ("generator.pth", "lightqnet-dm100.pb", "dlib_face_recognition_resnet_model_v1.dat"):
+    for name in (
+        "generator.pth",
+        "lightqnet-dm100.pb",
+        "dlib_face_recognition_resnet_model_v1.dat",
+    ):
         assert name in text, name
     for package in ("torch", "onnxruntime", "insightface", "snakemake"):
         assert f"| {package} | {importlib.metadata.version(package)}" in text, package

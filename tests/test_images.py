@@ -35,7 +35,9 @@ needs_imagemagick = pytest.mark.skipif(
 
 
 def imagemagick_grey(source: Path, target: Path) -> np.ndarray:
-    assert IMAGEMAGICK is not None, "COLOURFR_REQUIRE_IMAGEMAGICK=1 but neither magick nor convert is on PATH"
+    assert IMAGEMAGICK is not None, (
+        "COLOURFR_REQUIRE_IMAGEMAGICK=1 but neither magick nor convert is on PATH"
+    )
     command = [IMAGEMAGICK, str(source), "-grayscale", "Rec709Luma", str(target)]
     subprocess.run(command, check=True, capture_output=True)
     array = np.asarray(Image.open(target))

@@ -55,7 +55,10 @@ def test_rank_is_exact_where_binary_floating_point_is_not() -> None:
     scores = np.arange(100, dtype=float)
     t = threshold_at_fmr(scores, 0.29)
     assert (t.threshold, t.achieved_fmr) == (29.0, 0.29)
-    assert streaming_thresholds([scores[::-1]], [0.29], max_count=100).thresholds()[0].threshold == 29.0
+    assert (
+        streaming_thresholds([scores[::-1]], [0.29], max_count=100).thresholds()[0].threshold
+        == 29.0
+    )
 
 
 def test_ties_at_the_threshold_lower_the_achieved_fmr() -> None:

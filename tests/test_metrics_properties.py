@@ -117,9 +117,7 @@ def test_d_prime_shift_invariant_and_eer_bounded(genuine, impostors, shift) -> N
 
 
 @FAST
-@given(
-    st.lists(grid_score, min_size=1, max_size=80), st.lists(grid_score, min_size=1, max_size=80)
-)
+@given(st.lists(grid_score, min_size=1, max_size=80), st.lists(grid_score, min_size=1, max_size=80))
 def test_fast_eer_equals_full_curve_eer(genuine, impostors) -> None:
     fast = equal_error_rate(genuine, impostors)
     assert fast is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,9 +24,12 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 def pip_install_target(package: Path, target: Path) -> dict[str, str]:
     """``pip install --target`` (nothing in the project's environment changes); returns
     the environment that puts the target on the path of every job."""
+    # pip builds in the source tree (build/): build from a copy so the checkout stays clean.
+    source = target.with_name(target.name + "-source")
+    shutil.copytree(package, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--target", str(target), str(package)],
+         "--no-build-isolation", "--target", str(target), str(source)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     path = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
@@ -54,8 +58,10 @@ def example_run(tmp_path_factory: pytest.TempPathFactory, lfw_root: Path) -> tup
 
 def test_example_package_unit_tests_pass(example_run: tuple[Path, dict]) -> None:
     _, env = example_run
-    run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
-        env)
+    run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
+        env,
+    )
 
 
 def test_example_plugins_reach_tables_figures_and_report(example_run: tuple[Path, dict]) -> None:

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from colourfr import registry as registry_module
 from colourfr.cli import main
@@ -172,8 +171,13 @@ def test_unknown_plugin_lists_the_installed_ones() -> None:
         (PluginSpec("y", "m:f", "s"), "spec name 'y' differs"),
         (PluginSpec("x", "m:f", "s", params_schema={"type": "array"}), "type object"),
         (
-            PluginSpec("x", "m:f", "s", path_params=("weights",),
-                       params_schema={"type": "object", "properties": {}}),
+            PluginSpec(
+                "x",
+                "m:f",
+                "s",
+                path_params=("weights",),
+                params_schema={"type": "object", "properties": {}},
+            ),
             "not in params_schema: weights",
         ),
     ],
@@ -185,15 +189,20 @@ def test_invalid_specs_are_named(spec: PluginSpec, problem: str) -> None:
 def test_plugins_command_names_the_distribution(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plugins"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.split("\t")[:3] == ["colourisers", "trained-unet", "colourfr"] for line in lines)
+    assert any(
+        line.split("\t")[:3] == ["colourisers", "trained-unet", "colourfr"] for line in lines
+    )
     assert any(line.split("\t")[:3] == ["datasets", "lfw", "colourfr"] for line in lines)
 
 
 def test_no_plugin_is_named_in_the_workflow_layer() -> None:
     names = set().union(*(BUILTIN[f] for f in ("colourisers", "recognition", "quality")))
     names |= {"lfw", "feret", "frgc", "buffalo_l", "mobilefacenet", "scrfd", "deoldify"}
-    files = [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk")),
-             *sorted((REPO / "workflow" / "scripts").glob("*.py"))]
+    files = [
+        REPO / "Snakefile",
+        *sorted((REPO / "rules").glob("*.smk")),
+        *sorted((REPO / "workflow" / "scripts").glob("*.py")),
+    ]
     found = []
     for path in files:
         for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -237,8 +246,13 @@ def _config(**overlay: object) -> dict:
 def test_plans_give_inputs_and_artifacts_without_the_workflow_knowing_names() -> None:
     config = _config(
         colourisers={"deoldify-stable": {"plugin": "deoldify-stable", "enabled": True}},
-        recognition={"arcface-buffalo_l": {"plugin": "insightface-arcface", "enabled": True,
-                                           "params": {"pack": "buffalo_l"}}},
+        recognition={
+            "arcface-buffalo_l": {
+                "plugin": "insightface-arcface",
+                "enabled": True,
+                "params": {"pack": "buffalo_l"},
+            }
+        },
     )
     stable = plan_instance("colourisers", "deoldify-stable", config)
     weights = str(Path(config["resources_dir"], "models", "deoldify", "ColorizeStable_gen.pth"))
@@ -261,14 +275,18 @@ def test_two_instances_needing_one_artifact_differently_is_a_config_error() -> N
     one = Artifact("fetch_x", DOWNLOAD, "m:f", {"out": "/r/x"}, params={"sha": "a"})
     two = Artifact("fetch_x", DOWNLOAD, "m:f", {"out": "/r/x"}, params={"sha": "b"})
     shared, allowed = collect_artifacts(
-        {("colourisers", "a"): WorkflowPlan("p", {}, {}, (one,)),
-         ("colourisers", "b"): WorkflowPlan("p", {}, {}, (one,), allow_download=False)}
+        {
+            ("colourisers", "a"): WorkflowPlan("p", {}, {}, (one,)),
+            ("colourisers", "b"): WorkflowPlan("p", {}, {}, (one,), allow_download=False),
+        }
     )
     assert list(shared) == ["fetch_x"] and allowed == {"fetch_x": False}
     with pytest.raises(ConfigError, match="colourisers.b and colourisers.a need artifact"):
         collect_artifacts(
-            {("colourisers", "a"): WorkflowPlan("p", {}, {}, (one,)),
-             ("colourisers", "b"): WorkflowPlan("p", {}, {}, (two,))}
+            {
+                ("colourisers", "a"): WorkflowPlan("p", {}, {}, (one,)),
+                ("colourisers", "b"): WorkflowPlan("p", {}, {}, (two,)),
+            }
         )
 
 

@@ -77,7 +77,9 @@ def test_probes_from_other_sessions() -> None:
 
 
 def test_unreadable_first_image_is_not_the_reference() -> None:
-    manifest = manifest_of([("a_1", "a", "", "truncated"), ("a_2", "a", "", "ok"), ("a_3", "a", "", "ok")])
+    manifest = manifest_of(
+        [("a_1", "a", "", "truncated"), ("a_2", "a", "", "ok"), ("a_3", "a", "", "ok")]
+    )
     protocol = reference_per_subject(manifest)
     assert protocol.references["image_id"].tolist() == ["a_2"]
     assert protocol.probes["image_id"].tolist() == ["a_1", "a_3"]  # still counted: FTA
@@ -89,14 +91,26 @@ def test_no_genuine_pair_is_an_error() -> None:
 
 
 def test_round_trip_and_overview(tmp_path: Path) -> None:
-    manifest = manifest_of([("a_1", "a", "", "ok"), ("a_2", "a", "", "ok"), ("b_1", "b", "", "ok"), ("b_2", "b", "", "ok")])
+    manifest = manifest_of(
+        [
+            ("a_1", "a", "", "ok"),
+            ("a_2", "a", "", "ok"),
+            ("b_1", "b", "", "ok"),
+            ("b_2", "b", "", "ok"),
+        ]
+    )
     protocol = reference_per_subject(manifest)
     write_protocol(protocol, tmp_path)
     again = read_protocol(tmp_path)
     pd.testing.assert_frame_equal(again.references, protocol.references)
     assert again.pairs is None and again.comparisons == "all-vs-all"
     row = dataset_overview("toy", "paper", again).iloc[0]
-    assert (row["subjects"], row["images"], row["genuine_comparisons"], row["impostor_comparisons"]) == (2, 4, 2, 2)
+    assert (
+        row["subjects"],
+        row["images"],
+        row["genuine_comparisons"],
+        row["impostor_comparisons"],
+    ) == (2, 4, 2, 2)
 
 
 def test_lfw_pairs_file(lfw_root: Path) -> None:

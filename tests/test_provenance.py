@@ -30,14 +30,21 @@ def test_config_files_workflow_models_and_packaged_dlib_weights_are_listed(tmp_p
         "recognition": {
             "arcface": {"plugin": "insightface-arcface", "params": {"detector": str(detector)}},
             "dlib": {"plugin": "dlib-resnet", "params": {"detector": "hog"}},
-            "off": {"plugin": "insightface-arcface", "enabled": False,
-                    "params": {"detector": str(tmp_path / "unused.onnx")}},
+            "off": {
+                "plugin": "insightface-arcface",
+                "enabled": False,
+                "params": {"detector": str(tmp_path / "unused.onnx")},
+            },
         }
     }
     files = provenance.model_files(config, [tmp_path / "models"])
     names = {p.name for p in files}
-    assert {"det.onnx", "generator.pth", "shape_predictor_5_face_landmarks.dat",
-            "dlib_face_recognition_resnet_model_v1.dat"} <= names
+    assert {
+        "det.onnx",
+        "generator.pth",
+        "shape_predictor_5_face_landmarks.dat",
+        "dlib_face_recognition_resnet_model_v1.dat",
+    } <= names
     assert "notes.txt" not in names and "mmod_human_face_detector.dat" not in names
 
     text = provenance.provenance_markdown(config, tmp_path, files)
@@ -54,7 +61,8 @@ def test_dlib_files_named_in_the_config_replace_the_packaged_ones(tmp_path: Path
         "dlib-resnet", {"detector": "mmod", "shape_predictor": str(mine)}
     )
     assert {p.name for p in found} == {
-        "dlib_face_recognition_resnet_model_v1.dat", "mmod_human_face_detector.dat"
+        "dlib_face_recognition_resnet_model_v1.dat",
+        "mmod_human_face_detector.dat",
     }
     assert provenance.packaged_model_files("insightface-arcface", {}) == []
 
@@ -63,7 +71,9 @@ def test_provenance_names_the_colouriser_training_data(tmp_path) -> None:
     from colourfr.reporting.provenance import training_data_markdown
 
     (tmp_path / "people.txt").write_text("2\nAda_Lovelace\t3\nAlan_Turing\t2\n")
-    lines = training_data_markdown({"training_data": {"root": str(tmp_path), "people": "people.txt"}})
+    lines = training_data_markdown(
+        {"training_data": {"root": str(tmp_path), "people": "people.txt"}}
+    )
     assert "## Colouriser training data" in lines
     assert any("people.txt` (2 people)" in line for line in lines)
     assert "is not set" in "\n".join(training_data_markdown({"training_data": {"root": None}}))

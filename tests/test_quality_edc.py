@@ -21,7 +21,9 @@ from colourfr.quality.edc import (
 
 
 def test_pair_quality_is_the_lower_one_and_nan_propagates():
-    np.testing.assert_array_equal(pair_quality([0.2, 0.9, np.nan], [0.5, 0.4, 0.3]), [0.2, 0.4, np.nan])
+    np.testing.assert_array_equal(
+        pair_quality([0.2, 0.9, np.nan], [0.5, 0.4, 0.3]), [0.2, 0.4, np.nan]
+    )
 
 
 def test_curve_by_hand():
@@ -87,7 +89,9 @@ def test_scenario_edc_joins_qualities_by_image_and_side():
     probe_quality = pd.Series({"p1": 0.1, "p2": 0.7, "p3": 0.6})
     genuine = genuine_pair_qualities(scores, reference_quality, probe_quality)
     np.testing.assert_allclose(genuine["pair_quality"], [0.1, 0.3, 0.6])
-    result = scenario_edc("s2", scores, reference_quality, probe_quality, threshold=0.5, max_discard=0.5)
+    result = scenario_edc(
+        "s2", scores, reference_quality, probe_quality, threshold=0.5, max_discard=0.5
+    )
     np.testing.assert_allclose(result.curve.fnmr, [1 / 3, 0, 0])
     assert result.partial_area == pytest.approx(1 / 3 * 1 / 3)
     table = edc_table([result])

@@ -59,7 +59,12 @@ def write_keras2_h5(path: Path, kernel: list[float], bias: float, input_hw=(224,
                 "use_bias": True,
                 "kernel_initializer": {
                     "class_name": "VarianceScaling",
-                    "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None},
+                    "config": {
+                        "scale": 1.0,
+                        "mode": "fan_avg",
+                        "distribution": "uniform",
+                        "seed": None,
+                    },
                 },
                 "bias_initializer": {"class_name": "Zeros", "config": {}},
                 "kernel_regularizer": None,
@@ -155,7 +160,9 @@ def test_batched_equals_one_at_a_time(blue_model):
     np.testing.assert_allclose(batched, expected, rtol=1e-4)
 
 
-@pytest.mark.parametrize(("kernel", "bias", "expected"), [([3 / 255, 0, 0], 0.0, 1.0), ([0, 0, 0], -0.5, 0.0)])
+@pytest.mark.parametrize(
+    ("kernel", "bias", "expected"), [([3 / 255, 0, 0], 0.0, 1.0), ([0, 0, 0], -0.5, 0.0)]
+)
 def test_output_is_clipped_to_unit_interval(tmp_path, kernel, bias, expected):
     path = write_keras2_h5(tmp_path / "m.h5", kernel, bias)
     image, face = face_image()
@@ -198,7 +205,9 @@ def test_a_model_carrying_python_code_is_refused(tmp_path):
     outputs = keras.layers.Dense(1)(keras.layers.Lambda(lambda x: x * 2.0)(pooled))
     path = tmp_path / "with_code.h5"
     keras.Model(inputs, outputs).save(path)
-    with pytest.raises(FaceQnetModelError, match=r"faceqnet-v1: cannot load .*with_code\.h5.*Lambda"):
+    with pytest.raises(
+        FaceQnetModelError, match=r"faceqnet-v1: cannot load .*with_code\.h5.*Lambda"
+    ):
         FaceQnet(model_path=str(path))
 
 
@@ -207,7 +216,6 @@ def test_not_a_model_is_a_clear_error(tmp_path):
     path.write_bytes(b"not hdf5")
     with pytest.raises(FaceQnetModelError, match="faceqnet-v1"):
         FaceQnet(model_path=str(path))
-
 
 
 def test_weights_sha256_pin_is_checked(tmp_path):
@@ -226,7 +234,9 @@ def test_weights_sha256_pin_is_checked(tmp_path):
     unpinned = FaceQnet(version="v1", model_path=str(path)).provenance()
     assert unpinned["weights_sha256"] == digest and unpinned["weights_sha256_pinned"] is False
     # A mismatch names the model, the file, the actual and the expected digest.
-    with pytest.raises(AssetError, match=rf"faceqnet-v1: .*FaceQnet_v1\.h5 has sha256 {digest}, expected 0{{64}}"):
+    with pytest.raises(
+        AssetError, match=rf"faceqnet-v1: .*FaceQnet_v1\.h5 has sha256 {digest}, expected 0{{64}}"
+    ):
         FaceQnet(version="v1", model_path=str(path), weights_sha256="0" * 64)
     # The pin is checked before Keras reads the file: a junk file fails on its digest.
     junk = tmp_path / "junk.h5"
@@ -237,15 +247,23 @@ def test_weights_sha256_pin_is_checked(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "FaceQnet_v1.h5").write_bytes(path.read_bytes())
-    assert FaceQnet(version="v1", cache_dir=str(cache), allow_download=False,
-                    weights_sha256=digest).model_path == cache / "FaceQnet_v1.h5"
+    assert (
+        FaceQnet(
+            version="v1", cache_dir=str(cache), allow_download=False, weights_sha256=digest
+        ).model_path
+        == cache / "FaceQnet_v1.h5"
+    )
     with pytest.raises(AssetError, match=r"cache/FaceQnet_v1\.h5 has sha256"):
         FaceQnet(version="v1", cache_dir=str(cache), allow_download=False, weights_sha256="f" * 64)
     with pytest.raises(ConfigError, match="weights_sha256: expected 64 hex digits"):
         FaceQnet(version="v1", model_path=str(path), weights_sha256="abc")
     # Config schema: 64 hex digits or null; unset stays unset (the factory default is None).
     schema = REGISTRY.get("faceqnet-v1").params_schema
-    for ok in ({"weights_sha256": digest}, {"weights_sha256": digest.upper()}, {"weights_sha256": None}):
+    for ok in (
+        {"weights_sha256": digest},
+        {"weights_sha256": digest.upper()},
+        {"weights_sha256": None},
+    ):
         assert validate_against(schema, dict(ok), "quality.fq.params") == []
     for bad in ("xyz", digest[:-1], digest + "0", "g" * 64):
         problems = validate_against(schema, {"weights_sha256": bad}, "quality.fq.params")
@@ -296,7 +314,9 @@ def test_real_weights_against_published_lfw_scores(version):
         theirs.append(row.score)
     assert len(ours) > 250
     rho = spearmanr(ours, theirs).statistic
-    print(f"FaceQnet {version}: Spearman {rho:.3f}, mean |diff| {np.mean(np.abs(np.subtract(ours, theirs))):.3f}")
+    print(
+        f"FaceQnet {version}: Spearman {rho:.3f}, mean |diff| {np.mean(np.abs(np.subtract(ours, theirs))):.3f}"
+    )
     assert rho >= 0.7
 
 
@@ -311,7 +331,9 @@ def test_published_lfw_reference_scores_parse_and_name_real_images():
     from colourfr.quality.reference import read_faceqnet_reference
 
     reference = read_faceqnet_reference(REFERENCE)
-    data_lines = sum(1 for line in REFERENCE.read_text(encoding="utf-8").splitlines()[1:] if line.strip())
+    data_lines = sum(
+        1 for line in REFERENCE.read_text(encoding="utf-8").splitlines()[1:] if line.strip()
+    )
     assert len(reference) == data_lines > 15000
     assert reference["score"].between(0.0, 1.0).all()
     first_faces = reference[reference["face_index"] == 0]

@@ -13,7 +13,9 @@ from colourfr.recognition.base import FaceRecord
 
 def test_srgb_linearisation_hand_values():
     # ((0.5 + 0.055) / 1.055) ** 2.4 and 0.04 / 12.92
-    np.testing.assert_allclose(iso.srgb_to_linear([0.5, 0.04, 1.0]), [0.2140411, 0.003095975, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        iso.srgb_to_linear([0.5, 0.04, 1.0]), [0.2140411, 0.003095975, 1.0], rtol=1e-6
+    )
 
 
 def test_luminance_image_of_primaries():
@@ -25,7 +27,11 @@ def test_luminance_image_of_primaries():
 @pytest.mark.parametrize(
     ("rgb", "lab_ab"),
     # sRGB primaries in CIELAB D50 (the ICC sRGB profile's PCS values).
-    [((255, 0, 0), (80.81, 69.89)), ((0, 255, 0), (-79.29, 80.99)), ((0, 0, 255), (68.30, -112.03))],
+    [
+        ((255, 0, 0), (80.81, 69.89)),
+        ((0, 255, 0), (-79.29, 80.99)),
+        ((0, 0, 255), (68.30, -112.03)),
+    ],
 )
 def test_cielab_of_srgb_primaries(rgb, lab_ab):
     a_star, b_star = iso.mean_colour_to_ab(rgb)
@@ -41,8 +47,16 @@ def test_grey_is_achromatic_up_to_round_off():
 
 @pytest.mark.parametrize(
     ("a_star", "b_star", "native"),
-    [(15.0, 20.0, 0.0), (5.0, 35.0, 0.0), (30.0, 40.0, math.sqrt(50)), (2.0, 20.0, 3.0),
-     (15.0, 39.0, 4.0), (0.0, 0.0, math.sqrt(50)), (-0.1, 20.0, 100.0), (10.0, -3.0, 100.0)],
+    [
+        (15.0, 20.0, 0.0),
+        (5.0, 35.0, 0.0),
+        (30.0, 40.0, math.sqrt(50)),
+        (2.0, 20.0, 3.0),
+        (15.0, 39.0, 4.0),
+        (0.0, 0.0, math.sqrt(50)),
+        (-0.1, 20.0, 100.0),
+        (10.0, -3.0, 100.0),
+    ],
 )
 def test_natural_colour_native(a_star, b_star, native):
     assert iso.natural_colour_native(a_star, b_star) == pytest.approx(native)
@@ -66,8 +80,13 @@ def test_luminance_statistics_two_level_region():
     mask = np.array([[True, True, False], [True, True, False]])
     stats = iso.luminance_statistics(luminance, mask)
     assert stats == pytest.approx(
-        {"luminance_mean": 0.5, "luminance_variance": 0.25, "dynamic_range": 1.0,
-         "under_exposure": 0.5, "over_exposure": 0.5}
+        {
+            "luminance_mean": 0.5,
+            "luminance_variance": 0.25,
+            "dynamic_range": 1.0,
+            "under_exposure": 0.5,
+            "over_exposure": 0.5,
+        }
     )
     # mean 0.5: 100 * s(6) * (1 - s(-6)) = 99.5 -> 100 (rounded half away)
     assert iso.luminance_mean_quality(0.5) == 100.0
@@ -91,7 +110,9 @@ def test_luminance_mean_quality_edges():
     assert iso.luminance_mean_quality(0.0) == 2.0  # 100 * s(-4) = 1.8 -> 2
 
 
-def reference_face(colour_regions=(255, 0, 0), colour_rest=(0, 0, 255)) -> tuple[np.ndarray, FaceRecord]:
+def reference_face(
+    colour_regions=(255, 0, 0), colour_rest=(0, 0, 255)
+) -> tuple[np.ndarray, FaceRecord]:
     """616x616 image already in OFIQ's aligned frame; the two natural-colour squares
     worked out by hand: inter-eye 113 -> side int(33.9) = 33; eye-mouth distance
     |(307.5, 272) - (308.5, 402)| = 130.004 -> drop 65: squares at x 251 and 364 - 33,
@@ -150,7 +171,9 @@ def test_greyscale_face_policies():
     # Other components are still assessed for a grey face.
     assert np.isfinite(columns["luminance_mean_quality"][0])
     # With a headline that grey does not affect, no failure is reported.
-    scores, reasons = iso.ISO29794_5(headline="luminance_mean", achromatic="nan").score([image], [face])
+    scores, reasons = iso.ISO29794_5(headline="luminance_mean", achromatic="nan").score(
+        [image], [face]
+    )
     assert reasons == [None] and np.isfinite(scores[0])
 
 
@@ -171,7 +194,9 @@ def test_alignment_maps_landmarks_onto_reference_points():
     image = rng.integers(0, 256, (300, 280, 3), dtype=np.uint8)
     # A scaled, rotated, shifted copy of the reference geometry.
     angle, scale = math.radians(12), 0.4
-    rotation = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    rotation = scale * np.array(
+        [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]
+    )
     landmarks = iso.REFERENCE_POINTS @ rotation.T + np.array([20.0, 10.0])
     aligned = iso.align(image, landmarks)
     np.testing.assert_allclose(aligned.landmarks, iso.REFERENCE_POINTS, atol=1e-3)
@@ -183,8 +208,13 @@ def test_alignment_maps_landmarks_onto_reference_points():
 def test_missing_face_and_landmarks_give_nan_with_reason():
     image, face = reference_face()
     estimator = iso.ISO29794_5()
-    faces = [FaceRecord("a", failure="no_face"), FaceRecord("b", bbox=(1, 1, 5, 5)), face,
-             FaceRecord("d", landmarks=np.zeros((5, 2))), FaceRecord("e", landmarks=np.full((5, 2), np.nan))]
+    faces = [
+        FaceRecord("a", failure="no_face"),
+        FaceRecord("b", bbox=(1, 1, 5, 5)),
+        face,
+        FaceRecord("d", landmarks=np.zeros((5, 2))),
+        FaceRecord("e", landmarks=np.full((5, 2), np.nan)),
+    ]
     scores, reasons, columns = estimator.score_details([image] * 5, faces)
     assert reasons == ["no_face", "no_landmarks", None, "alignment_failed", "no_landmarks"]
     assert np.isnan(scores[[0, 1, 3, 4]]).all()

@@ -22,7 +22,14 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODELS = SHARED / "models" / "lightqnet"
 LFW = SHARED / "data" / "lfw" / "images_deepfunneled"
 YUNET = SHARED / "models" / "yunet" / "yunet_s_640_640.onnx"
-PEOPLE = ["Aaron_Eckhart", "Aaron_Guiel", "Aaron_Patterson", "Aaron_Peirsol", "Aaron_Pena", "Aaron_Sorkin"]
+PEOPLE = [
+    "Aaron_Eckhart",
+    "Aaron_Guiel",
+    "Aaron_Patterson",
+    "Aaron_Peirsol",
+    "Aaron_Pena",
+    "Aaron_Sorkin",
+]
 
 needs_shared = pytest.mark.skipif(
     not (MODELS.is_dir() and LFW.is_dir() and YUNET.is_file()),
@@ -36,7 +43,11 @@ def detect(rgb: np.ndarray, image_id: str) -> FaceRecord:
     assert faces is not None, image_id
     x, y, w, h = faces[0][:4]
     # YuNet's five points are in InsightFace's order (image-left eye first).
-    return FaceRecord(image_id, bbox=(x, y, x + w, y + h), landmarks=faces[0][4:14].reshape(5, 2).astype(np.float64))
+    return FaceRecord(
+        image_id,
+        bbox=(x, y, x + w, y + h),
+        landmarks=faces[0][4:14].reshape(5, 2).astype(np.float64),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +75,15 @@ def test_align_face_puts_eyes_on_the_template():
     # Landmarks already at the template (in a 160 px frame): alignment is the identity,
     # so a dot drawn at the left eye lands at the template's eye position scaled to 96.
     target = TEMPLATE_PERCENT / 100 * 160
-    landmarks = np.array([target[0], target[1], [80, 100], [target[2][0] - 10, target[2][1]],
-                          [target[2][0] + 10, target[2][1]]])
+    landmarks = np.array(
+        [
+            target[0],
+            target[1],
+            [80, 100],
+            [target[2][0] - 10, target[2][1]],
+            [target[2][0] + 10, target[2][1]],
+        ]
+    )
     image = np.zeros((160, 160, 3), np.uint8)
     x, y = np.round(target[0]).astype(int)
     image[y - 3 : y + 4, x - 3 : x + 4] = 255
@@ -109,8 +127,12 @@ def test_batched_equals_one_at_a_time(estimator, lfw_faces):
 @needs_shared
 def test_no_face_gives_nan_with_reason(estimator, lfw_faces):
     images, faces = lfw_faces
-    records = [FaceRecord("a", failure="no_face"), faces[0], FaceRecord("c", bbox=(1, 2, 3, 4)),
-               FaceRecord("d", landmarks=np.zeros((5, 2)))]
+    records = [
+        FaceRecord("a", failure="no_face"),
+        faces[0],
+        FaceRecord("c", bbox=(1, 2, 3, 4)),
+        FaceRecord("d", landmarks=np.zeros((5, 2))),
+    ]
     scores, reasons = estimator.score(images[:4], records)
     assert reasons == ["no_face", None, "no_landmarks", "alignment_failed"]
     assert np.isnan(scores[[0, 2, 3]]).all() and np.isfinite(scores[1])
@@ -132,7 +154,6 @@ def test_wrong_file_is_refused(tmp_path):
         LightQNet(variant="dm100", model_path=str(MODELS / "lightqnet-dm050.pb"))
     with pytest.raises(AssetError, match="not found"):
         LightQNet(model_path=str(tmp_path / "missing.pb"))
-
 
 
 @needs_shared
@@ -170,7 +191,8 @@ def test_onnx_conversion_matches_tensorflow_on_the_frozen_graph(variant, lfw_fac
     with tf.compat.v1.Session(graph=graph) as session:
         reference = session.run("confidence_st:0", feed_dict={"input:0": nhwc}).reshape(-1)
         swapped = session.run(
-            "confidence_st:0", feed_dict={"input:0": np.ascontiguousarray(nhwc.transpose(0, 2, 1, 3))}
+            "confidence_st:0",
+            feed_dict={"input:0": np.ascontiguousarray(nhwc.transpose(0, 2, 1, 3))},
         ).reshape(-1)
 
     ours = model.predict(batch)
@@ -205,7 +227,9 @@ def test_unsupported_ops_and_foreign_files_are_named(tmp_path):
         node("input", "Placeholder") + node("x", "Softplus", ("input",))
         + node("confidence_st", "Identity", ("x",))
     )  # fmt: skip
-    with pytest.raises(GraphParseError, match=r"odd.pb: x: TensorFlow op 'Softplus' is not supported"):
+    with pytest.raises(
+        GraphParseError, match=r"odd.pb: x: TensorFlow op 'Softplus' is not supported"
+    ):
         convert_lightqnet(graph)
     (tmp_path / "text.pb").write_text("not a graph at all")
     with pytest.raises(GraphParseError, match="text.pb"):

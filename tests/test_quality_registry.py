@@ -14,7 +14,9 @@ from colourfr.quality import REGISTRY
 from colourfr.quality.base import QualityEstimator
 from colourfr.registry import build
 
-LIGHTQNET = Path(__file__).resolve().parents[2] / "shared" / "models" / "lightqnet" / "lightqnet-dm100.pb"
+LIGHTQNET = (
+    Path(__file__).resolve().parents[2] / "shared" / "models" / "lightqnet" / "lightqnet-dm100.pb"
+)
 
 
 def test_names_and_gpu_flags():
@@ -29,18 +31,38 @@ def test_registration_does_not_import_tensorflow_or_opencv_dnn_models():
         "from colourfr.config import validate_against; "
         "print(any(m in sys.modules for m in ('tensorflow', 'keras', 'colourfr.quality.faceqnet')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(
     ("name", "defaults"),
     [
-        ("faceqnet-v0", {"model_path": None, "predict_batch_size": 32, "cache_dir": None,
-                         "allow_download": True}),
-        ("lightqnet", {"variant": "dm100", "model_path": None, "channel_order": "rgb",
-                       "cache_dir": None, "allow_download": True}),
-        ("iso29794-5", {"headline": "natural_colour", "achromatic": "ofiq", "achromatic_tolerance": 0.01}),
+        (
+            "faceqnet-v0",
+            {
+                "model_path": None,
+                "predict_batch_size": 32,
+                "cache_dir": None,
+                "allow_download": True,
+            },
+        ),
+        (
+            "lightqnet",
+            {
+                "variant": "dm100",
+                "model_path": None,
+                "channel_order": "rgb",
+                "cache_dir": None,
+                "allow_download": True,
+            },
+        ),
+        (
+            "iso29794-5",
+            {"headline": "natural_colour", "achromatic": "ofiq", "achromatic_tolerance": 0.01},
+        ),
     ],
 )
 def test_schema_fills_defaults(name, defaults):
@@ -50,9 +72,13 @@ def test_schema_fills_defaults(name, defaults):
 
 
 def test_schema_rejects_bad_values():
-    problems = validate_against(REGISTRY.get("lightqnet").params_schema, {"variant": "dm200"}, "quality.lq.params")
+    problems = validate_against(
+        REGISTRY.get("lightqnet").params_schema, {"variant": "dm200"}, "quality.lq.params"
+    )
     assert problems and problems[0].startswith("quality.lq.params.variant")
-    problems = validate_against(REGISTRY.get("iso29794-5").params_schema, {"colour": 1}, "quality.iso.params")
+    problems = validate_against(
+        REGISTRY.get("iso29794-5").params_schema, {"colour": 1}, "quality.iso.params"
+    )
     assert problems and "colour" in problems[0]
 
 
@@ -60,8 +86,9 @@ def test_factories_build_quality_estimators(tmp_path):
     iso = build("quality", "iso29794-5", {}, resources_dir=str(tmp_path))
     assert isinstance(iso, QualityEstimator) and iso.name == "iso29794-5"
     if LIGHTQNET.is_file():
-        lq = build("quality", "lightqnet", {"model_path": str(LIGHTQNET)},
-                   resources_dir=str(tmp_path))
+        lq = build(
+            "quality", "lightqnet", {"model_path": str(LIGHTQNET)}, resources_dir=str(tmp_path)
+        )
         assert isinstance(lq, QualityEstimator) and lq.name == "lightqnet"
 
 

@@ -57,26 +57,49 @@ def test_formats_print_three_decimals(tmp_path):
     paths = [tmp_path / f"t.{ext}" for ext in ("csv", "md", "tex")]
     write_statistics_table(stats, *paths)
     csv = pd.read_csv(paths[0])
-    assert csv.loc[0, "sd"] == 0.265 and list(csv.columns)[:4] == ["estimator", "variant", "n", "n_failed"]
+    assert csv.loc[0, "sd"] == 0.265 and list(csv.columns)[:4] == [
+        "estimator",
+        "variant",
+        "n",
+        "n_failed",
+    ]
 
 
 def test_latex_escapes_names():
     stats = quality_statistics(
-        pd.DataFrame({"estimator": ["iso29794-5:natural_colour"], "variant": ["colourised-x_y"], "score": [66.0]})
+        pd.DataFrame(
+            {
+                "estimator": ["iso29794-5:natural_colour"],
+                "variant": ["colourised-x_y"],
+                "score": [66.0],
+            }
+        )
     )
     assert r"natural\_colour" in latex_table(stats) and r"colourised-x\_y" in latex_table(stats)
 
 
 def test_long_scores_splits_iso_components(tmp_path):
     lightqnet = tmp_path / "l.csv"
-    pd.DataFrame({"image_id": ["a", "b"], "score": [0.5, np.nan], "failure": ["", "no_face"]}).to_csv(lightqnet, index=False)
+    pd.DataFrame(
+        {"image_id": ["a", "b"], "score": [0.5, np.nan], "failure": ["", "no_face"]}
+    ).to_csv(lightqnet, index=False)
     iso = tmp_path / "i.csv"
     pd.DataFrame(
-        {"image_id": ["a"], "score": [66.0], "failure": [""], "natural_colour_native": [7.07],
-         "natural_colour_quality": [66.0], "luminance_mean_quality": [40.0]}
+        {
+            "image_id": ["a"],
+            "score": [66.0],
+            "failure": [""],
+            "natural_colour_native": [7.07],
+            "natural_colour_quality": [66.0],
+            "luminance_mean_quality": [40.0],
+        }
     ).to_csv(iso, index=False)
     frame = long_scores({"lightqnet": {"grey": [str(lightqnet)]}, "iso": {"grey": [str(iso)]}})
-    assert sorted(frame["estimator"].unique()) == ["iso:luminance_mean", "iso:natural_colour", "lightqnet"]
+    assert sorted(frame["estimator"].unique()) == [
+        "iso:luminance_mean",
+        "iso:natural_colour",
+        "lightqnet",
+    ]
     assert frame.loc[frame["estimator"] == "lightqnet", "score"].isna().sum() == 1
     lookup = score_lookup([str(lightqnet)])
     assert lookup["a"] == 0.5 and np.isnan(lookup["b"])
@@ -89,8 +112,12 @@ def test_empirical_cdf():
 
 
 def test_plots_write_png_and_pdf(tmp_path):
-    plot_quality_cdf({"original": np.array([0.2, 0.5]), "grey": np.array([0.1, np.nan])}, "q",
-                     tmp_path / "c.png", tmp_path / "c.pdf")
+    plot_quality_cdf(
+        {"original": np.array([0.2, 0.5]), "grey": np.array([0.1, np.nan])},
+        "q",
+        tmp_path / "c.png",
+        tmp_path / "c.pdf",
+    )
     curve = edc_curve([0.1, 0.9, 0.2], [3, 1, 2], 0.5)
     plot_edc({"s1": curve}, {"s1": 0.01}, "q", 0.001, 0.2, tmp_path / "e.png", tmp_path / "e.pdf")
     for name in ("c.png", "c.pdf", "e.png", "e.pdf"):
@@ -107,8 +134,12 @@ class HalfMean:
 
     def score(self, images, faces):
         self.batch_sizes.append(len(images))
-        scores = np.array([img[..., 0].mean() / 255 if f.landmarks is not None else np.nan
-                           for img, f in zip(images, faces)])
+        scores = np.array(
+            [
+                img[..., 0].mean() / 255 if f.landmarks is not None else np.nan
+                for img, f in zip(images, faces)
+            ]
+        )
         return scores, [None if f.landmarks is not None else "no_landmarks" for f in faces]
 
     def provenance(self):
@@ -126,8 +157,12 @@ def test_score_shard_records_every_failure_and_batches():
     )
     lm = np.zeros((5, 2))
     records = [
-        FaceRecord("ok1", landmarks=lm), None, FaceRecord("noface", failure="no_face"),
-        FaceRecord("ok2", landmarks=lm), FaceRecord("broken", landmarks=lm), FaceRecord("nolm"),
+        FaceRecord("ok1", landmarks=lm),
+        None,
+        FaceRecord("noface", failure="no_face"),
+        FaceRecord("ok2", landmarks=lm),
+        FaceRecord("broken", landmarks=lm),
+        FaceRecord("nolm"),
     ]
 
     def reader(path: str) -> np.ndarray:
@@ -138,14 +173,28 @@ def test_score_shard_records_every_failure_and_batches():
 
     estimator = HalfMean()
     table = score_shard(estimator, index, records, batch_size=2, reader=reader)
-    assert table["failure"].tolist() == ["", "unreadable", "no_face", "", "truncated", "no_landmarks"]
+    assert table["failure"].tolist() == [
+        "",
+        "unreadable",
+        "no_face",
+        "",
+        "truncated",
+        "no_landmarks",
+    ]
     np.testing.assert_allclose(table["score"], [0.2, np.nan, np.nan, 0.4, np.nan, np.nan])
     # ok1, ok2, broken, nolm reach the reader in batches of 2; broken drops out of the second.
     assert estimator.batch_sizes == [2, 1]
 
 
 def test_match_records_checks_consistency():
-    index = pd.DataFrame({"image_id": ["a", "b"], "path": ["x", ""], "status": ["ok", "unreadable"], "detail": ["", ""]})
+    index = pd.DataFrame(
+        {
+            "image_id": ["a", "b"],
+            "path": ["x", ""],
+            "status": ["ok", "unreadable"],
+            "detail": ["", ""],
+        }
+    )
     assert match_records(index, [FaceRecord("a")])[1] is None
     with pytest.raises(QualityInputError, match="no record for image 'a'"):
         match_records(index, [], "idx.csv", "det.parquet")
@@ -155,8 +204,14 @@ def test_match_records_checks_consistency():
 
 def test_read_quality_table_round_trip(tmp_path):
     path = tmp_path / "q.csv"
-    pd.DataFrame({"image_id": ["001", "NA"], "score": [0.3, np.nan], "failure": ["", "no_face"],
-                  "a_star": [1.5, np.nan]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "image_id": ["001", "NA"],
+            "score": [0.3, np.nan],
+            "failure": ["", "no_face"],
+            "a_star": [1.5, np.nan],
+        }
+    ).to_csv(path, index=False)
     table = read_quality_table(path)
     assert table["image_id"].tolist() == ["001", "NA"] and np.isnan(table["score"][1])
     assert table["failure"].tolist() == ["", "no_face"]

@@ -78,14 +78,24 @@ def make_inputs(root: Path) -> None:
             rows.append({"image_id": image_id, "path": str(path), "status": "ok", "detail": ""})
             _, found = detector.detect(bgr)
             x, y, w, h = (float(v) for v in found[0][:4])
-            records.append(FaceRecord(image_id, n_faces=1, chosen_face=0, selection_rule="largest",
-                                      det_score=float(found[0][14]), bbox=(x, y, x + w, y + h),
-                                      landmarks=found[0][4:14].reshape(5, 2).astype(float)))
+            records.append(
+                FaceRecord(
+                    image_id,
+                    n_faces=1,
+                    chosen_face=0,
+                    selection_rule="largest",
+                    det_score=float(found[0][14]),
+                    bbox=(x, y, x + w, y + h),
+                    landmarks=found[0][4:14].reshape(5, 2).astype(float),
+                )
+            )
         if variant == "grey":
             records[1] = FaceRecord(ids[1], failure="no_face")
         rows.append({"image_id": "Gone_0001", "path": "", "status": "unreadable", "detail": "x"})
         pd.DataFrame(rows).to_csv(root / f"res/lfw/variants/{variant}/s0001.csv", index=False)
-        records_to_frame(records).to_parquet(root / f"res/lfw/recognition/arc/{variant}/s0001.parquet")
+        records_to_frame(records).to_parquet(
+            root / f"res/lfw/recognition/arc/{variant}/s0001.parquet"
+        )
     (root / "res/lfw/scores/paper/arc").mkdir(parents=True)
     pairs = [(a, b) for a in ids for b in ids]
     for scenario in ("s1", "s2"):
@@ -94,14 +104,18 @@ def make_inputs(root: Path) -> None:
                 "reference": [a for a, _ in pairs],
                 "probe": [b for _, b in pairs],
                 "genuine": [a == b for a, b in pairs],
-                "score": [0.3 + 0.1 * i if a == b else 1.0 + 0.01 * i for i, (a, b) in enumerate(pairs)],
+                "score": [
+                    0.3 + 0.1 * i if a == b else 1.0 + 0.01 * i for i, (a, b) in enumerate(pairs)
+                ],
                 "failure": [None] * len(pairs),
             }
         ).to_parquet(root / f"res/lfw/scores/paper/arc/{scenario}.parquet")
 
 
-@pytest.mark.skipif(not (LFW.is_dir() and YUNET.is_file() and LIGHTQNET.is_file()),
-                    reason="../shared LFW, YuNet or LightQNet not available")
+@pytest.mark.skipif(
+    not (LFW.is_dir() and YUNET.is_file() and LIGHTQNET.is_file()),
+    reason="../shared LFW, YuNet or LightQNet not available",
+)
 def test_quality_rules_end_to_end(tmp_path):
     make_inputs(tmp_path)
     (tmp_path / "Snakefile").write_text(
@@ -113,8 +127,14 @@ def test_quality_rules_end_to_end(tmp_path):
         )
     )
     snakemake = Path(sys.executable).with_name("snakemake")
-    result = subprocess.run([str(snakemake), "--cores", "2", "-q"], check=False, cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [str(snakemake), "--cores", "2", "-q"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lq_grey = pd.read_csv(tmp_path / "res/lfw/quality/lq/grey/s0001.csv", keep_default_na=False)
     assert lq_grey["failure"].tolist() == ["", "no_face", "", "", "unreadable"]
@@ -125,9 +145,14 @@ def test_quality_rules_end_to_end(tmp_path):
     # Greyscale faces: natural colour 100, as OFIQ (no coloured pixel).
     assert grey_colour["mean"].item() == 100.0 and grey_colour["n_failed"].item() == 2
     assert (stats.loc[stats["estimator"] == "lq", "max"] < 1).all()
-    for name in ("tables/quality_statistics.md", "tables/quality_statistics.tex",
-                 "figures/quality_cdf_lq.pdf", "figures/quality_cdf_iso.png",
-                 "figures/edc_paper_arc_lq.pdf", "tables/edc_paper_arc_iso.csv"):
+    for name in (
+        "tables/quality_statistics.md",
+        "tables/quality_statistics.tex",
+        "figures/quality_cdf_lq.pdf",
+        "figures/quality_cdf_iso.png",
+        "figures/edc_paper_arc_lq.pdf",
+        "tables/edc_paper_arc_iso.csv",
+    ):
         assert (tmp_path / "res/lfw" / name).stat().st_size > 0, name
     edc = pd.read_csv(tmp_path / "res/lfw/tables/edc_paper_arc_lq.csv")
     # Baseline threshold at FMR 0.1 from the 12 impostor scores 1.01..1.14: k = 1 -> s_2.

@@ -56,7 +56,9 @@ def test_extract_member_finds_nested_names(tmp_path: Path) -> None:
 
 def test_schema_defaults_match_the_factories() -> None:
     insightface = {}
-    assert validate_against(REGISTRY.get("insightface-arcface").params_schema, insightface, "p") == []
+    assert (
+        validate_against(REGISTRY.get("insightface-arcface").params_schema, insightface, "p") == []
+    )
     assert insightface["det_size"] == [640, 640] and insightface["det_thresh"] == 0.5
     assert insightface["pack"] == "buffalo_l"
     dlib_params = {}
@@ -100,14 +102,18 @@ def small_buffalo_l(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str
     monkeypatch.setattr(rec_assets, "DET_10G", det)
     monkeypatch.setattr(rec_assets, "W600K_R50", rec)
     monkeypatch.setattr(rec_assets, "_BUFFALO_MEMBERS", (det, rec))
-    monkeypatch.setattr(rec_assets, "BUFFALO_L_ZIP", pinned(rec_assets.BUFFALO_L_ZIP, archive.read_bytes()))
+    monkeypatch.setattr(
+        rec_assets, "BUFFALO_L_ZIP", pinned(rec_assets.BUFFALO_L_ZIP, archive.read_bytes())
+    )
     return members
 
 
 def test_buffalo_l_installs_from_a_local_zip_and_folder(
     tmp_path: Path, small_buffalo_l: dict[str, bytes]
 ) -> None:
-    installed = rec_assets.install_buffalo_l(tmp_path / "models", local_source=tmp_path / "buffalo_l.zip")
+    installed = rec_assets.install_buffalo_l(
+        tmp_path / "models", local_source=tmp_path / "buffalo_l.zip"
+    )
     assert {name: path.read_bytes() for name, path in installed.items()} == small_buffalo_l
     # a second call finds the verified files in place (no source needed, nothing fetched)
     again = rec_assets.install_buffalo_l(tmp_path / "models", allow_download=False)

@@ -17,8 +17,12 @@ LFW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lfw" / "
 pytest.importorskip("dlib")
 pytestmark = pytest.mark.skipif(not LFW.is_dir(), reason="needs ../shared/data/lfw")
 
-FACES = ["Aaron_Peirsol/Aaron_Peirsol_0001", "Aaron_Peirsol/Aaron_Peirsol_0002",
-         "George_W_Bush/George_W_Bush_0001", "Serena_Williams/Serena_Williams_0001"]
+FACES = [
+    "Aaron_Peirsol/Aaron_Peirsol_0001",
+    "Aaron_Peirsol/Aaron_Peirsol_0002",
+    "George_W_Bush/George_W_Bush_0001",
+    "Serena_Williams/Serena_Williams_0001",
+]
 
 
 def lfw(image_id: str) -> np.ndarray:

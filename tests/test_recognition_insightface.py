@@ -28,8 +28,12 @@ pytestmark = pytest.mark.skipif(
     not (SCRFD.is_file() and LFW.is_dir()), reason="needs ../shared (SCRFD model and LFW)"
 )
 
-FACES = ["Aaron_Peirsol/Aaron_Peirsol_0001", "Aaron_Peirsol/Aaron_Peirsol_0002",
-         "George_W_Bush/George_W_Bush_0001", "Serena_Williams/Serena_Williams_0001"]
+FACES = [
+    "Aaron_Peirsol/Aaron_Peirsol_0001",
+    "Aaron_Peirsol/Aaron_Peirsol_0002",
+    "George_W_Bush/George_W_Bush_0001",
+    "Serena_Williams/Serena_Williams_0001",
+]
 TINY_DIM = 16
 
 
@@ -43,8 +47,10 @@ def build_tiny_recogniser(path: Path, dim: int = TINY_DIM, size: int = 112) -> P
 
     weights = np.random.default_rng(0).standard_normal((3 * size * size, dim)).astype(np.float32)
     graph = helper.make_graph(
-        [helper.make_node("Flatten", ["data"], ["flat"], name="flatten", axis=1),
-         helper.make_node("MatMul", ["flat", "w"], ["fc1"], name="fc")],
+        [
+            helper.make_node("Flatten", ["data"], ["flat"], name="flatten", axis=1),
+            helper.make_node("MatMul", ["flat", "w"], ["fc1"], name="fc"),
+        ],
         "tiny-recogniser",
         [helper.make_tensor_value_info("data", TensorProto.FLOAT, ["N", 3, size, size])],
         [helper.make_tensor_value_info("fc1", TensorProto.FLOAT, ["N", dim])],
@@ -64,8 +70,12 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def system(tiny: Path):  # type: ignore[no-untyped-def]
     return REGISTRY.get("insightface-arcface").create(
-        detector=str(SCRFD), recogniser=str(tiny), det_size=[640, 640], threads=1,
-        device="cpu", selection_rule="largest",
+        detector=str(SCRFD),
+        recogniser=str(tiny),
+        det_size=[640, 640],
+        threads=1,
+        device="cpu",
+        selection_rule="largest",
     )
 
 
@@ -154,7 +164,9 @@ def test_several_faces_selection_rule_is_applied_and_recorded(tiny, rule, expect
     assert np.isfinite(embeddings).all()
 
 
-def test_huge_image_detected_on_a_shrunken_copy_landmarks_in_original_pixels(system, face_on_huge_strip) -> None:  # type: ignore[no-untyped-def]
+def test_huge_image_detected_on_a_shrunken_copy_landmarks_in_original_pixels(
+    system, face_on_huge_strip
+) -> None:  # type: ignore[no-untyped-def]
     face = lfw(FACES[0])
     normal, _ = system.process([face], ["normal"])
     # Longer side above 8000 px: the face, enlarged 4x, on a wide strip.
@@ -248,7 +260,10 @@ def test_bad_files_through_the_shard_runner(system, tmp_path: Path) -> None:  # 
         "rgba": (face.convert("RGBA"), "rgba.png"),
         "palette": (face.convert("P"), "palette.png"),
         "cmyk": (face.convert("CMYK"), "cmyk.jpg"),
-        "sixteen": (Image.fromarray(np.asarray(face.convert("L")).astype(np.uint16) * 257), "16.png"),
+        "sixteen": (
+            Image.fromarray(np.asarray(face.convert("L")).astype(np.uint16) * 257),
+            "16.png",
+        ),
     }
     for image, name in files.values():
         image.save(tmp_path / name)
@@ -256,9 +271,7 @@ def test_bad_files_through_the_shard_runner(system, tmp_path: Path) -> None:  # 
     (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 3])
     (tmp_path / "empty.jpg").write_bytes(b"")
     names = [*(name for _, name in files.values()), "truncated.jpg", "empty.jpg"]
-    index = pd.DataFrame(
-        {"image_id": names, "path": names, "status": "ok", "detail": ""}
-    )
+    index = pd.DataFrame({"image_id": names, "path": names, "status": "ok", "detail": ""})
     records, embeddings = embed_index(system, index, batch_size=4, base_dir=tmp_path)
     by_id = {r.image_id: r for r in records}
     for _, name in files.values():
@@ -270,17 +283,29 @@ def test_bad_files_through_the_shard_runner(system, tmp_path: Path) -> None:  # 
     assert np.isfinite(embeddings[: len(files)]).all()
 
 
-@pytest.mark.skipif(not (MXNET / "model-symbol.json").is_file(), reason="needs shared MXNet MobileFaceNet")
+@pytest.mark.skipif(
+    not (MXNET / "model-symbol.json").is_file(), reason="needs shared MXNet MobileFaceNet"
+)
 def test_converted_mobilefacenet_separates_identities(tmp_path: Path) -> None:
     from colourfr.cli import main
 
     onnx_path = tmp_path / "mobilefacenet-arcface.onnx"
-    rc = main(["models", "import-mxnet", str(MXNET / "model-symbol.json"),
-               str(MXNET / "model-0000.params"), str(onnx_path)])
+    rc = main(
+        [
+            "models",
+            "import-mxnet",
+            str(MXNET / "model-symbol.json"),
+            str(MXNET / "model-0000.params"),
+            str(onnx_path),
+        ]
+    )
     assert rc == 0
     system = REGISTRY.get("insightface-arcface").create(
-        detector=str(SCRFD), recogniser=str(onnx_path), pack="mobilefacenet-scrfd",
-        threads=1, device="cpu",
+        detector=str(SCRFD),
+        recogniser=str(onnx_path),
+        pack="mobilefacenet-scrfd",
+        threads=1,
+        device="cpu",
     )
     assert system.embedding_dim == 128
     # MXNet graphs normalise inside the graph; model_zoo must see that.

@@ -81,13 +81,27 @@ def _records() -> tuple[list[FaceRecord], np.ndarray]:
     partial = landmarks.copy()
     partial[3:] = np.nan
     records = [
-        FaceRecord("a/a_0001", n_faces=2, chosen_face=1, selection_rule="largest",
-                   det_score=0.9, bbox=(1.0, 2.0, 30.0, 40.0), landmarks=landmarks,
-                   extra={"detection_scale": 0.5}),
+        FaceRecord(
+            "a/a_0001",
+            n_faces=2,
+            chosen_face=1,
+            selection_rule="largest",
+            det_score=0.9,
+            bbox=(1.0, 2.0, 30.0, 40.0),
+            landmarks=landmarks,
+            extra={"detection_scale": 0.5},
+        ),
         FaceRecord("b/b_0001", failure="no_face", selection_rule="largest"),
         FaceRecord("c/c_0001", failure="unreadable", detail="truncated: image file is truncated"),
-        FaceRecord("d/d_0001", n_faces=1, chosen_face=0, selection_rule="largest",
-                   det_score=1.5, bbox=(0.0, 0.0, 9.0, 9.0), landmarks=partial),
+        FaceRecord(
+            "d/d_0001",
+            n_faces=1,
+            chosen_face=0,
+            selection_rule="largest",
+            det_score=1.5,
+            bbox=(0.0, 0.0, 9.0, 9.0),
+            landmarks=partial,
+        ),
     ]
     embeddings = np.full((4, 3), np.nan, np.float32)
     embeddings[0] = [0.6, 0.8, 0.0]
@@ -194,7 +208,9 @@ def test_embed_index_records_variant_and_decode_failures(tmp_path: Path) -> None
         }
     )
     system = _MeanColourSystem()
-    records, embeddings = embed_index(system, index, batch_size=2, read_image=read, base_dir=tmp_path)
+    records, embeddings = embed_index(
+        system, index, batch_size=2, read_image=read, base_dir=tmp_path
+    )
     assert [r.image_id for r in records] == ["i1", "i2", "i3", "i4", "i5"]
     assert [r.failure for r in records] == [None, "unreadable", "unreadable", "no_face", None]
     assert records[1].detail == "truncated: image file is truncated"

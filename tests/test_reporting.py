@@ -14,8 +14,12 @@ from colourfr.reporting.provenance import model_files, package_versions, provena
 
 
 def test_fta_changes_hand_worked() -> None:
-    grey = pd.DataFrame({"image_id": ["a", "b", "c", "d"], "failure": ["no_face", None, "no_face", None]})
-    colour = pd.DataFrame({"image_id": ["a", "b", "c", "d"], "failure": [None, "no_face", "no_face", None]})
+    grey = pd.DataFrame(
+        {"image_id": ["a", "b", "c", "d"], "failure": ["no_face", None, "no_face", None]}
+    )
+    colour = pd.DataFrame(
+        {"image_id": ["a", "b", "c", "d"], "failure": [None, "no_face", "no_face", None]}
+    )
     changes = fta_changes(grey, colour).set_index("image_id")["change"]
     assert changes.to_dict() == {"a": "rescued", "b": "lost", "c": "same", "d": "same"}
 
@@ -32,7 +36,14 @@ def test_figures_are_written(tmp_path: Path) -> None:
     }
     variant_rows_figure(["a", "missing"], index, tmp_path / "rows")
     assert (tmp_path / "rows.png").stat().st_size > 0 and (tmp_path / "rows.pdf").exists()
-    changes = pd.DataFrame({"image_id": ["a"], "grey_failure": ["no_face"], "colourised_failure": [None], "change": ["rescued"]})
+    changes = pd.DataFrame(
+        {
+            "image_id": ["a"],
+            "grey_failure": ["no_face"],
+            "colourised_failure": [None],
+            "change": ["rescued"],
+        }
+    )
     fta_rescue_figure(changes, index["grey"], index["original"], "toy", tmp_path / "rescue")
     assert (tmp_path / "rescue.png").exists()
     fta_rescue_figure(changes.iloc[0:0], index["grey"], index["original"], "toy", tmp_path / "none")
@@ -47,7 +58,9 @@ def test_provenance_lists_models_versions_and_config(tmp_path: Path, repo_root: 
     files = model_files(config, [tmp_path / "models"])
     assert files == [model.resolve()]
     text = provenance_markdown(config, repo_root, files)
-    assert "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" in text  # sha256("abc")
+    assert (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" in text
+    )  # sha256("abc")
     assert "snakemake" in package_versions() and "git commit" in text and "recognition:" in text
 
 

@@ -89,7 +89,8 @@ def test_inference_uses_the_deoldify_path_and_keeps_input_luma(trained_run) -> N
     from colourfr.registry import build
 
     colouriser = build(
-        "colourisers", "trained-unet",
+        "colourisers",
+        "trained-unet",
         {"model_dir": str(out), "lfw_root": None, "profile": "test", "training": {}},
     )
     assert isinstance(colouriser.model, DeOldifyUnet)

@@ -28,7 +28,9 @@ def snakemake(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
         timeout=1800,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -86,11 +88,14 @@ def test_every_config_problem_is_reported_at_parse_time(tmp_path: Path) -> None:
 
 def test_bad_config_fails_at_parse_time(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"recognition": {"arcface-mobilefacenet": {"plugin": "arcfcae"}}}))
+    bad.write_text(
+        yaml.safe_dump({"recognition": {"arcface-mobilefacenet": {"plugin": "arcfcae"}}})
+    )
     result = snakemake("--dry-run", "--configfile", str(bad), check=False)
     assert result.returncode != 0
-    assert "recognition.arcface-mobilefacenet.plugin: unknown recognition system plugin 'arcfcae'" in (
-        result.stdout + result.stderr
+    assert (
+        "recognition.arcface-mobilefacenet.plugin: unknown recognition system plugin 'arcfcae'"
+        in (result.stdout + result.stderr)
     )
 
 
@@ -101,7 +106,9 @@ def test_frame_stages_on_reduced_lfw(reduced: tuple[Path, Path]) -> None:
     manifest = pd.read_csv(manifest_file, dtype=str, keep_default_na=False)
     assert manifest["subject_id"].nunique() == 6
     train_people = (REPO.parent / "shared/data/lfw/peopleDevTrain.txt").read_text()
-    assert not any(f"\n{s}\t" in train_people for s in manifest["subject_id"])  # training split excluded
+    assert not any(
+        f"\n{s}\t" in train_people for s in manifest["subject_id"]
+    )  # training split excluded
     shards = sorted(manifest["shard"].unique())
     targets = [str(results / "lfw" / "tables" / "dataset_overview.csv")] + [
         str(results / "lfw" / "variants" / "grey" / f"{s}.csv") for s in shards
@@ -206,7 +213,10 @@ def test_changed_colouriser_setting_reruns_only_its_descendants(
     exemplar = "colourised-exemplar-transfer"
     assert set(planned["colourise"]) >= set(indexes(exemplar))
     assert set(planned["embed"]) >= set(recognition(exemplar))
-    assert set(planned["compare"]) == {scores("s4-exemplar-transfer"), scores("s5-exemplar-transfer")}
+    assert set(planned["compare"]) == {
+        scores("s4-exemplar-transfer"),
+        scores("s5-exemplar-transfer"),
+    }
     # Nothing of trained-unet, grey or original: every planned output is exemplar's.
     unrelated = [o for outputs in planned.values() for o in outputs if "exemplar-transfer" not in o]
     assert unrelated == []
@@ -223,10 +233,14 @@ def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
     shards = manifest_shards(lfw, overlay)
     targets = [str(lfw / "variants" / "colourised-deoldify-stable" / f"{s}.csv") for s in shards]
     enable = tmp_path / "deoldify.yaml"
-    enable.write_text(yaml.safe_dump({
-        "resources_dir": str(tmp_path / "resources"),
-        "colourisers": {"deoldify-stable": {"enabled": True}},
-    }))
+    enable.write_text(
+        yaml.safe_dump(
+            {
+                "resources_dir": str(tmp_path / "resources"),
+                "colourisers": {"deoldify-stable": {"enabled": True}},
+            }
+        )
+    )
     # weights: null -> one download job shared by every shard
     jobs = planned_jobs(targets, configs(overlay, enable))
     assert jobs["fetch_deoldify_stable"] == 1 and jobs["colourise"] == len(shards)
@@ -241,10 +255,16 @@ def test_deoldify_weights_come_from_their_own_rule_or_the_configured_file(
     local = tmp_path / "my-stable.pth"
     local.write_bytes(b"not really weights")
     configured = tmp_path / "local.yaml"
-    configured.write_text(yaml.safe_dump({
-        "resources_dir": str(tmp_path / "resources"),
-        "colourisers": {"deoldify-stable": {"enabled": True, "params": {"weights": str(local)}}},
-    }))
+    configured.write_text(
+        yaml.safe_dump(
+            {
+                "resources_dir": str(tmp_path / "resources"),
+                "colourisers": {
+                    "deoldify-stable": {"enabled": True, "params": {"weights": str(local)}}
+                },
+            }
+        )
+    )
     jobs = planned_jobs(targets, configs(overlay, configured))
     assert "fetch_deoldify_stable" not in jobs and jobs["colourise"] == len(shards)
 
@@ -279,12 +299,19 @@ def test_rule_and_script_names_match() -> None:
     artifacts = (REPO / "rules" / "artifacts.smk").read_text()
     assert '"../workflow/scripts/build_artifact.py"' in artifacts
     scripts = {p.stem for p in (REPO / "workflow" / "scripts").glob("*.py")}
-    rules = set(re.findall(r"^(?:rule|checkpoint) (\w+):", "\n".join(
-        p.read_text() for p in (REPO / "rules").glob("*.smk")), re.MULTILINE))
+    rules = set(
+        re.findall(
+            r"^(?:rule|checkpoint) (\w+):",
+            "\n".join(p.read_text() for p in (REPO / "rules").glob("*.smk")),
+            re.MULTILINE,
+        )
+    )
     assert scripts - rules == {"build_artifact"}
 
 
-def test_a_changed_dataset_reruns_only_the_shards_it_affects(tmp_path: Path, lfw_root: Path) -> None:
+def test_a_changed_dataset_reruns_only_the_shards_it_affects(
+    tmp_path: Path, lfw_root: Path
+) -> None:
     """Adding, replacing or removing one image reruns the manifest (its listing fingerprint
     changed) and the per-image jobs of that image's shard only (issue 17)."""
     import shutil
@@ -325,10 +352,10 @@ def test_a_changed_dataset_reruns_only_the_shards_it_affects(tmp_path: Path, lfw
 
     person = root / chosen[0].name
     new_image = person / sorted(chosen[0].glob("*.jpg"))[3].name
-    replaced = sorted(person.glob("*.jpg"))[0]
+    replaced = min(person.glob("*.jpg"))
     cases = [
         ("added", lambda: shutil.copy2(chosen[0] / new_image.name, new_image), new_image),
-        ("replaced", lambda: shutil.copy2(sorted(chosen[1].glob("*.jpg"))[0], replaced), replaced),
+        ("replaced", lambda: shutil.copy2(min(chosen[1].glob("*.jpg")), replaced), replaced),
     ]
     for what, change, image in cases:
         change()

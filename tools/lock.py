@@ -59,6 +59,7 @@ except ImportError:  # pragma: no cover - a pip without vendored packaging
     from packaging.requirements import Requirement  # type: ignore[no-redef]
     from packaging.utils import canonicalize_name  # type: ignore[no-redef]
 
+
 def _load_environment_module():
     # The package's stdlib-only module, by path: colourfr is not installed yet.
     import importlib.util
@@ -263,8 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "diff":
             lines = drift(Path(args.freeze))
-            print("Versions that differ from requirements/lock.txt:" if lines else
-                  "Every version equals requirements/lock.txt.")
+            print(
+                "Versions that differ from requirements/lock.txt:"
+                if lines
+                else "Every version equals requirements/lock.txt."
+            )
             print("\n".join(lines))
         elif args.command == "check":
             check()

@@ -41,6 +41,7 @@ RESULTS = Path(__file__).with_name("deoldify_results.json")
 DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Colourisers (DeOldify)"
 
+
 def _dana() -> torch.nn.Module:
     from colourfr.colourisers.deoldify.dana import build_dana_generator
 
@@ -85,8 +86,15 @@ def timed(run: Callable[[], list[np.ndarray]], repeats: int) -> tuple[float, lis
     return best, outputs
 
 
-def bench_case(name: str, render_factor: int, images: list[np.ndarray], batch_size: int,
-               device: torch.device, fp16: bool, repeats: int) -> dict[str, Any]:
+def bench_case(
+    name: str,
+    render_factor: int,
+    images: list[np.ndarray],
+    batch_size: int,
+    device: torch.device,
+    fp16: bool,
+    repeats: int,
+) -> dict[str, Any]:
     model = load(name, device)
     path = CASES[name][2]
     one = pipeline.colourise_jantic if path == "jantic" else pipeline.colourise_dana
@@ -94,14 +102,20 @@ def bench_case(name: str, render_factor: int, images: list[np.ndarray], batch_si
     # warm-up (allocator, oneDNN/cuDNN algorithm choice) on one image
     one(model, images[0], render_factor, fp16=fp16)
     single_s, single = timed(
-        lambda: [one(model, im, render_factor, fp16=fp16) for im in images], repeats)
+        lambda: [one(model, im, render_factor, fp16=fp16) for im in images], repeats
+    )
     batched_s, batched = timed(
-        lambda: many(model, images, render_factor, batch_size=batch_size, fp16=fp16), repeats)
+        lambda: many(model, images, render_factor, batch_size=batch_size, fp16=fp16), repeats
+    )
     diff = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(single, batched))
     return {
-        "generator": name, "render_factor": render_factor,
+        "generator": name,
+        "render_factor": render_factor,
         "network_input": f"{16 * render_factor}x{16 * render_factor}",
-        "images": len(images), "batch_size": batch_size, "device": str(device), "fp16": fp16,
+        "images": len(images),
+        "batch_size": batch_size,
+        "device": str(device),
+        "fp16": fp16,
         "one_at_a_time_images_per_s": len(images) / single_s,
         "batched_images_per_s": len(images) / batched_s,
         "speed_up": single_s / batched_s,
@@ -112,15 +126,18 @@ def bench_case(name: str, render_factor: int, images: list[np.ndarray], batch_si
 def markdown(results: dict[str, Any]) -> str:
     env = results["environment"]
     lines = [
-        SECTION, "",
-        ("`bench/colourisers/deoldify_bench.py --write-docs`: images/s of the batched DeOldify path "
-        "(`colourise_jantic_batch`: the square network inputs of several faces in one forward) "
-        "against the original one-image-at-a-time control flow (`colourise_jantic`: batch 1), "
-        "both with this project's plain-PyTorch generators, which reproduce the original outputs "
-        "bit-exactly in float32 (tests/test_deoldify.py). Weights: the fixtures' fill rule "
-        "(speed does not depend on the values). Images: LFW deep-funneled faces (250x250) in "
-        f"Rec. 709 grey. Best of {results['repeats']} runs after one warm-up image. "
-        f"{env['device_note']}; torch {env['torch']}, {env['threads']} threads."),
+        SECTION,
+        "",
+        (
+            "`bench/colourisers/deoldify_bench.py --write-docs`: images/s of the batched DeOldify path "
+            "(`colourise_jantic_batch`: the square network inputs of several faces in one forward) "
+            "against the original one-image-at-a-time control flow (`colourise_jantic`: batch 1), "
+            "both with this project's plain-PyTorch generators, which reproduce the original outputs "
+            "bit-exactly in float32 (tests/test_deoldify.py). Weights: the fixtures' fill rule "
+            "(speed does not depend on the values). Images: LFW deep-funneled faces (250x250) in "
+            f"Rec. 709 grey. Best of {results['repeats']} runs after one warm-up image. "
+            f"{env['device_note']}; torch {env['torch']}, {env['threads']} threads."
+        ),
         "",
         "| generator | RF (net input) | images | batch | device | one-at-a-time img/s | batched img/s | speed-up | max diff batched vs single |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -134,11 +151,13 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        ("The max diff column is in 8-bit levels of the final RGB image: batching changes the "
-        "order of float32 sums inside the convolutions (raw outputs move by ~1e-5), which can "
-        "flip a uint8 truncation that the YUV round trip amplifies; the fixtures' tolerance is "
-        "2-3 levels on < 0.05 % of values. The original code's own overheads (fastai data "
-        "block, PIL file I/O, watermark) are not included in either column."),
+        (
+            "The max diff column is in 8-bit levels of the final RGB image: batching changes the "
+            "order of float32 sums inside the convolutions (raw outputs move by ~1e-5), which can "
+            "flip a uint8 truncation that the YUV round trip amplifies; the fixtures' tolerance is "
+            "2-3 levels on < 0.05 % of values. The original code's own overheads (fastai data "
+            "block, PIL file I/O, watermark) are not included in either column."
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -172,23 +191,34 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     rows = []
-    for name, rf, count in (("artistic", args.artistic_rf, args.artistic_images),
-                            ("stable", args.stable_rf, args.stable_images),
-                            ("dana", args.dana_rf, args.dana_images)):
+    for name, rf, count in (
+        ("artistic", args.artistic_rf, args.artistic_images),
+        ("stable", args.stable_rf, args.stable_images),
+        ("dana", args.dana_rf, args.dana_images),
+    ):
         if count <= 0:
             continue
-        row = bench_case(name, rf, lfw_greys(count), args.batch_size, device, args.fp16,
-                         args.repeats)
+        row = bench_case(
+            name, rf, lfw_greys(count), args.batch_size, device, args.fp16, args.repeats
+        )
         print(json.dumps(row))
         rows.append(row)
     if device.type == "cuda":
         note = f"GPU: {torch.cuda.get_device_name(0)}"
     else:
-        note = (f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-                "shared with other jobs (timings are indicative only)")
-    results = {"rows": rows, "repeats": args.repeats,
-               "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(),
-                               "device_note": note}}
+        note = (
+            f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+            "shared with other jobs (timings are indicative only)"
+        )
+    results = {
+        "rows": rows,
+        "repeats": args.repeats,
+        "environment": {
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "device_note": note,
+        },
+    }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     if args.write_docs:
         write_docs(markdown(results))

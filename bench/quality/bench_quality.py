@@ -44,8 +44,13 @@ def load_faces(count: int) -> tuple[list[np.ndarray], list[FaceRecord]]:
             continue
         x, y, w, h = found[0][:4]
         images.append(np.ascontiguousarray(bgr[:, :, ::-1]))
-        faces.append(FaceRecord(path.stem, bbox=(float(x), float(y), float(x + w), float(y + h)),
-                                landmarks=found[0][4:14].reshape(5, 2).astype(np.float64)))
+        faces.append(
+            FaceRecord(
+                path.stem,
+                bbox=(float(x), float(y), float(x + w), float(y + h)),
+                landmarks=found[0][4:14].reshape(5, 2).astype(np.float64),
+            )
+        )
         if len(images) == count:
             break
     return images, faces
@@ -55,8 +60,9 @@ def resnet50_standin(directory: str) -> str:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    backbone = keras.applications.ResNet50(weights=None, include_top=False, pooling="avg",
-                                           input_shape=(224, 224, 3))
+    backbone = keras.applications.ResNet50(
+        weights=None, include_top=False, pooling="avg", input_shape=(224, 224, 3)
+    )
     model = keras.Model(backbone.input, keras.layers.Dense(1)(backbone.output))
     path = os.path.join(directory, "resnet50_standin.h5")
     model.save(path)
@@ -82,8 +88,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-faceqnet", action="store_true")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"),
-                        help="where to write the measured figures")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path(__file__).with_name("results.json"),
+        help="where to write the measured figures",
+    )
     args = parser.parse_args()
     if not (LFW.is_dir() and YUNET.is_file() and LIGHTQNET.is_dir()):
         print("needs ../shared (LFW, YuNet, LightQNet)", file=sys.stderr)
@@ -105,14 +115,18 @@ def main() -> int:
             single = throughput(score, images, faces, 1, args.repeats)
             batched = throughput(score, images, faces, args.batch, args.repeats)
             rows.append((name, single, batched))
-            print(f"{name}: {single:.1f} img/s one at a time, {batched:.1f} img/s batch {args.batch}",
-                  file=sys.stderr)
+            print(
+                f"{name}: {single:.1f} img/s one at a time, {batched:.1f} img/s batch {args.batch}",
+                file=sys.stderr,
+            )
     record = {
         "images": len(images),
         "batch": args.batch,
         "repeats": args.repeats,
-        "images_per_s": {name: {"one_at_a_time": single, f"batch_{args.batch}": batched}
-                         for name, single, batched in rows},
+        "images_per_s": {
+            name: {"one_at_a_time": single, f"batch_{args.batch}": batched}
+            for name, single, batched in rows
+        },
         "opencv": cv2.__version__,
         "cpu_count": os.cpu_count(),
         "load_average_1min": os.getloadavg()[0],
@@ -123,8 +137,10 @@ def main() -> int:
         print("|---|---:|---:|---:|")
         for name, single, batched in rows:
             print(f"| {name} | {single:.1f} | {batched:.1f} | {batched / single:.2f}x |")
-        print(f"\n{len(images)} LFW images, best of {args.repeats}; {platform.processor() or platform.machine()}, "
-              f"{os.cpu_count()} logical CPUs (shared), OpenCV {cv2.__version__}.")
+        print(
+            f"\n{len(images)} LFW images, best of {args.repeats}; {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} logical CPUs (shared), OpenCV {cv2.__version__}."
+        )
     return 0
 
 

@@ -44,8 +44,12 @@ def sample_images(count: int) -> list[Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--detector", default=str(ROOT.parent / "shared/models/scrfd/scrfd_2.5g_kps.onnx"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--detector", default=str(ROOT.parent / "shared/models/scrfd/scrfd_2.5g_kps.onnx")
+    )
     parser.add_argument("--recogniser", required=True)
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--round", type=int, default=100)
@@ -71,11 +75,18 @@ def main() -> int:
     cpu = ["CPUExecutionProvider"]
     naive = FaceAnalysis(name=str(model_dir), providers=cpu)
     naive.prepare(ctx_id=0, det_size=(640, 640), det_thresh=0.5)
-    naive_opts = FaceAnalysis(name=str(model_dir), providers=cpu, sess_options=session_options(args.threads))
+    naive_opts = FaceAnalysis(
+        name=str(model_dir), providers=cpu, sess_options=session_options(args.threads)
+    )
     naive_opts.prepare(ctx_id=0, det_size=(640, 640), det_thresh=0.5)
     batched = InsightFaceArcFace(
-        detector=args.detector, recogniser=args.recogniser, det_size=(640, 640),
-        det_thresh=0.5, device="cpu", threads=args.threads, selection_rule="largest_central",
+        detector=args.detector,
+        recogniser=args.recogniser,
+        det_size=(640, 640),
+        det_thresh=0.5,
+        device="cpu",
+        threads=args.threads,
+        selection_rule="largest_central",
     )
 
     seconds = {"naive": 0.0, "naive+opts": 0.0, "batched": 0.0}
@@ -94,8 +105,12 @@ def main() -> int:
             e = min(b + args.batch, stop)
             batched_rows.append(batched.process(rgb[b:e], ids[b:e])[1])
         seconds["batched"] += time.perf_counter() - t0
-        print(f"{stop}/{len(rgb)}: " + ", ".join(f"{k} {stop / v:.2f} img/s" for k, v in seconds.items()),
-              file=sys.stderr, flush=True)
+        print(
+            f"{stop}/{len(rgb)}: "
+            + ", ".join(f"{k} {stop / v:.2f} img/s" for k, v in seconds.items()),
+            file=sys.stderr,
+            flush=True,
+        )
 
     embeddings = np.vstack(batched_rows)
     similarities = []

@@ -60,8 +60,12 @@ def main() -> int:
     parser.add_argument("--faces", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("mxnet_import_results.json"),
-                        help="where to write the measured figures")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path(__file__).with_name("mxnet_import_results.json"),
+        help="where to write the measured figures",
+    )
     args = parser.parse_args()
     if not (MFN / "model-symbol.json").is_file() or not SCRFD.is_file():
         print(f"needs {MFN} and {SCRFD}", file=sys.stderr)
@@ -76,10 +80,8 @@ def main() -> int:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        session = ort.InferenceSession(str(onnx_path), options,
-                                       providers=["CPUExecutionProvider"])
-        recogniser = get_model(str(onnx_path),
-                               providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        recogniser = get_model(str(onnx_path), providers=["CPUExecutionProvider"])
         recogniser.session = session  # same routing/normalisation, 1-thread session
         detector = get_model(str(SCRFD), providers=["CPUExecutionProvider"])
         detector.prepare(ctx_id=-1, det_thresh=0.5, input_size=(640, 640))
@@ -106,8 +108,9 @@ def main() -> int:
             rgb = np.ascontiguousarray(cv2.cvtColor(face, cv2.COLOR_BGR2RGB))
             start = time.perf_counter()
             extractor = net.create_extractor()
-            extractor.input("data", ncnn.Mat.from_pixels(rgb, ncnn.Mat.PixelType.PIXEL_RGB,
-                                                         112, 112))
+            extractor.input(
+                "data", ncnn.Mat.from_pixels(rgb, ncnn.Mat.PixelType.PIXEL_RGB, 112, 112)
+            )
             _, out = extractor.extract("fc1")
             theirs = np.array(out).ravel()
             ncnn_times.append(time.perf_counter() - start)
@@ -116,20 +119,22 @@ def main() -> int:
 
         # Batched throughput (how the recognition plugin runs), both PReLU encodings.
         relu_path = Path(tmp) / "mobilefacenet-relu.onnx"
-        import_mxnet_model(MFN / "model-symbol.json", MFN / "model-0000.params", relu_path,
-                           prelu_mode="relu")
+        import_mxnet_model(
+            MFN / "model-symbol.json", MFN / "model-0000.params", relu_path, prelu_mode="relu"
+        )
         blob = np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in faces])
         blob = blob.transpose(0, 3, 1, 2).astype(np.float32)
         throughput: dict[tuple[str, int], float] = {}
-        sessions = {mode: ort.InferenceSession(str(path), options,
-                                               providers=["CPUExecutionProvider"])
-                    for mode, path in (("native", onnx_path), ("relu", relu_path))}
+        sessions = {
+            mode: ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            for mode, path in (("native", onnx_path), ("relu", relu_path))
+        }
         for batch in (1, BATCH):
             for mode, batch_session in sessions.items():  # alternate: the machine is shared
                 batch_session.run(None, {"data": blob[:batch]})  # warm-up
                 start = time.perf_counter()
                 for i in range(0, len(blob), batch):
-                    batch_session.run(None, {"data": blob[i:i + batch]})
+                    batch_session.run(None, {"data": blob[i : i + batch]})
                 throughput[(mode, batch)] = len(blob) / (time.perf_counter() - start)
 
     cos = np.array(cosines)
@@ -171,7 +176,8 @@ def main() -> int:
         *(
             f"| ONNX Runtime throughput, batch {batch}, `--prelu {mode}` | "
             f"{throughput[(mode, batch)]:.1f} faces/s |"
-            for batch in (1, BATCH) for mode in ("native", "relu")
+            for batch in (1, BATCH)
+            for mode in ("native", "relu")
         ),
         "",
         (
@@ -196,7 +202,9 @@ def main() -> int:
         "faces_cosine_ge_0_999": int((cos >= 0.999).sum()),
         "onnx_ms_per_face_median": 1e3 * statistics.median(onnx_times),
         "ncnn_ms_per_face_median": 1e3 * statistics.median(ncnn_times),
-        "throughput_faces_per_s": {f"{mode}/batch{batch}": value for (mode, batch), value in throughput.items()},
+        "throughput_faces_per_s": {
+            f"{mode}/batch{batch}": value for (mode, batch), value in throughput.items()
+        },
         "onnxruntime": ort.__version__,
         "ncnn": getattr(ncnn, "__version__", "?"),
         "cpu_count": os.cpu_count(),
@@ -216,7 +224,7 @@ def write_section(path: Path, section: str) -> None:
         updated = existing.rstrip("\n") + "\n\n" + section
     else:
         end = existing.find("\n## ", start + len(SECTION))
-        tail = "" if end == -1 else existing[end + 1:]
+        tail = "" if end == -1 else existing[end + 1 :]
         updated = existing[:start] + section + ("\n" + tail if tail else "")
     path.write_text(updated)
 

@@ -72,9 +72,7 @@ def verify_file(path: str | os.PathLike[str], asset: Asset) -> Path:
     if asset.sha256 is not None:
         actual = sha256_of(path)
         if actual != asset.sha256:
-            raise AssetError(
-                f"{asset.name}: {path} has sha256 {actual}, expected {asset.sha256}"
-            )
+            raise AssetError(f"{asset.name}: {path} has sha256 {actual}, expected {asset.sha256}")
     if asset.md5 is not None:
         actual = md5_of(path)
         if actual != asset.md5:

@@ -239,9 +239,7 @@ def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
             for key, family in (("quality", "quality"), ("pose", "recognition")):
                 value = reference.get(key)
                 if value and value not in enabled[family]:
-                    problems.append(
-                        f"{where}.{key}: {value!r} is not an enabled {family} instance"
-                    )
+                    problems.append(f"{where}.{key}: {value!r} is not an enabled {family} instance")
     return problems
 
 
@@ -266,9 +264,7 @@ def _check_scenarios(config: dict[str, Any]) -> list[str]:
         problems.append("scenarios: the baseline cannot use the colourised variant")
     metrics = config["metrics"]
     if metrics["primary_fmr"] not in metrics["fmr_targets"]:
-        problems.append(
-            f"metrics.primary_fmr: {metrics['primary_fmr']} is not one of fmr_targets"
-        )
+        problems.append(f"metrics.primary_fmr: {metrics['primary_fmr']} is not one of fmr_targets")
     return problems
 
 
@@ -290,9 +286,7 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         if not problems:
             problems += _check_plans(validated)
     if problems:
-        raise ConfigError(
-            "invalid configuration:\n  " + "\n  ".join(problems)
-        )
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return validated
 
 
@@ -337,7 +331,9 @@ def workflow_config(
 
 
 def load_config(
-    path: str | os.PathLike[str], *more: str | os.PathLike[str], base_dir: str | os.PathLike[str] = "."
+    path: str | os.PathLike[str],
+    *more: str | os.PathLike[str],
+    base_dir: str | os.PathLike[str] = ".",
 ) -> dict:
     """Read one or more config files (merged in order) and validate them."""
     raw = read_config_file(path)

@@ -85,9 +85,7 @@ def grey_counterpart(
         return GREY if variant.startswith(f"{COLOURISED}-") else variant
 
     wanted = (greyed(instance.reference), greyed(instance.probe))
-    return next(
-        (other for other in instances if (other.reference, other.probe) == wanted), None
-    )
+    return next((other for other in instances if (other.reference, other.probe) == wanted), None)
 
 
 def paired_test_pairs(instances: Sequence[ScenarioInstance]) -> list[tuple[str, str]]:

@@ -12,7 +12,9 @@ count = min(snakemake.params.sample_subjects, len(references))
 step = max(len(references) // count, 1)
 sample = references.sort_values("subject_id")["image_id"].iloc[::step].head(count).tolist()
 indexes = {
-    variant: pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in snakemake.input[variant])
+    variant: pd.concat(
+        pd.read_csv(f, dtype=str, keep_default_na=False) for f in snakemake.input[variant]
+    )
     for variant in snakemake.params.variants
 }
 variant_rows_figure(sample, indexes, snakemake.output.png[: -len(".png")])

@@ -14,9 +14,7 @@ params = snakemake.params
 destination = Path(snakemake.output.marker).parent
 # Read from the config, not a rule param: the permission does not change what is fetched
 # (see rules/datasets.smk), so flipping it must not rerun this job.
-allow_download = bool(
-    snakemake.config.get("allow_downloads", schema_default("allow_downloads"))
-)
+allow_download = bool(snakemake.config.get("allow_downloads", schema_default("allow_downloads")))
 
 root = fetch_dataset(
     params.format,

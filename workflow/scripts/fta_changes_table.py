@@ -9,7 +9,9 @@ from colourfr.reporting.examples import fta_change_summary
 
 setup_script_logging(snakemake)
 rows = [
-    fta_change_summary(read_csv(path, what="FTA change list", keep_default_na=False), system, colouriser)
+    fta_change_summary(
+        read_csv(path, what="FTA change list", keep_default_na=False), system, colouriser
+    )
     for (system, colouriser), path in zip(snakemake.params.pairs, snakemake.input.changes)
 ]
 table = pd.DataFrame(rows)

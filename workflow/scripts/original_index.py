@@ -17,4 +17,6 @@ index = working_index(
 )
 write_index(index, snakemake.output.index)
 copies = int(index["detail"].str.startswith("working copy").sum())
-log.info("%d images, %d working copies (max side %s)", len(index), copies, snakemake.params.max_side)
+log.info(
+    "%d images, %d working copies (max side %s)", len(index), copies, snakemake.params.max_side
+)

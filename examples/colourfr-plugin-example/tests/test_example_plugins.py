@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from colourfr_plugin_example.colouriser import MeanChromaColouriser, centre_crop, read_people
+from colourfr_plugin_example.quality import LaplacianSharpness
+from colourfr_plugin_example.specs import LAPLACIAN_SHARPNESS, MEAN_CHROMA
 from skimage.color import rgb2lab
 
 from colourfr.recognition.base import FaceRecord
 from colourfr.registry import spec_problems
-from colourfr_plugin_example.colouriser import MeanChromaColouriser, centre_crop, read_people
-from colourfr_plugin_example.quality import LaplacianSharpness
-from colourfr_plugin_example.specs import LAPLACIAN_SHARPNESS, MEAN_CHROMA
 
 
 def test_specs_are_valid() -> None:
@@ -41,7 +41,9 @@ def test_sharpness_orders_sharp_above_blurred() -> None:
     sharp = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
     blurred = np.full_like(sharp, 128)
     face = FaceRecord("x", bbox=(0.0, 0.0, 64.0, 64.0))
-    scores, reasons = LaplacianSharpness().score([sharp, blurred, sharp], [face, face, FaceRecord("y")])
+    scores, reasons = LaplacianSharpness().score(
+        [sharp, blurred, sharp], [face, face, FaceRecord("y")]
+    )
     assert scores[0] > 0.9 and scores[1] == 0.0 and np.isnan(scores[2])
     assert reasons == [None, None, "no_bbox"]
 

@@ -123,7 +123,9 @@ class TrainedUnetColouriser:
         path = self.model_dir / SUBJECTS_NAME
         if not path.is_file():
             return frozenset()
-        return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        return frozenset(
+            line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]

@@ -49,8 +49,10 @@ def _import_mxnet(args: argparse.Namespace) -> int:
         prelu_mode=args.prelu,
     )
     shape = "x".join("N" if d is None else str(d) for d in result.input_shape)
-    print(f"wrote {result.output_path} ({result.node_count} nodes, input "
-          f"{result.input_name} {shape}, output {result.output_name})")
+    print(
+        f"wrote {result.output_path} ({result.node_count} nodes, input "
+        f"{result.input_name} {shape}, output {result.output_name})"
+    )
     print(f"sha256 {result.sha256}")
     return 0
 
@@ -77,15 +79,25 @@ def register(subparsers: Any) -> None:
     imp.add_argument("symbol", help="model-symbol.json")
     imp.add_argument("params", help="model-NNNN.params")
     imp.add_argument("output", help="output .onnx path (written atomically)")
-    imp.add_argument("--input-shape", default="3,112,112",
-                     help="C,H,W with a dynamic batch, or N,C,H,W (default: 3,112,112)")
+    imp.add_argument(
+        "--input-shape",
+        default="3,112,112",
+        help="C,H,W with a dynamic batch, or N,C,H,W (default: 3,112,112)",
+    )
     imp.add_argument("--input-name", default="data", help="input variable (default: data)")
-    imp.add_argument("--output-node", default=None,
-                     help="node to export (default: fc1 if present, else the symbol's head)")
-    imp.add_argument("--prelu", choices=("native", "relu"), default="native",
-                     help="write PReLU as ONNX PRelu (default, like buffalo_l) or as the "
-                     "equivalent relu(x) - slope*relu(-x), faster in ONNX Runtime on CPU at "
-                     "small batch sizes (see docs/benchmarks.md)")
+    imp.add_argument(
+        "--output-node",
+        default=None,
+        help="node to export (default: fc1 if present, else the symbol's head)",
+    )
+    imp.add_argument(
+        "--prelu",
+        choices=("native", "relu"),
+        default="native",
+        help="write PReLU as ONNX PRelu (default, like buffalo_l) or as the "
+        "equivalent relu(x) - slope*relu(-x), faster in ONNX Runtime on CPU at "
+        "small batch sizes (see docs/benchmarks.md)",
+    )
     imp.set_defaults(func=_import_mxnet)
     lq = sub.add_parser(
         "import-lightqnet",

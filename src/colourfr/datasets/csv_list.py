@@ -28,9 +28,7 @@ def read_csv_list(root: Path, image_list: str) -> pd.DataFrame:
     for column in REQUIRED_COLUMNS:
         blank = table.index[table[column].str.strip() == ""]
         if len(blank):
-            raise ManifestError(
-                f"{list_path}: line {int(blank[0]) + 2}: empty {column}"
-            )
+            raise ManifestError(f"{list_path}: line {int(blank[0]) + 2}: empty {column}")
     for column in OPTIONAL_COLUMNS:
         if column not in table.columns:
             table[column] = ""

@@ -140,7 +140,9 @@ def fetch_lfw(
     cache = destination / "downloads"
     image_root = destination / images_dir
     if not image_root.is_dir():
-        _extract_images(_fetch_file(asset, cache, allow_download, where), folder_in_archive, image_root)
+        _extract_images(
+            _fetch_file(asset, cache, allow_download, where), folder_in_archive, image_root
+        )
     elif (cache / asset.target_name).is_file():
         # Already extracted: still check the archive against a digest pinned since.
         where.verified(cache / asset.target_name, asset)

@@ -14,7 +14,9 @@ import pandas as pd
 
 from colourfr.errors import ColourfrError
 
-_LINE = re.compile(r"^(?P<person>[^\\/]+)[\\/](?P<file>[^\\/]+?\.jpg)_(?P<k>\d+)\.jpg;\[\s*(?P<score>[^\]\s]+)\s*\]$")
+_LINE = re.compile(
+    r"^(?P<person>[^\\/]+)[\\/](?P<file>[^\\/]+?\.jpg)_(?P<k>\d+)\.jpg;\[\s*(?P<score>[^\]\s]+)\s*\]$"
+)
 
 
 class ReferenceFileError(ColourfrError):

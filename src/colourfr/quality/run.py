@@ -150,5 +150,3 @@ def score_shard(
     for name, values in extra.items():
         table[name] = values
     return table
-
-

@@ -96,7 +96,9 @@ def long_scores(tables: dict[str, dict[str, list[str]]]) -> pd.DataFrame:
     for estimator, by_variant in tables.items():
         for variant, paths in by_variant.items():
             for measure, values in measures_of(read_shards(list(paths)), estimator).items():
-                frames.append(pd.DataFrame({"estimator": measure, "variant": variant, "score": values}))
+                frames.append(
+                    pd.DataFrame({"estimator": measure, "variant": variant, "score": values})
+                )
     if not frames:
         raise QualityTableError("no quality tables given")
     return pd.concat(frames, ignore_index=True)

@@ -139,7 +139,10 @@ def install_buffalo_l(
     destination_dir = Path(destination_dir)
     targets = {asset.target_name: destination_dir / asset.target_name for asset in _BUFFALO_MEMBERS}
     if all(path.is_file() for path in targets.values()):
-        return {name: verify_file(path, asset) for (name, path), asset in zip(targets.items(), _BUFFALO_MEMBERS)}
+        return {
+            name: verify_file(path, asset)
+            for (name, path), asset in zip(targets.items(), _BUFFALO_MEMBERS)
+        }
     archive_path: Path | None = None
     if local_source is not None:
         source = Path(local_source)

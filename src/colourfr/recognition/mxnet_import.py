@@ -83,9 +83,16 @@ def convert_mxnet_model(
         "converter": f"colourfr {__version__} import-mxnet",
         "prelu_mode": prelu_mode,
     }
-    return build_onnx(graph, params, input_shape, input_name, output,
-                      doc_string="Converted from MXNet by colourfr import-mxnet",
-                      metadata=metadata, prelu_mode=prelu_mode)
+    return build_onnx(
+        graph,
+        params,
+        input_shape,
+        input_name,
+        output,
+        doc_string="Converted from MXNet by colourfr import-mxnet",
+        metadata=metadata,
+        prelu_mode=prelu_mode,
+    )
 
 
 def import_mxnet_model(
@@ -98,8 +105,9 @@ def import_mxnet_model(
     prelu_mode: str = "native",
 ) -> ImportResult:
     """Convert ``symbol_path`` + ``params_path`` and write ``output_path`` atomically."""
-    model = convert_mxnet_model(symbol_path, params_path, input_shape, input_name, output,
-                                prelu_mode)
+    model = convert_mxnet_model(
+        symbol_path, params_path, input_shape, input_name, output, prelu_mode
+    )
     data = model.SerializeToString(deterministic=True)
     out = Path(output_path)
     write_atomically(out, data)

@@ -211,6 +211,7 @@ def read_shard(
 
 # --- Running a system over one variant shard ---------------------------------------------
 
+
 def embed_index(
     system: Any,
     index: pd.DataFrame,

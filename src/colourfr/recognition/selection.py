@@ -48,18 +48,14 @@ def squared_centre_offsets(boxes: np.ndarray, image_shape: tuple[int, ...]) -> n
     return centre_x**2 + centre_y**2
 
 
-def selection_scores(
-    boxes: np.ndarray, image_shape: tuple[int, ...], rule: str
-) -> np.ndarray:
+def selection_scores(boxes: np.ndarray, image_shape: tuple[int, ...], rule: str) -> np.ndarray:
     """Per-face score under ``rule``; the chosen face has the highest score."""
     if rule == "largest":
         return box_areas(boxes)
     if rule == "most_central":
         return -squared_centre_offsets(boxes, image_shape)
     if rule == "largest_central":
-        return box_areas(boxes) - CENTRE_OFFSET_WEIGHT * squared_centre_offsets(
-            boxes, image_shape
-        )
+        return box_areas(boxes) - CENTRE_OFFSET_WEIGHT * squared_centre_offsets(boxes, image_shape)
     raise ValueError(f"unknown face selection rule {rule!r}; known: {', '.join(SELECTION_RULES)}")
 
 

@@ -42,9 +42,7 @@ def _image_grid(
     row_titles: Sequence[str],
 ) -> plt.Figure:
     n_rows, n_cols = max(len(rows), 1), len(column_titles)
-    figure, axes = plt.subplots(
-        n_rows, n_cols, figsize=(1.9 * n_cols, 2.0 * n_rows), squeeze=False
-    )
+    figure, axes = plt.subplots(n_rows, n_cols, figsize=(1.9 * n_cols, 2.0 * n_rows), squeeze=False)
     for r in range(n_rows):
         for c in range(n_cols):
             axis = axes[r][c]

@@ -37,7 +37,18 @@ PACKAGES = (
     "matplotlib",
     "seaborn",
 )
-MODEL_SUFFIXES = {".onnx", ".pth", ".pt", ".h5", ".pb", ".params", ".json", ".dat", ".bin", ".param"}
+MODEL_SUFFIXES = {
+    ".onnx",
+    ".pth",
+    ".pt",
+    ".h5",
+    ".pb",
+    ".params",
+    ".json",
+    ".dat",
+    ".bin",
+    ".param",
+}
 
 
 def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
@@ -88,7 +99,9 @@ def packaged_model_files(plugin: str, params: Mapping[str, Any]) -> list[Path]:
     ]
 
 
-def model_files(config: Mapping[str, Any], extra_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def model_files(
+    config: Mapping[str, Any], extra_dirs: Iterable[str | os.PathLike[str]]
+) -> list[Path]:
     """Every model file the config names (plugin params that are files), that an enabled
     plugin takes from an installed package, or that lies in the workflow's model folders."""
     found: set[Path] = set()
@@ -107,7 +120,9 @@ def model_files(config: Mapping[str, Any], extra_dirs: Iterable[str | os.PathLik
         directory = Path(directory)
         if directory.is_dir():
             found.update(
-                p.resolve() for p in directory.rglob("*") if p.is_file() and p.suffix in MODEL_SUFFIXES
+                p.resolve()
+                for p in directory.rglob("*")
+                if p.is_file() and p.suffix in MODEL_SUFFIXES
             )
     return sorted(found)
 
@@ -149,7 +164,9 @@ def environment_markdown(repository: str | os.PathLike[str]) -> list[str]:
     if comparison.missing:
         lines += [
             "Locked but not installed here: "
-            + ", ".join(f"{name}=={version}" for name, version in sorted(comparison.missing.items())),
+            + ", ".join(
+                f"{name}=={version}" for name, version in sorted(comparison.missing.items())
+            ),
             "",
         ]
     lines += ["### Installed distributions", "", "| package | version |", "|---|---|"]

@@ -43,12 +43,12 @@ def fit_palette(
     """Mean CIELAB a*, b* of the face centres of up to ``max_images`` training images
     (every person's images in name order, evenly subsampled)."""
     people = read_people(training_list)
-    paths = sorted(
-        path for person in people for path in (Path(images_dir) / person).glob("*.jpg")
-    )
+    paths = sorted(path for person in people for path in (Path(images_dir) / person).glob("*.jpg"))
     if not paths:
         raise ConfigError(f"mean-chroma: no training images of {training_list} in {images_dir}")
-    chosen = [paths[i] for i in np.linspace(0, len(paths) - 1, min(max_images, len(paths))).astype(int)]
+    chosen = [
+        paths[i] for i in np.linspace(0, len(paths) - 1, min(max_images, len(paths))).astype(int)
+    ]
     sums = np.zeros(2)
     count = 0
     for path in chosen:
@@ -98,7 +98,11 @@ class MeanChromaColouriser:
         for grey in grey_images:
             lightness = rgb2lab(np.repeat(grey[..., None], 3, axis=2))[..., 0]
             lab = np.stack(
-                [lightness, np.full_like(lightness, self.a_star), np.full_like(lightness, self.b_star)],
+                [
+                    lightness,
+                    np.full_like(lightness, self.a_star),
+                    np.full_like(lightness, self.b_star),
+                ],
                 axis=-1,
             )
             rgb = np.clip(np.rint(lab2rgb(lab) * 255.0), 0, 255).astype(np.uint8)

@@ -34,7 +34,7 @@ class LaplacianSharpness:
             if face.bbox is None:
                 reasons[index] = REASON_NO_BBOX
                 continue
-            x1, y1, x2, y2 = (int(round(v)) for v in face.bbox)
+            x1, y1, x2, y2 = (round(v) for v in face.bbox)
             height, width = image.shape[:2]
             crop = image[max(0, y1) : min(height, y2), max(0, x1) : min(width, x2)]
             if crop.shape[0] < 3 or crop.shape[1] < 3:

@@ -24,8 +24,9 @@ from colourfr.colourisers.deoldify.resnet import resnet_body
 class ConvBlock(nn.Module):
     """fasterai ``ConvBlock`` with 0.4.1 spectral norm: conv(bias) [-> ReLU] [-> BN]."""
 
-    def __init__(self, ni: int, no: int, *, ks: int = 3, relu: bool = True,
-                 batchnorm: bool = True) -> None:
+    def __init__(
+        self, ni: int, no: int, *, ks: int = 3, relu: bool = True, batchnorm: bool = True
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = [LegacySpectralNormConv(ni, no, ks, padding=ks // 2)]
         if relu:

@@ -45,8 +45,11 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     entries = []
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            entries.append(ManifestEntry(row["key"], tuple(json.loads(row["shape"])),
-                                         row["dtype"], row["kind"]))
+            entries.append(
+                ManifestEntry(
+                    row["key"], tuple(json.loads(row["shape"])), row["dtype"], row["kind"]
+                )
+            )
     return entries
 
 

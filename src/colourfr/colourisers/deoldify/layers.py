@@ -24,8 +24,9 @@ from torch import nn
 _SN_EPS = 1e-12
 
 
-def _conv_forward(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                  padding: int, stride: int) -> torch.Tensor:
+def _conv_forward(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, padding: int, stride: int
+) -> torch.Tensor:
     if weight.dim() == 3:
         return F.conv1d(x, weight, bias, stride=stride, padding=padding)
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
@@ -48,8 +49,17 @@ class SpectralNormConv(nn.Module):
     weight_u: torch.Tensor
     weight_v: torch.Tensor
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *,
-                 bias: bool, padding: int | None = None, stride: int = 1, dims: int = 2) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        bias: bool,
+        padding: int | None = None,
+        stride: int = 1,
+        dims: int = 2,
+    ) -> None:
         super().__init__()
         if padding is None:
             padding = (kernel_size - 1) // 2
@@ -132,8 +142,16 @@ class LegacySpectralNormConv(nn.Module):
     weight: torch.Tensor
     weight_u: torch.Tensor
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *,
-                 bias: bool = True, padding: int | None = None, dims: int = 2) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        bias: bool = True,
+        padding: int | None = None,
+        dims: int = 2,
+    ) -> None:
         super().__init__()
         if padding is None:
             padding = kernel_size // 2
@@ -151,8 +169,9 @@ class LegacySpectralNormConv(nn.Module):
 class WeightNormConv2d(nn.Module):
     """Conv2d with ``weight = g * v / ||v||`` (norm over all dims but the output channel)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1,
-                 *, bias: bool = True) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int = 1, *, bias: bool = True
+    ) -> None:
         super().__init__()
         self.padding = (kernel_size - 1) // 2
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
@@ -195,9 +214,15 @@ class SelfAttention(nn.Module):
         return out.reshape(shape)
 
 
-def sn_conv_block(in_channels: int, out_channels: int, *, kernel_size: int = 3,
-                  relu: bool = True, batchnorm: bool = True,
-                  self_attention: bool = False) -> nn.Sequential:
+def sn_conv_block(
+    in_channels: int,
+    out_channels: int,
+    *,
+    kernel_size: int = 3,
+    relu: bool = True,
+    batchnorm: bool = True,
+    self_attention: bool = False,
+) -> nn.Sequential:
     """DeOldify's ``custom_conv_layer`` with spectral norm: conv [-> ReLU] [-> BN] [-> attention].
 
     BatchNorm comes *after* the ReLU; the conv has a bias only when there is no BatchNorm.
@@ -263,4 +288,3 @@ def _icnr_(weight: torch.Tensor, scale: int = 2) -> None:
 
 def sigmoid_range(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     return torch.sigmoid(x) * (high - low) + low
-

@@ -63,7 +63,9 @@ def render_size(render_factor: int) -> int:
 def jantic_net_input(image: np.ndarray, render_factor: int = DEFAULT_RENDER_FACTOR) -> np.ndarray:
     """(3, S, S) float32: the tensor the original feeds the network (without batch dim)."""
     size = render_size(render_factor)
-    square = Image.fromarray(as_rgb_uint8(image)).resize((size, size), resample=Image.Resampling.BILINEAR)
+    square = Image.fromarray(as_rgb_uint8(image)).resize(
+        (size, size), resample=Image.Resampling.BILINEAR
+    )
     grey = np.asarray(square.convert("LA").convert("RGB"))
     x = grey.transpose(2, 0, 1).astype(np.float32) / np.float32(255)
     return (x - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
@@ -79,7 +81,9 @@ def jantic_model_rgb(net_output: np.ndarray) -> np.ndarray:
 
 def jantic_unsquare(model_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     """Pillow bilinear resize of the network colours back to the input size."""
-    return np.asarray(Image.fromarray(model_rgb).resize((width, height), resample=Image.Resampling.BILINEAR))
+    return np.asarray(
+        Image.fromarray(model_rgb).resize((width, height), resample=Image.Resampling.BILINEAR)
+    )
 
 
 def yuv_merge_uint8(original_rgb: np.ndarray, colour_rgb: np.ndarray) -> np.ndarray:
@@ -116,15 +120,18 @@ def dana_net_input(image: np.ndarray, render_factor: int = DEFAULT_RENDER_FACTOR
 
 def dana_model_rgb_float(net_output: np.ndarray) -> np.ndarray:
     """(3, S', S') tanh output -> (S', S', 3) float32 RGB in about [0, 1]."""
-    return np.rollaxis(net_output.astype(np.float32, copy=False), 0, 3) * np.float32(0.5) + np.float32(0.5)
+    return np.rollaxis(net_output.astype(np.float32, copy=False), 0, 3) * np.float32(
+        0.5
+    ) + np.float32(0.5)
 
 
 def dana_postprocess_float(image: np.ndarray, model_rgb_float: np.ndarray) -> np.ndarray:
     """Float YUV merge: Y of the grey original, U/V of the resized network colours."""
     original = _dana_grey(as_rgb_uint8(image).astype(np.float32) / 255)
     height, width = original.shape[:2]
-    colour = cv2.resize(np.ascontiguousarray(model_rgb_float), (width, height),
-                        interpolation=cv2.INTER_AREA)
+    colour = cv2.resize(
+        np.ascontiguousarray(model_rgb_float), (width, height), interpolation=cv2.INTER_AREA
+    )
     colour_yuv = cv2.cvtColor(colour, cv2.COLOR_BGR2YUV)
     merged = cv2.cvtColor(original, cv2.COLOR_BGR2YUV)
     merged[:, :, 1:3] = colour_yuv[:, :, 1:3]
@@ -177,16 +184,26 @@ def _chunks(count: int, batch_size: int) -> Iterator[range]:
         yield range(start, min(start + batch_size, count))
 
 
-def colourise_jantic(model: nn.Module, image: np.ndarray,
-                     render_factor: int = DEFAULT_RENDER_FACTOR, *, fp16: bool = False) -> np.ndarray:
+def colourise_jantic(
+    model: nn.Module,
+    image: np.ndarray,
+    render_factor: int = DEFAULT_RENDER_FACTOR,
+    *,
+    fp16: bool = False,
+) -> np.ndarray:
     """One image, the original jantic path: (H,W) or (H,W,3) uint8 -> (H,W,3) RGB uint8."""
     x = jantic_net_input(image, render_factor)[None]
     return jantic_postprocess(image, run_network(model, x, fp16=fp16)[0])
 
 
-def colourise_jantic_batch(model: nn.Module, images: Sequence[np.ndarray],
-                           render_factor: int = DEFAULT_RENDER_FACTOR, *,
-                           batch_size: int = DEFAULT_BATCH_SIZE, fp16: bool = False) -> list[np.ndarray]:
+def colourise_jantic_batch(
+    model: nn.Module,
+    images: Sequence[np.ndarray],
+    render_factor: int = DEFAULT_RENDER_FACTOR,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    fp16: bool = False,
+) -> list[np.ndarray]:
     """Many images through the jantic path, ``batch_size`` network inputs at a time."""
     results: list[np.ndarray] = []
     for chunk in _chunks(len(images), batch_size):
@@ -196,16 +213,26 @@ def colourise_jantic_batch(model: nn.Module, images: Sequence[np.ndarray],
     return results
 
 
-def colourise_dana(model: nn.Module, image: np.ndarray,
-                   render_factor: int = DEFAULT_RENDER_FACTOR, *, fp16: bool = False) -> np.ndarray:
+def colourise_dana(
+    model: nn.Module,
+    image: np.ndarray,
+    render_factor: int = DEFAULT_RENDER_FACTOR,
+    *,
+    fp16: bool = False,
+) -> np.ndarray:
     """One image, the original dana-kelley path."""
     x = dana_net_input(image, render_factor)[None]
     return dana_postprocess(image, run_network(model, x, fp16=fp16)[0])
 
 
-def colourise_dana_batch(model: nn.Module, images: Sequence[np.ndarray],
-                         render_factor: int = DEFAULT_RENDER_FACTOR, *,
-                         batch_size: int = DEFAULT_BATCH_SIZE, fp16: bool = False) -> list[np.ndarray]:
+def colourise_dana_batch(
+    model: nn.Module,
+    images: Sequence[np.ndarray],
+    render_factor: int = DEFAULT_RENDER_FACTOR,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    fp16: bool = False,
+) -> list[np.ndarray]:
     """Many images through the dana-kelley path, batched."""
     results: list[np.ndarray] = []
     for chunk in _chunks(len(images), batch_size):

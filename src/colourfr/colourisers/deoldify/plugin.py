@@ -62,14 +62,26 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {
-    "stable": Variant("deoldify-stable", DEOLDIFY_STABLE, lambda: DeOldifyUnet(STABLE),
-                      "jantic", STABLE.to_dict()),
-    "video": Variant("deoldify-video", DEOLDIFY_VIDEO, lambda: DeOldifyUnet(VIDEO),
-                     "jantic", VIDEO.to_dict()),
-    "artistic": Variant("deoldify-artistic", DEOLDIFY_ARTISTIC, lambda: DeOldifyUnet(ARTISTIC),
-                        "jantic", ARTISTIC.to_dict()),
-    "dana": Variant("deoldify-dana", DEOLDIFY_DANA, lambda: build_dana_generator(2),
-                    "dana", {"generator": "fasterai Unet34", "nf_factor": 2}),
+    "stable": Variant(
+        "deoldify-stable", DEOLDIFY_STABLE, lambda: DeOldifyUnet(STABLE), "jantic", STABLE.to_dict()
+    ),
+    "video": Variant(
+        "deoldify-video", DEOLDIFY_VIDEO, lambda: DeOldifyUnet(VIDEO), "jantic", VIDEO.to_dict()
+    ),
+    "artistic": Variant(
+        "deoldify-artistic",
+        DEOLDIFY_ARTISTIC,
+        lambda: DeOldifyUnet(ARTISTIC),
+        "jantic",
+        ARTISTIC.to_dict(),
+    ),
+    "dana": Variant(
+        "deoldify-dana",
+        DEOLDIFY_DANA,
+        lambda: build_dana_generator(2),
+        "dana",
+        {"generator": "fasterai Unet34", "nf_factor": 2},
+    ),
 }
 
 
@@ -83,7 +95,9 @@ def pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def load_generator(variant: str, weights: str | os.PathLike[str], device: torch.device) -> nn.Module:
+def load_generator(
+    variant: str, weights: str | os.PathLike[str], device: torch.device
+) -> nn.Module:
     """Build ``variant`` without initialising it (meta tensors) and load ``weights`` into it."""
     spec = VARIANTS[variant]
     with torch.device("meta"):
@@ -157,7 +171,9 @@ class DeOldifyColouriser:
         if not isinstance(render_factor, int) or not 1 <= render_factor <= 100:
             raise ConfigError(f"render_factor: expected an integer 1..100, got {render_factor!r}")
         if not isinstance(net_batch_size, int) or net_batch_size < 1:
-            raise ConfigError(f"net_batch_size: expected a positive integer, got {net_batch_size!r}")
+            raise ConfigError(
+                f"net_batch_size: expected a positive integer, got {net_batch_size!r}"
+            )
         self.spec = VARIANTS[variant]
         self.name = self.spec.name
         self.render_factor = render_factor
@@ -167,7 +183,9 @@ class DeOldifyColouriser:
         self.fp16 = bool(fp16) and self.device.type == "cuda"
         self.asset = pinned_asset(self.spec.asset, weights_sha256)
         self.weights_path: Path = resolve_weights(
-            self.asset, weights, cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR,
+            self.asset,
+            weights,
+            cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR,
             bool(allow_download),
         )
         self.model = load_generator(variant, self.weights_path, self.device)
@@ -177,8 +195,9 @@ class DeOldifyColouriser:
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
         run = colourise_jantic_batch if self.spec.path == "jantic" else colourise_dana_batch
-        return run(self.model, images, self.render_factor, batch_size=self.net_batch_size,
-                   fp16=self.fp16)
+        return run(
+            self.model, images, self.render_factor, batch_size=self.net_batch_size, fp16=self.fp16
+        )
 
     def provenance(self) -> dict[str, Any]:
         if self._weights_sha256 is None:

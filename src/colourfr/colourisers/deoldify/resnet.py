@@ -33,8 +33,9 @@ def _conv1x1(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
 class BasicBlock(nn.Module):
     expansion = 1
 
-    def __init__(self, in_channels: int, planes: int, stride: int = 1,
-                 downsample: nn.Module | None = None) -> None:
+    def __init__(
+        self, in_channels: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+    ) -> None:
         super().__init__()
         self.conv1 = _conv3x3(in_channels, planes, stride)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -53,8 +54,9 @@ class BasicBlock(nn.Module):
 class Bottleneck(nn.Module):
     expansion = 4
 
-    def __init__(self, in_channels: int, planes: int, stride: int = 1,
-                 downsample: nn.Module | None = None) -> None:
+    def __init__(
+        self, in_channels: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+    ) -> None:
         super().__init__()
         self.conv1 = _conv1x1(in_channels, planes)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -73,13 +75,15 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _stage(block: type[BasicBlock | Bottleneck], in_channels: int, planes: int,
-           blocks: int, stride: int) -> tuple[nn.Sequential, int]:
+def _stage(
+    block: type[BasicBlock | Bottleneck], in_channels: int, planes: int, blocks: int, stride: int
+) -> tuple[nn.Sequential, int]:
     out_channels = planes * block.expansion
     downsample = None
     if stride != 1 or in_channels != out_channels:
-        downsample = nn.Sequential(_conv1x1(in_channels, out_channels, stride),
-                                   nn.BatchNorm2d(out_channels))
+        downsample = nn.Sequential(
+            _conv1x1(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels)
+        )
     layers: list[nn.Module] = [block(in_channels, planes, stride, downsample)]
     layers += [block(out_channels, planes) for _ in range(1, blocks)]
     return nn.Sequential(*layers), out_channels

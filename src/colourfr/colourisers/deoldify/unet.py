@@ -63,8 +63,9 @@ ARTISTIC = UnetConfig(kind="deep", body="resnet34", nf_factor=1.5)
 class UnetBlockWide(nn.Module):
     """Upsample ``x``, concatenate the batch-normalised skip, ReLU, one SN conv (+attention)."""
 
-    def __init__(self, up_in: int, skip_in: int, n_out: int, *, self_attention: bool,
-                 blur: bool) -> None:
+    def __init__(
+        self, up_in: int, skip_in: int, n_out: int, *, self_attention: bool, blur: bool
+    ) -> None:
         super().__init__()
         half = n_out // 2
         self.shuf = sn_pixel_shuffle(up_in, half, blur=blur)
@@ -80,8 +81,16 @@ class UnetBlockWide(nn.Module):
 class UnetBlockDeep(nn.Module):
     """Upsample ``x``, concatenate the batch-normalised skip, ReLU, two SN convs (+attention)."""
 
-    def __init__(self, up_in: int, skip_in: int, *, final_div: bool, nf_factor: float,
-                 self_attention: bool, blur: bool) -> None:
+    def __init__(
+        self,
+        up_in: int,
+        skip_in: int,
+        *,
+        final_div: bool,
+        nf_factor: float,
+        self_attention: bool,
+        blur: bool,
+    ) -> None:
         super().__init__()
         self.shuf = sn_pixel_shuffle(up_in, up_in // 2, blur=blur)
         self.bn = nn.BatchNorm2d(skip_in)
@@ -117,11 +126,13 @@ class ResBlock(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.layers = nn.ModuleList([
-            sn_conv_block(channels, channels, batchnorm=False),
-            sn_conv_block(channels, channels, batchnorm=False),
-            nn.Identity(),  # index 2: the residual MergeLayer (no parameters)
-        ])
+        self.layers = nn.ModuleList(
+            [
+                sn_conv_block(channels, channels, batchnorm=False),
+                sn_conv_block(channels, channels, batchnorm=False),
+                nn.Identity(),  # index 2: the residual MergeLayer (no parameters)
+            ]
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers[1](self.layers[0](x)) + x
@@ -163,12 +174,22 @@ class DeOldifyUnet(nn.Module):
             attention = config.self_attention and index == len(decoder_skips) - 3
             block: UnetBlockWide | UnetBlockDeep
             if config.kind == "wide":
-                block = UnetBlockWide(up_in, skip_in, wide_nf // 2 if final else wide_nf,
-                                      self_attention=attention, blur=config.blur)
+                block = UnetBlockWide(
+                    up_in,
+                    skip_in,
+                    wide_nf // 2 if final else wide_nf,
+                    self_attention=attention,
+                    blur=config.blur,
+                )
             else:
-                block = UnetBlockDeep(up_in, skip_in, final_div=not final,
-                                      nf_factor=config.nf_factor, self_attention=attention,
-                                      blur=config.blur)
+                block = UnetBlockDeep(
+                    up_in,
+                    skip_in,
+                    final_div=not final,
+                    nf_factor=config.nf_factor,
+                    self_attention=attention,
+                    blur=config.blur,
+                )
             layers.append(block)
             up_in = block.out_channels
         merged = up_in + 3
@@ -199,17 +220,29 @@ class DeOldifyUnet(nn.Module):
         return self.layers[12](h)
 
 
-def build_jantic_generator(kind: UnetKind = "wide", body: str = "resnet101",
-                           nf_factor: float = 2.0, *, self_attention: bool = True,
-                           blur: bool = True,
-                           y_range: tuple[float, float] = (-3.0, 3.0)) -> DeOldifyUnet:
+def build_jantic_generator(
+    kind: UnetKind = "wide",
+    body: str = "resnet101",
+    nf_factor: float = 2.0,
+    *,
+    self_attention: bool = True,
+    blur: bool = True,
+    y_range: tuple[float, float] = (-3.0, 3.0),
+) -> DeOldifyUnet:
     """Build a jantic-style generator (random init, eval mode).
 
     ``build_jantic_generator("wide", "resnet101", 2)`` is the stable/video layout and
     ``build_jantic_generator("deep", "resnet34", 1.5)`` the artistic one; smaller bodies
     (``resnet18``) and factors make cheap variants with the same code path.
     """
-    model = DeOldifyUnet(UnetConfig(kind=kind, body=body, nf_factor=float(nf_factor),
-                                    self_attention=self_attention, blur=blur,
-                                    y_range=(float(y_range[0]), float(y_range[1]))))
+    model = DeOldifyUnet(
+        UnetConfig(
+            kind=kind,
+            body=body,
+            nf_factor=float(nf_factor),
+            self_attention=self_attention,
+            blur=blur,
+            y_range=(float(y_range[0]), float(y_range[1])),
+        )
+    )
     return model.eval()

@@ -35,8 +35,15 @@ def read_checkpoint(path: str | os.PathLike[str], label: str) -> dict[str, torch
     try:
         with torch.serialization.safe_globals([slice]):
             loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError,
-            AttributeError, TypeError) as exc:
+    except (
+        pickle.UnpicklingError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        OSError,
+        AttributeError,
+        TypeError,
+    ) as exc:
         raise AssetError(
             f"{label}: {path} is not a loadable PyTorch checkpoint (truncated, corrupt, or "
             f"not a plain state_dict): {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
@@ -54,8 +61,9 @@ def read_checkpoint(path: str | os.PathLike[str], label: str) -> dict[str, torch
     return dict(loaded)
 
 
-def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module,
-                     path: str | os.PathLike[str], label: str) -> None:
+def check_state_dict(
+    state: Mapping[str, torch.Tensor], model: nn.Module, path: str | os.PathLike[str], label: str
+) -> None:
     """Raise AssetError unless ``state`` has exactly the model's keys and shapes."""
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
@@ -79,8 +87,9 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module,
         )
 
 
-def load_weights(model: nn.Module, path: str | os.PathLike[str], label: str, *,
-                 assign: bool = False) -> nn.Module:
+def load_weights(
+    model: nn.Module, path: str | os.PathLike[str], label: str, *, assign: bool = False
+) -> nn.Module:
     """Read, check and load ``path`` into ``model`` (strict); returns the model in eval mode.
 
     ``assign=True`` makes the module use the checkpoint's tensors instead of copying into

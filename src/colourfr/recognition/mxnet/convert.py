@@ -53,8 +53,14 @@ class Tensor:
 
 
 class _Builder:
-    def __init__(self, graph: SymbolGraph, params: MXNetParams, input_name: str,
-                 input_rank: int, prelu_mode: str = "native") -> None:
+    def __init__(
+        self,
+        graph: SymbolGraph,
+        params: MXNetParams,
+        input_name: str,
+        input_rank: int,
+        prelu_mode: str = "native",
+    ) -> None:
         self.graph = graph
         self.prelu_mode = prelu_mode
         self.params = params
@@ -86,8 +92,15 @@ class _Builder:
         # A 0-d constant broadcasts against any rank.
         return self.constant(base, np.array(value, dtype=np.float32))
 
-    def emit(self, op_type: str, inputs: Sequence[str], base: str, rank: int,
-             node_name: str | None = None, **attrs: Any) -> Tensor:
+    def emit(
+        self,
+        op_type: str,
+        inputs: Sequence[str],
+        base: str,
+        rank: int,
+        node_name: str | None = None,
+        **attrs: Any,
+    ) -> Tensor:
         out = base if base not in self.used_names or base == node_name else self.fresh(base)
         self.used_names.add(out)
         self.nodes.append(
@@ -142,8 +155,10 @@ class _Builder:
 
 # -- attribute access with the op's defaults; errors name the node ----------------------
 
-def _attr(node: SymbolNode, key: str, parse: Callable[[str], object], default: object,
-          source: str) -> object:
+
+def _attr(
+    node: SymbolNode, key: str, parse: Callable[[str], object], default: object, source: str
+) -> object:
     if key not in node.attrs:
         return default
     try:
@@ -188,6 +203,7 @@ def _register(*ops: str) -> Callable[[Converter], Converter]:
         for op in ops:
             CONVERTERS[op] = fn
         return fn
+
     return wrap
 
 
@@ -206,8 +222,10 @@ def _convolution(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     n = len(kernel) or weight.ndim - 2
     groups = a.get_int("num_group", 1)
     num_filter = a.get_int("num_filter", weight.shape[0])
-    if weight.ndim != n + 2 or weight.shape[0] != num_filter or (
-        kernel and tuple(weight.shape[2:]) != kernel
+    if (
+        weight.ndim != n + 2
+        or weight.shape[0] != num_filter
+        or (kernel and tuple(weight.shape[2:]) != kernel)
     ):
         raise MXNetConversionError(
             f"{b.graph.source}: {node.describe()}: weight shape {weight.shape} does not "
@@ -216,12 +234,18 @@ def _convolution(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     pads = _spatial(a.get_ints("pad", ()), n, 0)
     inputs = [x.name, b.constant(b.source(node, 1).name, weight).name]
     if not a.get_bool("no_bias", False):
-        inputs.append(b.constant(b.source(node, 2).name,
-                                 b.variable_array(node, 2)).name)
+        inputs.append(b.constant(b.source(node, 2).name, b.variable_array(node, 2)).name)
     return b.emit(
-        "Conv", inputs, node.name, x.rank, node_name=node.name,
-        kernel_shape=list(weight.shape[2:]), strides=_spatial(a.get_ints("stride", ()), n, 1),
-        dilations=_spatial(a.get_ints("dilate", ()), n, 1), pads=pads + pads, group=groups,
+        "Conv",
+        inputs,
+        node.name,
+        x.rank,
+        node_name=node.name,
+        kernel_shape=list(weight.shape[2:]),
+        strides=_spatial(a.get_ints("stride", ()), n, 1),
+        dilations=_spatial(a.get_ints("dilate", ()), n, 1),
+        pads=pads + pads,
+        group=groups,
     )
 
 
@@ -239,10 +263,18 @@ def _batch_norm(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
         # MXNet ignores the stored gamma (often left at its random init) and uses 1.
         gamma = np.ones_like(gamma)
     eps = a.get_float("eps", 1e-3)
-    names = [b.constant(f"{node.name}_{part}", arr).name for part, arr in
-             (("gamma", gamma), ("beta", beta), ("moving_mean", mean), ("moving_var", var))]
-    return b.emit("BatchNormalization", [x.name, *names], node.name, x.rank,
-                  node_name=node.name, epsilon=eps)
+    names = [
+        b.constant(f"{node.name}_{part}", arr).name
+        for part, arr in (
+            ("gamma", gamma),
+            ("beta", beta),
+            ("moving_mean", mean),
+            ("moving_var", var),
+        )
+    ]
+    return b.emit(
+        "BatchNormalization", [x.name, *names], node.name, x.rank, node_name=node.name, epsilon=eps
+    )
 
 
 def _prelu_slope(gamma: np.ndarray, rank: int) -> np.ndarray:
@@ -259,8 +291,7 @@ def _leaky_relu(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
         slope = _prelu_slope(b.variable_array(node, 1), x.rank)
         if b.prelu_mode == "native":
             gamma = b.constant(gamma_name, slope)
-            return b.emit("PRelu", [x.name, gamma.name], node.name, x.rank,
-                          node_name=node.name)
+            return b.emit("PRelu", [x.name, gamma.name], node.name, x.rank, node_name=node.name)
         # relu(x) - slope * relu(-x): the same values, but built from ops that ONNX
         # Runtime keeps in its blocked (NCHWc) CPU layout; PRelu forces a reorder before and
         # after, which dominates at small batch sizes.
@@ -271,22 +302,40 @@ def _leaky_relu(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
         scaled = b.emit("Mul", [neg.name, minus_slope.name], f"{node.name}_negscaled", x.rank)
         return b.emit("Add", [pos.name, scaled.name], node.name, x.rank, node_name=node.name)
     if act == "leaky":
-        return b.emit("LeakyRelu", [x.name], node.name, x.rank, node_name=node.name,
-                      alpha=a.get_float("slope", 0.25))
+        return b.emit(
+            "LeakyRelu",
+            [x.name],
+            node.name,
+            x.rank,
+            node_name=node.name,
+            alpha=a.get_float("slope", 0.25),
+        )
     if act == "elu":
-        return b.emit("Elu", [x.name], node.name, x.rank, node_name=node.name,
-                      alpha=a.get_float("slope", 0.25))
+        return b.emit(
+            "Elu",
+            [x.name],
+            node.name,
+            x.rank,
+            node_name=node.name,
+            alpha=a.get_float("slope", 0.25),
+        )
     if act == "selu":
         return b.emit("Selu", [x.name], node.name, x.rank, node_name=node.name)
     if act == "rrelu":  # at inference the random slope is the mean of its range
         mean_slope = (a.get_float("lower_bound", 0.125) + a.get_float("upper_bound", 0.334)) / 2
-        return b.emit("LeakyRelu", [x.name], node.name, x.rank, node_name=node.name,
-                      alpha=mean_slope)
+        return b.emit(
+            "LeakyRelu", [x.name], node.name, x.rank, node_name=node.name, alpha=mean_slope
+        )
     raise _unsupported(b, node, f"LeakyReLU act_type={act}")
 
 
-_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
-                "softrelu": "Softplus", "softsign": "Softsign"}
+_ACTIVATIONS = {
+    "relu": "Relu",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "softrelu": "Softplus",
+    "softsign": "Softsign",
+}
 
 
 @_register("Activation")
@@ -298,8 +347,16 @@ def _activation(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     return b.emit(_ACTIVATIONS[act], [x.name], node.name, x.rank, node_name=node.name)
 
 
-_UNARY = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "sqrt": "Sqrt",
-          "exp": "Exp", "log": "Log", "abs": "Abs", "negative": "Neg"}
+_UNARY = {
+    "relu": "Relu",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "sqrt": "Sqrt",
+    "exp": "Exp",
+    "log": "Log",
+    "abs": "Abs",
+    "negative": "Neg",
+}
 
 
 def _unary(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
@@ -335,8 +392,13 @@ def _binary(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     if node.op.startswith("broadcast_") and lhs.rank != rhs.rank:
         # MXNet requires equal ranks; ONNX would silently align from the right.
         raise _unsupported(b, node, f"broadcast between ranks {lhs.rank} and {rhs.rank}")
-    return b.emit(_BINARY[node.op], [lhs.name, rhs.name], node.name,
-                  max(lhs.rank, rhs.rank), node_name=node.name)
+    return b.emit(
+        _BINARY[node.op],
+        [lhs.name, rhs.name],
+        node.name,
+        max(lhs.rank, rhs.rank),
+        node_name=node.name,
+    )
 
 
 for _op in _BINARY:
@@ -346,21 +408,31 @@ for _op in _BINARY:
 @_register("add_n", "ElementWiseSum")
 def _add_n(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     xs = [b.input(node, i) for i in range(len(node.inputs))]
-    return b.emit("Sum", [x.name for x in xs], node.name, max(x.rank for x in xs),
-                  node_name=node.name)
+    return b.emit(
+        "Sum", [x.name for x in xs], node.name, max(x.rank for x in xs), node_name=node.name
+    )
 
 
 # op -> (ONNX op, scalar on the left?)
 _SCALAR = {
-    "_plus_scalar": ("Add", False), "_PlusScalar": ("Add", False),
-    "_minus_scalar": ("Sub", False), "_MinusScalar": ("Sub", False),
-    "_rminus_scalar": ("Sub", True), "_RMinusScalar": ("Sub", True),
-    "_mul_scalar": ("Mul", False), "_MulScalar": ("Mul", False),
-    "_div_scalar": ("Div", False), "_DivScalar": ("Div", False),
-    "_rdiv_scalar": ("Div", True), "_RDivScalar": ("Div", True),
-    "_power_scalar": ("Pow", False), "_PowerScalar": ("Pow", False),
-    "_maximum_scalar": ("Max", False), "_MaximumScalar": ("Max", False),
-    "_minimum_scalar": ("Min", False), "_MinimumScalar": ("Min", False),
+    "_plus_scalar": ("Add", False),
+    "_PlusScalar": ("Add", False),
+    "_minus_scalar": ("Sub", False),
+    "_MinusScalar": ("Sub", False),
+    "_rminus_scalar": ("Sub", True),
+    "_RMinusScalar": ("Sub", True),
+    "_mul_scalar": ("Mul", False),
+    "_MulScalar": ("Mul", False),
+    "_div_scalar": ("Div", False),
+    "_DivScalar": ("Div", False),
+    "_rdiv_scalar": ("Div", True),
+    "_RDivScalar": ("Div", True),
+    "_power_scalar": ("Pow", False),
+    "_PowerScalar": ("Pow", False),
+    "_maximum_scalar": ("Max", False),
+    "_MaximumScalar": ("Max", False),
+    "_minimum_scalar": ("Min", False),
+    "_MinimumScalar": ("Min", False),
 }
 
 
@@ -411,8 +483,13 @@ def _fully_connected(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
         return b.emit("Gemm", inputs, node.name, 2, node_name=node.name, transB=1)
     # flatten=False: y = x @ W.T (+ b) over the last axis, batch axes kept.
     product_name = node.name if bias is None else f"{node.name}_matmul"
-    y = b.emit("MatMul", [x.name, b.constant(f"{weight_name}_T", weight.T).name],
-               product_name, x.rank, node_name=node.name if bias is None else None)
+    y = b.emit(
+        "MatMul",
+        [x.name, b.constant(f"{weight_name}_T", weight.T).name],
+        product_name,
+        x.rank,
+        node_name=node.name if bias is None else None,
+    )
     if bias is None:
         return y
     c = b.constant(b.source(node, 2).name, bias)
@@ -459,8 +536,14 @@ def _pooling(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
 @_register("Concat", "concat")
 def _concat(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     xs = [b.input(node, i) for i in range(len(node.inputs))]
-    return b.emit("Concat", [x.name for x in xs], node.name, xs[0].rank,
-                  node_name=node.name, axis=a.get_int("dim", 1))
+    return b.emit(
+        "Concat",
+        [x.name for x in xs],
+        node.name,
+        xs[0].rank,
+        node_name=node.name,
+        axis=a.get_int("dim", 1),
+    )
 
 
 @_register("Reshape", "reshape")
@@ -469,8 +552,11 @@ def _reshape(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     shape = a.get_ints("shape", ())
     if not shape or any(s < -1 for s in shape) or a.get_bool("reverse", False):
         # MXNet's special codes -2/-3/-4 and reverse have no direct ONNX equivalent.
-        raise _unsupported(b, node, f"Reshape shape={node.attrs.get('shape')} "
-                                    f"reverse={node.attrs.get('reverse', 'False')}")
+        raise _unsupported(
+            b,
+            node,
+            f"Reshape shape={node.attrs.get('shape')} reverse={node.attrs.get('reverse', 'False')}",
+        )
     target = b.constant(f"{node.name}_shape", np.array(shape, dtype=np.int64))
     return b.emit("Reshape", [x.name, target.name], node.name, len(shape), node_name=node.name)
 
@@ -500,12 +586,14 @@ def _softmax(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
 def _l2_normalization(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
     x = b.input(node, 0)
     mode = a.get_str("mode", "instance")
-    axes = {"instance": list(range(1, x.rank)), "channel": [1],
-            "spatial": list(range(2, x.rank))}.get(mode)
+    axes = {
+        "instance": list(range(1, x.rank)),
+        "channel": [1],
+        "spatial": list(range(2, x.rank)),
+    }.get(mode)
     if not axes:
         raise _unsupported(b, node, f"L2Normalization mode={mode} on rank {x.rank}")
-    sq = b.emit("ReduceSumSquare", [x.name], f"{node.name}_sumsq", x.rank, axes=axes,
-                keepdims=1)
+    sq = b.emit("ReduceSumSquare", [x.name], f"{node.name}_sumsq", x.rank, axes=axes, keepdims=1)
     eps = b.scalar(f"{node.name}_eps", a.get_float("eps", 1e-10))
     total = b.emit("Add", [sq.name, eps.name], f"{node.name}_sumsq_eps", x.rank)
     norm = b.emit("Sqrt", [total.name], f"{node.name}_norm", x.rank)
