@@ -5,6 +5,9 @@ jantic (stable / artistic / video; ``ModelImageVisualizer.get_transformed_image`
 
 1. stretch the RGB image to ``S x S`` with **Pillow** bilinear (``S = 16 * render_factor``);
 2. Pillow ``LA`` (ITU-R 601 luma, fixed point) replicated to RGB;
+
+(Pillow's arithmetic as of 9.3-12.1 is reimplemented in ``colourfr.resampling``, so the
+results do not change with the Pillow installed; Pillow 13 resizes differently.)
 3. ``/255`` and ImageNet normalisation in float32 -> network -> ``y * std + mean``,
    clamp to [0, 1], ``* 255`` and **truncate** to uint8;
 4. Pillow bilinear resize back to the input size;
@@ -30,8 +33,9 @@ from collections.abc import Iterator, Sequence
 import cv2
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
+
+from colourfr.resampling import pillow12_bilinear_resize, pillow_luma
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -63,10 +67,8 @@ def render_size(render_factor: int) -> int:
 def jantic_net_input(image: np.ndarray, render_factor: int = DEFAULT_RENDER_FACTOR) -> np.ndarray:
     """(3, S, S) float32: the tensor the original feeds the network (without batch dim)."""
     size = render_size(render_factor)
-    square = Image.fromarray(as_rgb_uint8(image)).resize(
-        (size, size), resample=Image.Resampling.BILINEAR
-    )
-    grey = np.asarray(square.convert("LA").convert("RGB"))
+    square = pillow12_bilinear_resize(as_rgb_uint8(image), size, size)
+    grey = np.repeat(pillow_luma(square)[:, :, None], 3, axis=2)
     x = grey.transpose(2, 0, 1).astype(np.float32) / np.float32(255)
     return (x - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
 
@@ -81,9 +83,7 @@ def jantic_model_rgb(net_output: np.ndarray) -> np.ndarray:
 
 def jantic_unsquare(model_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     """Pillow bilinear resize of the network colours back to the input size."""
-    return np.asarray(
-        Image.fromarray(model_rgb).resize((width, height), resample=Image.Resampling.BILINEAR)
-    )
+    return pillow12_bilinear_resize(model_rgb, width, height)
 
 
 def yuv_merge_uint8(original_rgb: np.ndarray, colour_rgb: np.ndarray) -> np.ndarray:
