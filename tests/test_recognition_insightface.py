@@ -18,6 +18,7 @@ from PIL import Image
 
 from colourfr.errors import AssetError, ConfigError
 from colourfr.recognition import REGISTRY
+from colourfr.resampling import opencv4_warp_affine
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SCRFD = SHARED / "models" / "scrfd" / "scrfd_2.5g_kps.onnx"
@@ -112,7 +113,10 @@ def test_recogniser_sees_insightface_norm_crop(system, tiny) -> None:  # type: i
     image = lfw(FACES[0])
     records, embeddings = system.process([image], FACES[:1])
     reference = model_zoo.get_model(str(tiny), providers=["CPUExecutionProvider"])
-    crop = face_align.norm_crop(image[:, :, ::-1], landmark=records[0].landmarks, image_size=112)
+    # norm_crop's matrix, warped as OpenCV 4.x does (docs/fidelity-audit.md: OpenCV 5
+    # changed warpAffine; tests/test_fidelity.py pins the warp against norm_crop on 4.x).
+    matrix = face_align.estimate_norm(records[0].landmarks, 112)
+    crop = opencv4_warp_affine(np.ascontiguousarray(image[:, :, ::-1]), matrix, (112, 112))
     expected = reference.get_feat(crop).ravel()  # BGR crop, swapRB inside get_feat
     np.testing.assert_allclose(embeddings[0], expected / np.linalg.norm(expected), atol=1e-5)
 

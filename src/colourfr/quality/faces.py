@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 #: Reasons recorded (with a NaN score) when an image cannot be assessed.
@@ -26,6 +25,7 @@ from colourfr.io.status import (
     REASON_NO_LANDMARKS,
 )
 from colourfr.recognition.base import FaceRecord
+from colourfr.resampling import opencv4_warp_affine
 
 # REASON_ALIGNMENT_FAILED is re-exported: estimators have imported it from here.
 __all__ = [
@@ -134,5 +134,6 @@ def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``cv2.warpAffine`` with bilinear interpolation and a black border (the default
-    both reference implementations use). ``size`` is (width, height)."""
-    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    both reference implementations use), as OpenCV 4.x computes it whatever OpenCV is
+    installed (:func:`colourfr.resampling.opencv4_warp_affine`). ``size`` is (width, height)."""
+    return opencv4_warp_affine(image, matrix, size, border_value=0)

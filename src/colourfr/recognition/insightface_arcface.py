@@ -55,6 +55,7 @@ from colourfr.recognition.selection import (
     invalid_image_detail,
     too_small_detail,
 )
+from colourfr.resampling import opencv4_warp_affine
 
 LOG = logging.getLogger(__name__)
 
@@ -282,9 +283,9 @@ class InsightFaceArcFace(AlignedEmbedder):
         try:
             from insightface.utils import face_align
 
-            crop = face_align.norm_crop(
-                image, landmark=landmarks[chosen], image_size=self.crop_size
-            )
+            # norm_crop's own matrix, warped as OpenCV 4.x did (OpenCV 5 changed warpAffine).
+            matrix = face_align.estimate_norm(landmarks[chosen], self.crop_size)
+            crop = opencv4_warp_affine(image, matrix, (self.crop_size, self.crop_size))
         except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
             record.failure = FAILURE_EXTRACTION
             record.detail = f"alignment error: {type(exc).__name__}: {exc}"
