@@ -21,6 +21,7 @@ from colourfr.datasets.lfw import read_lfw
 from colourfr.datasets.manifest import (
     ISSUE_COLUMNS,
     MANIFEST_COLUMNS,
+    OPTIONAL_COLUMNS,
     SubjectSelection,
     build_manifest,
     manifest_issues,
@@ -298,3 +299,41 @@ def test_subject_lists(lfw_root: Path, tmp_path: Path) -> None:
     plain = tmp_path / "names.txt"
     plain.write_text("alice\nbob\n")
     assert read_subject_list([plain]) == {"alice", "bob"}
+
+
+def test_a_sideways_phone_photo_is_turned_and_the_manifest_says_so(tmp_path: Path) -> None:
+    person = tmp_path / "dana"
+    person.mkdir()
+    for index in range(2):
+        image = Image.new("RGB", (60, 40), (120, 90, 60))
+        exif = image.getexif()
+        exif[0x0112] = 6 if index == 0 else 1  # Orientation 6: stored turned by 90 degrees
+        image.save(person / f"dana_{index}.jpg", exif=exif)
+    manifest = build_manifest(read_folder(tmp_path), "phone").set_index("image_id")
+    turned, plain = manifest.loc["dana/dana_0"], manifest.loc["dana/dana_1"]
+    assert (turned["width"], turned["height"], turned["status"]) == (40, 60, "ok")
+    assert turned["detail"] == "EXIF orientation 6 applied"
+    assert (plain["width"], plain["height"], plain["detail"]) == (60, 40, "")
+
+
+@pytest.mark.parametrize(
+    "spelling", ["dana/./dana_0", "dana//dana_0", "dana/dana_0/", "./dana/dana_0"]
+)
+def test_ids_that_are_not_canonical_are_refused_naming_both_spellings(
+    tmp_path: Path, spelling: str
+) -> None:
+    # Two spellings of one id would write one output file: the second image's results
+    # would silently replace the first's.
+    image = tmp_path / "a.png"
+    Image.new("RGB", (40, 40)).save(image)
+    listing = pd.DataFrame(
+        {
+            "image_id": ["dana/dana_0", spelling, "dana/dana_1"],
+            "subject_id": ["dana"] * 3,
+            "path": [str(image)] * 3,
+            **{column: [""] * 3 for column in OPTIONAL_COLUMNS},
+        }
+    )
+    with pytest.raises(ManifestError, match="not canonical") as error:
+        build_manifest(listing, "ids")
+    assert repr(spelling) in str(error.value) and "'dana/dana_0'" in str(error.value)

@@ -273,3 +273,34 @@ def test_concurrent_reads_restore_pillows_limit(tmp_path: Path) -> None:
         outcomes = list(pool.map(read, [good, bad] * 50))
     assert set(outcomes) == {"(64, 64, 3)", "undecodable"}
     assert Image.MAX_IMAGE_PIXELS == before
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_as_viewers_do(tmp_path: Path, orientation: int) -> None:
+    from PIL import ImageOps
+
+    from colourfr.images import EXIF_ORIENTATION, read_rgb_noting
+
+    pixels = np.random.default_rng(orientation).integers(0, 256, (30, 50, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[EXIF_ORIENTATION] = orientation
+    path = tmp_path / f"o{orientation}.png"
+    image.save(path, exif=exif)
+    rgb, note = read_rgb_noting(path)
+    with Image.open(path) as stored:
+        expected = np.asarray(ImageOps.exif_transpose(stored).convert("RGB"))
+    np.testing.assert_array_equal(rgb, expected)
+    assert rgb.shape == ((50, 30, 3) if orientation >= 5 else (30, 50, 3))
+    assert note == ("" if orientation == 1 else f"EXIF orientation {orientation} applied")
+
+
+def test_a_multi_frame_file_says_only_its_first_frame_is_used(tmp_path: Path) -> None:
+    from colourfr.images import read_rgb_noting
+
+    frames = [Image.new("RGB", (20, 10), colour) for colour in ("red", "green", "blue")]
+    path = tmp_path / "stack.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    rgb, note = read_rgb_noting(path)
+    assert tuple(rgb[0, 0]) == (255, 0, 0)
+    assert note == "multi-frame file (3 frames): the first frame is used"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -108,26 +108,40 @@ def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
     raise ImageReadError(path, REASON_UNSUPPORTED_MODE, f"Pillow mode {mode}")
 
 
-def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
-    """Decode ``path`` to an (H, W, 3) uint8 RGB array (alpha dropped, 16-bit scaled).
+#: The EXIF Orientation tag; values 2-8 mean the stored pixels must be flipped/turned.
+EXIF_ORIENTATION = 0x0112
+_ORIENTATIONS = frozenset(range(2, 9))
 
-    Images up to MAX_PIXELS decode, whatever Pillow's global limit. Raises
-    ImageReadError with reason missing / empty_file / truncated / undecodable /
-    unsupported_mode / too_large (above MAX_PIXELS, judged from the header: the pixels
-    are never decoded).
-    """
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - a malformed EXIF block means "as stored"
+        return 1
+    return int(value) if value in _ORIENTATIONS else 1
+
+
+def read_rgb_noting(path: str | os.PathLike[str]) -> tuple[np.ndarray, str]:
+    """:func:`read_rgb` plus a note on what decoding did beyond the plain pixels: the EXIF
+    orientation applied (as cameras and viewers show the photo) and, for a multi-frame
+    file, that only the first frame is used. The note is empty for an ordinary image."""
     name = os.fspath(path)
     if not os.path.isfile(name):
         raise ImageReadError(name, REASON_MISSING)
     if os.path.getsize(name) == 0:
         raise ImageReadError(name, REASON_EMPTY)
+    notes: list[str] = []
     try:
         with _pillow_pixel_limit(MAX_PIXELS), Image.open(name) as image:
             detail = too_large_detail(image.width, image.height)
             if detail is not None:
                 raise ImageReadError(name, REASON_TOO_LARGE, detail)
+            frames = int(getattr(image, "n_frames", 1) or 1)
+            if frames > 1:
+                notes.append(f"multi-frame file ({frames} frames): the first frame is used")
             image.load()
-            return _to_rgb_array(image, name)
+            orientation = _orientation(image)
+            rgb = _to_rgb_array(image, name)
     except ImageReadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -141,6 +155,36 @@ def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
         message = str(exc)
         reason = REASON_TRUNCATED if "truncat" in message.lower() else REASON_UNDECODABLE
         raise ImageReadError(name, reason, message) from None
+    if orientation != 1:
+        rgb = _apply_orientation(rgb, orientation)
+        notes.append(f"EXIF orientation {orientation} applied")
+    return rgb, "; ".join(notes)
+
+
+def _apply_orientation(rgb: np.ndarray, orientation: int) -> np.ndarray:
+    # Exact pixel moves, done in numpy so no resampling can creep in.
+    moves: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: a.transpose(1, 0, 2),
+        6: lambda a: np.rot90(a, k=-1),
+        7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+        8: lambda a: np.rot90(a, k=1),
+    }
+    return np.ascontiguousarray(moves[orientation](rgb))
+
+
+def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
+    """Decode ``path`` to an (H, W, 3) uint8 RGB array (alpha dropped, 16-bit scaled, EXIF
+    orientation applied; the first frame of a multi-frame file).
+
+    Images up to MAX_PIXELS decode, whatever Pillow's global limit. Raises
+    ImageReadError with reason missing / empty_file / truncated / undecodable /
+    unsupported_mode / too_large (above MAX_PIXELS, judged from the header: the pixels
+    are never decoded).
+    """
+    return read_rgb_noting(path)[0]
 
 
 def rec709_luma(rgb: np.ndarray) -> np.ndarray:

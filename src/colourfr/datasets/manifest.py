@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from colourfr.errors import ImageReadError, ManifestError
-from colourfr.images import read_rgb
+from colourfr.images import read_rgb_noting
 from colourfr.io.manifest import (
     ISSUE_COLUMNS,
     MANIFEST_COLUMNS,
@@ -124,7 +124,30 @@ def shard_of(image_id: str, n_shards: int) -> str:
     return shard_name(int.from_bytes(digest[:8], "big") % n_shards)
 
 
+def canonical_id(image_id: str) -> str:
+    """The one spelling of an id: no ``.`` parts, no empty parts, no trailing slash."""
+    return "/".join(part for part in image_id.split("/") if part not in ("", "."))
+
+
+def _check_canonical_ids(listing: pd.DataFrame, dataset: str) -> None:
+    ids = listing["image_id"].astype(str)
+    canonical = ids.map(canonical_id)
+    odd = listing[ids != canonical]
+    if odd.empty:
+        return
+    image_id = str(odd["image_id"].iloc[0])
+    target = canonical_id(image_id)
+    same = listing[(ids == target) | (canonical == target)]
+    others = [str(i) for i in same["image_id"] if str(i) != image_id]
+    clash = f"; it names the same output file as {others[0]!r}" if others else ""
+    raise ManifestError(
+        f"dataset {dataset}: image_id {image_id!r} ({odd['path'].iloc[0]}) is not canonical: "
+        f"write it as {target!r}{clash}"
+    )
+
+
 def _check_image_ids(listing: pd.DataFrame, dataset: str) -> None:
+    _check_canonical_ids(listing, dataset)
     duplicated = listing[listing["image_id"].duplicated(keep=False)]
     if not duplicated.empty:
         first = duplicated.sort_values("image_id").head(2)
@@ -160,10 +183,11 @@ def select_subjects(listing: pd.DataFrame, selection: SubjectSelection) -> pd.Da
 
 def _probe_image(path: str) -> tuple[int, int, str, str]:
     try:
-        rgb = read_rgb(path)
+        rgb, note = read_rgb_noting(path)
     except ImageReadError as exc:
         return 0, 0, exc.reason, exc.detail
-    return int(rgb.shape[1]), int(rgb.shape[0]), STATUS_OK, ""
+    # An ok image's detail records what decoding did (EXIF orientation, multi-frame).
+    return int(rgb.shape[1]), int(rgb.shape[0]), STATUS_OK, note
 
 
 def inspect_images(paths: Sequence[str], threads: int = 1) -> list[tuple[int, int, str, str]]:
