@@ -337,3 +337,18 @@ def test_ids_that_are_not_canonical_are_refused_naming_both_spellings(
     with pytest.raises(ManifestError, match="not canonical") as error:
         build_manifest(listing, "ids")
     assert repr(spelling) in str(error.value) and "'dana/dana_0'" in str(error.value)
+
+
+def test_a_broken_symbolic_link_is_reported_not_skipped(tmp_path: Path) -> None:
+    person = tmp_path / "erin"
+    person.mkdir()
+    for index in range(2):
+        Image.new("RGB", (40, 40), (90, 90, 90)).save(person / f"erin_{index}.png")
+    (person / "erin_2.png").symlink_to(tmp_path / "moved-away.png")
+    listing = read_folder(tmp_path)
+    assert "erin/erin_2" in set(listing["image_id"])
+    manifest = build_manifest(listing, "links")
+    issues = manifest_issues(manifest)
+    row = issues.set_index("image_id").loc["erin/erin_2"]
+    assert row["status"] == "missing"
+    assert row["detail"] == f"broken symbolic link to {tmp_path / 'moved-away.png'}"

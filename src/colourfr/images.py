@@ -127,6 +127,9 @@ def read_rgb_noting(path: str | os.PathLike[str]) -> tuple[np.ndarray, str]:
     file, that only the first frame is used. The note is empty for an ordinary image."""
     name = os.fspath(path)
     if not os.path.isfile(name):
+        if os.path.islink(name):
+            target = os.readlink(name)
+            raise ImageReadError(name, REASON_MISSING, f"broken symbolic link to {target}")
         raise ImageReadError(name, REASON_MISSING)
     if os.path.getsize(name) == 0:
         raise ImageReadError(name, REASON_EMPTY)

@@ -10,6 +10,7 @@ import pandas as pd
 from colourfr.datasets.manifest import (
     RAW_COLUMNS,
     empty_raw_listing,
+    listed_path,
     empty_subject_issues,
     with_listing_issues,
 )
@@ -33,12 +34,15 @@ def read_folder(root: Path, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> p
     rows = []
     for subject_dir in subject_dirs:
         for image_path in sorted(subject_dir.iterdir()):
-            if image_path.is_file() and image_path.suffix.lower() in wanted:
+            # A link to a missing file is listed (the manifest records it as missing,
+            # naming the link's target) rather than skipped without a word.
+            listed = image_path.is_file() or image_path.is_symlink()
+            if listed and image_path.suffix.lower() in wanted:
                 rows.append(
                     {
                         "image_id": f"{subject_dir.name}/{image_path.stem}",
                         "subject_id": subject_dir.name,
-                        "path": str(image_path.resolve()),
+                        "path": listed_path(image_path),
                         "session": "",
                         "capture_date": "",
                         "pose": "",

@@ -10,6 +10,7 @@ import pandas as pd
 from colourfr.datasets.manifest import (
     RAW_COLUMNS,
     empty_raw_listing,
+    listed_path,
     empty_subject_issues,
     with_listing_issues,
 )
@@ -38,7 +39,7 @@ def read_lfw(root: Path, images_dir: str = "images_deepfunneled") -> pd.DataFram
                 {
                     "image_id": image_path.stem,
                     "subject_id": subject_dir.name,
-                    "path": str(image_path.resolve()),
+                    "path": listed_path(image_path),
                     "session": "",
                     "capture_date": "",
                     "pose": "",

@@ -38,6 +38,7 @@ __all__ = [
     "MANIFEST_COLUMNS",
     "OPTIONAL_COLUMNS",
     "RAW_COLUMNS",
+    "listed_path",
     "STATUS_OK",
     "build_manifest",
     "manifest_issues",
@@ -71,6 +72,12 @@ def with_listing_issues(listing: pd.DataFrame, issues: Iterable[ListingIssue]) -
     """Attach subject-level issues to a reader's listing (returned for chaining)."""
     listing.attrs[_LISTING_ISSUES] = tuple(issues)
     return listing
+
+
+def listed_path(path: Path) -> str:
+    """The absolute path a listing records: resolved, except for a broken symbolic link,
+    which stays the link so that the manifest can say what it points to."""
+    return str(path.resolve()) if path.exists() else str(path.absolute())
 
 
 def listing_issues(table: pd.DataFrame) -> tuple[ListingIssue, ...]:
@@ -231,7 +238,9 @@ def build_manifest(
             f"dataset {dataset}: no subject left after selection (min_images="
             f"{selection.min_images}, {len(selection.exclude)} excluded subjects)"
         )
-    absent = [p for p in listing["path"] if not os.path.isfile(p)]
+    # A CSV naming a file that is not there is a listing error; a symbolic link that
+    # points nowhere is the dataset's own state, recorded as missing (FTA) with its target.
+    absent = [p for p in listing["path"] if not os.path.isfile(p) and not os.path.islink(p)]
     if absent:
         raise ManifestError(
             f"dataset {dataset}: {len(absent)} listed image file(s) do not exist, e.g. {absent[0]}"
