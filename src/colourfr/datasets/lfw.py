@@ -10,8 +10,8 @@ import pandas as pd
 from colourfr.datasets.manifest import (
     RAW_COLUMNS,
     empty_raw_listing,
-    listed_path,
     empty_subject_issues,
+    listed_path,
     with_listing_issues,
 )
 from colourfr.errors import ManifestError
