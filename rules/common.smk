@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 from snakemake.exceptions import WorkflowError
 
-from colourfr.config import validate_config
+from colourfr.config import config_warnings, validate_config
 from colourfr.datasets.download import dataset_root
 from colourfr.datasets.fingerprint import dataset_fingerprint
 from colourfr.errors import ConfigError
@@ -29,6 +29,8 @@ try:
     ARTIFACTS, ARTIFACT_DOWNLOAD_ALLOWED = collect_artifacts(PLANS)
 except ConfigError as _error:
     raise WorkflowError(str(_error)) from None
+for _warning in config_warnings(CFG):
+    print(f"colourfr: warning: {_warning}", file=sys.stderr)
 
 R = CFG["results_dir"]
 RES = CFG["resources_dir"]

@@ -280,3 +280,14 @@ def test_every_schema_key_is_documented_in_config_readme() -> None:
     assert len(paths) > 50  # the walk reaches the nested sections
     undocumented = [".".join(p) for p in paths if p[-1] not in documented]
     assert undocumented == [], f"config/README.md does not mention {undocumented}"
+
+
+def test_no_colouriser_warns_that_the_colourised_scenarios_are_skipped(minimal: dict) -> None:
+    from colourfr.config import config_warnings
+
+    config = validate_config(minimal)
+    assert not [n for n, i in config.get("colourisers", {}).items() if i["enabled"]]
+    (warning,) = config_warnings(config)
+    assert "no colouriser is enabled" in warning and "s4" in warning
+    config["colourisers"] = {"any": {"plugin": "exemplar-transfer", "enabled": True}}
+    assert config_warnings(config) == []

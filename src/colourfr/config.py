@@ -340,3 +340,21 @@ def load_config(
     for other in more:
         raw = merge_configs(raw, read_config_file(other))
     return validate_config(raw, base_dir)
+
+
+def config_warnings(config: Mapping[str, Any]) -> list[str]:
+    """What a validated configuration leaves out without being wrong: said once at the
+    start of a run, so that a missing table is never a surprise at the end."""
+    warnings: list[str] = []
+    colourisers = [
+        name for name, instance in config.get("colourisers", {}).items() if instance["enabled"]
+    ]
+    needs_colour = [
+        s["id"] for s in config["scenarios"] if "colourised" in (s["reference"], s["probe"])
+    ]
+    if not colourisers and needs_colour:
+        warnings.append(
+            f"no colouriser is enabled: scenario(s) {', '.join(needs_colour)} (colourised "
+            "reference or probe) are skipped; enable one under colourisers to run them"
+        )
+    return warnings
