@@ -192,3 +192,18 @@ def test_iter_scores_keeps_file_row_numbers(tmp_path: Path) -> None:
     assert count_rows_upper_bound(no_trailing_newline) == 2
     with pytest.raises(ScoreFileError, match="no score rows"):
         list(iter_scores(_csv(tmp_path, "", name="empty.csv")))
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "fields"),
+    [("a,b,true,0.1,\na,c,false\n", 3, 3), ("a,b,true,0.1,,extra\n", 2, 6)],
+)
+def test_ragged_rows_are_one_clear_error(tmp_path: Path, body: str, line: int, fields: int) -> None:
+    path = _csv(tmp_path, body)
+    from colourfr.scores import iter_scores
+
+    message = rf"s\.csv: line {line} has {fields} field\(s\), the header has 5"
+    with pytest.raises(ScoreFileError, match=message):
+        read_scores(path)
+    with pytest.raises(ScoreFileError, match=message):
+        list(iter_scores(path))

@@ -18,6 +18,7 @@ the line (CSV: physical line, header = line 1) or row (Parquet: 1-based data row
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -46,6 +47,22 @@ def _row_locator(path: Path) -> Callable[[int], str]:
     return lambda i: f"row {i + 1}"
 
 
+def check_csv_row_lengths(path: Path) -> None:
+    """Every non-blank CSV line has as many fields as the header: pandas would fill a short
+    row with missing values and read a long one's extra field as an index."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        for row in reader:
+            if row and len(row) != len(header):
+                raise ScoreFileError(
+                    f"{path}: line {reader.line_num} has {len(row)} field(s), the header has "
+                    f"{len(header)} ({', '.join(header)})"
+                )
+
+
 def read_scores(path: str | Path) -> pd.DataFrame:
     """Read and validate a score file (``.csv`` or ``.parquet``).
 
@@ -58,6 +75,7 @@ def read_scores(path: str | Path) -> pd.DataFrame:
         raise ScoreFileError(f"{path}: score file not found")
     try:
         if suffix == ".csv":
+            check_csv_row_lengths(path)
             # Everything as text so that we, not pandas, decide what is a bad value and
             # blank lines stay rows (keeps data-row -> physical-line mapping exact).
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
@@ -119,6 +137,7 @@ def iter_scores(path: str | Path, batch_rows: int = 1_000_000) -> Iterator[pd.Da
     offset = 0
     try:
         if suffix == ".csv":
+            check_csv_row_lengths(path)
             batches: Iterator[pd.DataFrame] = pd.read_csv(
                 path,
                 dtype=str,
