@@ -304,3 +304,11 @@ def test_a_multi_frame_file_says_only_its_first_frame_is_used(tmp_path: Path) ->
     rgb, note = read_rgb_noting(path)
     assert tuple(rgb[0, 0]) == (255, 0, 0)
     assert note == "multi-frame file (3 frames): the first frame is used"
+
+
+def test_blocked_greyscale_equals_the_whole_image_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from colourfr import images
+
+    rgb = np.random.default_rng(7).integers(0, 256, (37, 29, 3), dtype=np.uint8)
+    monkeypatch.setattr(images, "GREY_BLOCK_PIXELS", 100)  # 3 rows per block, ragged end
+    np.testing.assert_array_equal(images.rec709_luma(rgb), images._rec709_block(rgb))

@@ -190,18 +190,34 @@ def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     return read_rgb_noting(path)[0]
 
 
-def rec709_luma(rgb: np.ndarray) -> np.ndarray:
-    """Greyscale (H, W) uint8, bit-exact with ImageMagick ``-grayscale Rec709Luma``."""
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"expected (H, W, 3) uint8 RGB, got {rgb.shape} {rgb.dtype}")
+#: Pixels per block of the greyscale conversion: its float64 temporaries stay a few MB
+#: whatever the image size, so greyscale adds 1 byte per pixel (the result) to the input.
+GREY_BLOCK_PIXELS = 1 << 18
+
+
+def _rec709_block(rgb: np.ndarray) -> np.ndarray:
     channels = rgb.astype(np.float64) * _Q_PER_CHAR
     intensity = (
-        REC709_WEIGHTS[0] * channels[:, :, 0]
-        + REC709_WEIGHTS[1] * channels[:, :, 1]
-        + REC709_WEIGHTS[2] * channels[:, :, 2]
+        REC709_WEIGHTS[0] * channels[..., 0]
+        + REC709_WEIGHTS[1] * channels[..., 1]
+        + REC709_WEIGHTS[2] * channels[..., 2]
     )
     quantum = np.floor(np.clip(intensity, 0, QUANTUM_RANGE) + 0.5).astype(np.uint32)
     return (quantum // _Q_PER_CHAR).astype(np.uint8)
+
+
+def rec709_luma(rgb: np.ndarray) -> np.ndarray:
+    """Greyscale (H, W) uint8, bit-exact with ImageMagick ``-grayscale Rec709Luma``.
+
+    Computed in blocks of rows (each pixel on its own, so blocks change no value)."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected (H, W, 3) uint8 RGB, got {rgb.shape} {rgb.dtype}")
+    height, width = rgb.shape[:2]
+    grey = np.empty((height, width), dtype=np.uint8)
+    rows = max(1, GREY_BLOCK_PIXELS // max(width, 1))
+    for top in range(0, height, rows):
+        grey[top : top + rows] = _rec709_block(rgb[top : top + rows])
+    return grey
 
 
 def grey_to_rgb(grey: np.ndarray) -> np.ndarray:
