@@ -19,7 +19,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from colourfr.colour_fidelity import image_fidelity
@@ -77,7 +76,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--images", type=int, default=6)
     args = parser.parse_args()
-    exemplar = sorted(LFW.glob("*/*.jpg"))[-1]
+    exemplar = max(LFW.glob("*/*.jpg"))
     colouriser = ExemplarTransferColouriser(exemplar=str(exemplar))
     results = {}
     with tempfile.TemporaryDirectory() as folder:
