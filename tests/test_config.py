@@ -291,3 +291,23 @@ def test_no_colouriser_warns_that_the_colourised_scenarios_are_skipped(minimal: 
     assert "no colouriser is enabled" in warning and "s4" in warning
     config["colourisers"] = {"any": {"plugin": "exemplar-transfer", "enabled": True}}
     assert config_warnings(config) == []
+
+
+def test_training_override_keys_are_the_training_config_fields() -> None:
+    from dataclasses import fields
+
+    from colourfr.colourisers.specs import TRAINING_OVERRIDE_KEYS
+    from colourfr.colourisers.training.recipe import TrainingConfig
+
+    assert TRAINING_OVERRIDE_KEYS == tuple(f.name for f in fields(TrainingConfig))
+
+
+def test_a_typo_in_training_overrides_is_a_config_error_at_start(minimal: dict) -> None:
+    minimal["colourisers"] = {
+        "unet": {
+            "plugin": "trained-unet",
+            "params": {"training": {"pretrain_epoch": 2}},
+        }
+    }
+    with pytest.raises(ConfigError, match="pretrain_epoch"):
+        validate_config(minimal)

@@ -49,6 +49,16 @@ DEOLDIFY_PARAMS = {
     },
 }
 
+#: The fields of ``colourfr.colourisers.training.recipe.TrainingConfig`` (listed here so that
+#: validating a config does not import torch; a test keeps the two equal).
+TRAINING_OVERRIDE_KEYS = (
+    "kind", "body", "nf_factor", "self_attention", "blur", "render_factor", "split_file",
+    "max_images", "valid_fraction", "flip", "batch_size", "pretrain_epochs", "pretrain_lr",
+    "weight_decay", "chroma_weight", "critic_nf", "critic_blocks", "critic_images",
+    "critic_epochs", "critic_lr", "gan_fraction", "gan_lr", "adversarial_weight",
+    "critic_thresh", "seed", "device", "threads",
+)  # fmt: skip
+
 
 def _deoldify(variant: str, summary: str) -> PluginSpec:
     return PluginSpec(
@@ -103,6 +113,8 @@ TRAINED_UNET_PARAMS = {
         "training": {
             "type": "object",
             "default": {},
+            # A typo is a config error at start, not a failure inside the training job.
+            "propertyNames": {"enum": list(TRAINING_OVERRIDE_KEYS)},
             "description": "overrides of the preset's TrainingConfig fields "
             "(colourfr.colourisers.training.recipe)",
         },
