@@ -24,12 +24,10 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from colourfr.errors import ImageReadError
-from colourfr.images import write_png
+from colourfr.images import EXIF_ORIENTATION, write_png
 from colourfr.io.atomic import atomic_directory
 from colourfr.io.status import REASON_UNDECODABLE, STATUS_OK
 from colourfr.io.variant_index import INDEX_COLUMNS
-
-_ORIENTATION = 0x0112  # the EXIF Orientation tag
 
 
 def target_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -46,7 +44,7 @@ def read_reduced(path: str | os.PathLike[str], max_side: int) -> np.ndarray:
     try:
         with Image.open(path) as image:
             # Orientations 5-8 turn the image by 90 degrees: the stored axes swap.
-            swap = image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
+            swap = image.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8)
             width, height = (image.size[1], image.size[0]) if swap else image.size
             wanted = target_size(width, height, max_side)
             if image.format == "JPEG" and wanted != (width, height):
