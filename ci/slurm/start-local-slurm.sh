@@ -44,8 +44,13 @@ die() { log "ERROR: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts daemons)"
 
 running() { # running PIDFILE: the daemon whose pid is in PIDFILE is alive
-  local pid
-  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  # A pid file left by an earlier machine or container can name a pid that now belongs to
+  # another process (pids restart low in a fresh container), so the process must also be
+  # the daemon the file is named after (munged.pid -> munged), not merely alive.
+  local pid daemon
+  daemon=$(basename "$1" .pid)
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$daemon" ]
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
@@ -248,7 +253,15 @@ start_slurm() {
   fi
   # A node left DOWN/DRAIN by an earlier run is brought back.
   scontrol update nodename="$NODE" state=resume >/dev/null 2>&1 || true
-  wait_for 90 "node $NODE to be idle" sh -c "sinfo -h -n '$NODE' -o '%T' | grep -Eq '^(idle|mixed|allocated)\$'"
+  if ! (wait_for 90 "node $NODE to be idle" sh -c "sinfo -h -n '$NODE' -o '%T' | grep -Eq '^(idle|mixed|allocated)\$'"); then
+    log "node state: $(sinfo -h -n "$NODE" -o '%T %E' 2>&1)"
+    log "slurmd running: $(running "$STATE/run/slurmd.pid" && echo yes || echo no)"
+    log "last lines of $STATE/log/slurmd.log:"
+    tail -n 20 "$STATE/log/slurmd.log" >&2 2>/dev/null || true
+    log "last lines of $STATE/log/slurmctld.log:"
+    tail -n 20 "$STATE/log/slurmctld.log" >&2 2>/dev/null || true
+    exit 1
+  fi
   log "ready: $(sinfo -h -o '%P %D %T %c CPUs %m MB' | head -1)"
 }
 
