@@ -696,6 +696,28 @@ def test_adapt_profile_strips_gpus_on_a_node_without_any() -> None:
     assert with_gpu["set-resources"] == {"embed": {"gpu": 1}}
 
 
+def test_start_script_does_not_take_a_reused_pid_for_its_daemon(tmp_path: Path) -> None:
+    # A pid file left by an earlier container can name a pid that a different process holds
+    # now; the start script once skipped starting slurmd for that reason and then timed out.
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "slurmd.pid").write_text(f"{other.pid}\n")
+        (tmp_path / "sleep.pid").write_text(f"{other.pid}\n")
+        (tmp_path / "gone.pid").write_text("999999999\n")
+        probe = (
+            f"source {START_SCRIPT}; "
+            f"for f in slurmd sleep gone missing; do "
+            f"running {tmp_path}/$f.pid && echo $f=yes || echo $f=no; done"
+        )
+        answers = subprocess.run(
+            ["bash", "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()
+    finally:
+        other.kill()
+        other.wait()
+    assert answers == ["slurmd=no", "sleep=yes", "gone=no", "missing=no"]
+
+
 def test_finished_jobs_and_gpu_instance_jobs() -> None:
     log = (
         "[Tue Dec  1 18:20:18 2026]\nFinished jobid: 154 (Rule: quality_edc)\n"

@@ -41,7 +41,6 @@ DB_PASSWORD="${SLURM_DB_PASSWORD:-colourfr-ci}"
 log() { printf '[start-local-slurm] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-[ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts daemons)"
 
 running() { # running PIDFILE: the daemon whose pid is in PIDFILE is alive
   # A pid file left by an earlier machine or container can name a pid that now belongs to
@@ -265,9 +264,17 @@ start_slurm() {
   log "ready: $(sinfo -h -o '%P %D %T %c CPUs %m MB' | head -1)"
 }
 
-install_packages
-mkdir -p "$STATE/log"
-start_munge
-start_mariadb
-write_configs
-start_slurm
+main() {
+  [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts daemons)"
+  install_packages
+  mkdir -p "$STATE/log"
+  start_munge
+  start_mariadb
+  write_configs
+  start_slurm
+}
+
+# Sourcing the script (tests/test_slurm.py) defines the functions without starting anything.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main
+fi

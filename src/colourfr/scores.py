@@ -27,7 +27,7 @@ import pandas as pd
 
 from colourfr.errors import ColourfrError
 from colourfr.io.atomic import atomic_path
-from colourfr.io.csv import write_csv
+from colourfr.io.csv import TableFileError, check_row_count, write_csv
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("reference", "probe", "genuine", "score")
 SCORE_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, "failure")
@@ -79,6 +79,10 @@ def read_scores(path: str | Path) -> pd.DataFrame:
             # Everything as text so that we, not pandas, decide what is a bad value and
             # blank lines stay rows (keeps data-row -> physical-line mapping exact).
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+            try:
+                check_row_count(path, len(frame), "score file")
+            except TableFileError as exc:
+                raise ScoreFileError(str(exc)) from None
         elif suffix in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -42,6 +43,38 @@ def _fsync_dir(path: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
+def _before_commit(destination: Path) -> None:
+    """Called with an output's complete temporary copy in place, just before the rename.
+
+    Does nothing. It is the one seam where tests/fault_injection kills a writer (or the
+    whole run) at the worst moment, to prove that nothing half-written survives a kill.
+    """
+
+
+def _temporary_prefix(destination: Path) -> str:
+    return f".{destination.name}."
+
+
+def remove_stale_temporaries(destination: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary copies of ``destination`` that a killed writer left behind.
+
+    Snakemake never runs two jobs writing the same output, so any such file is stale.
+    """
+    destination = Path(destination)
+    # mkstemp's random part: 8 characters of [a-z0-9_].
+    pattern = re.compile(
+        re.escape(_temporary_prefix(destination))
+        + r"[a-z0-9_]{8}\.part"
+        + re.escape(destination.suffix)
+    )
+    if not destination.parent.is_dir():
+        return []
+    stale = [path for path in destination.parent.iterdir() if pattern.fullmatch(path.name)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path in the output's folder; on success it replaces ``path``.
@@ -51,12 +84,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(destination)
     fd, tmp_name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=f".part{destination.suffix}"
+        dir=destination.parent,
+        prefix=_temporary_prefix(destination),
+        suffix=f".part{destination.suffix}",
     )
     os.close(fd)
     try:
         yield Path(tmp_name)
+        _before_commit(destination)
         _fsync_file(tmp_name)
         os.chmod(tmp_name, default_file_mode())
         os.replace(tmp_name, destination)
@@ -106,6 +143,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.part-"))
     try:
         yield tmp
+        _before_commit(destination)
         os.chmod(tmp, 0o777 & ~_umask())
         if destination.exists():
             shutil.rmtree(destination)

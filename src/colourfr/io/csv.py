@@ -84,15 +84,22 @@ def read_csv(
     missing = [column for column in required if column not in frame.columns]
     if missing:
         raise TableFileError(f"{path}: not a {what} (missing columns {missing})")
-    marker = marker_path(path)
-    if marker.is_file():
-        try:
-            recorded = json.loads(marker.read_text())
-        except (OSError, ValueError):
-            recorded = {}
-        if recorded.get("rows") is not None and recorded["rows"] != len(frame):
-            raise TableFileError(
-                f"{path}: {what} has {len(frame)} rows but {recorded['rows']} were written "
-                "(cut short or changed since); delete it and rerun the workflow"
-            )
+    check_row_count(path, len(frame), what)
     return frame
+
+
+def check_row_count(path: str | os.PathLike[str], rows: int, what: str = "table") -> None:
+    """Raise :class:`TableFileError` when the completion marker beside ``path`` (if any)
+    records another number of rows than the ``rows`` read."""
+    marker = marker_path(path)
+    if not marker.is_file():
+        return
+    try:
+        recorded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    if recorded.get("rows") is not None and recorded["rows"] != rows:
+        raise TableFileError(
+            f"{path}: {what} has {rows} rows but {recorded['rows']} were written "
+            "(cut short or changed since); delete it and rerun the workflow"
+        )

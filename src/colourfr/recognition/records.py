@@ -12,13 +12,16 @@ One shard of one (dataset, system, variant) is stored as two files with the same
     an (N, D) float32 matrix, row i the L2-normalised embedding of row i, NaN where the
     image failed (failure-to-acquire is data).
 
-Both files are written atomically (colourfr.io.atomic), embeddings first, so a crash
-never leaves a half-written file under the final name; the reader checks the Parquet
-footer and the matrix shape against the records.
+Both files are written atomically (colourfr.io.atomic): the old records file is removed
+first, then the embeddings are written, then the records, which carry the SHA-256 of the
+embeddings file in their Parquet metadata. A crash between the two therefore leaves the
+records missing (Snakemake reruns the job), never new embeddings beside old records; the
+reader checks the Parquet footer, the digest and the matrix shape against the records.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -53,6 +56,18 @@ RECORD_COLUMNS: tuple[str, ...] = (
 
 class RecognitionOutputError(ColourfrError):
     """A recognition shard on disk is missing, inconsistent or malformed."""
+
+
+#: Parquet metadata key of the records file: SHA-256 of its embeddings file.
+EMBEDDINGS_DIGEST_KEY = b"colourfr.embeddings_sha256"
+
+
+def _sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def embeddings_path_for(parquet_path: str | os.PathLike[str]) -> Path:
@@ -170,11 +185,18 @@ def write_shard(
     check_consistency(records, matrix)
     frame = records_to_frame(records)
 
-    # The embeddings first: a records file never exists without its embeddings.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # The records mark the pair complete: gone first, written last, with the digest of
+    # the embeddings they belong to.
+    parquet_path.unlink(missing_ok=True)
     with atomic_write(npy_path, "wb") as handle:
         np.save(handle, matrix, allow_pickle=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), EMBEDDINGS_DIGEST_KEY: _sha256(npy_path).encode()}
     with atomic_path(parquet_path) as tmp:
-        frame.to_parquet(tmp, index=False)
+        pq.write_table(table.replace_schema_metadata(metadata), tmp)
     return parquet_path, npy_path
 
 
@@ -188,12 +210,21 @@ def read_shard(
     for path in (parquet_path, npy_path):
         if not path.is_file():
             raise RecognitionOutputError(f"recognition output missing: {path}")
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(parquet_path)
+        table = pq.read_table(parquet_path)
+        frame = table.to_pandas()
     except Exception as exc:  # pyarrow raises several unrelated types
         raise RecognitionOutputError(
             f"{parquet_path}: cannot read records ({exc}); delete it and rerun the workflow"
         ) from exc
+    recorded = (table.schema.metadata or {}).get(EMBEDDINGS_DIGEST_KEY)
+    if recorded is not None and recorded.decode() != _sha256(npy_path):
+        raise RecognitionOutputError(
+            f"{npy_path} is not the embeddings file that {parquet_path} was written with "
+            "(an interrupted or foreign write); delete both and rerun the workflow"
+        )
     missing = [name for name in RECORD_COLUMNS if name not in frame.columns]
     if missing:
         raise RecognitionOutputError(f"{parquet_path}: missing columns {missing}")
