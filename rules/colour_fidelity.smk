@@ -14,7 +14,9 @@ rule colour_fidelity_shard:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=image_mem_mb(1000, STEP_BYTES_PER_PIXEL["colour_fidelity"]),
+    params:
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/colour_fidelity_shard.py"
 

@@ -24,10 +24,11 @@ rule colourise:
         lambda w: conda_env("colourisers", w.colouriser)
     threads: lambda w: instance("colourisers", w.colouriser)["threads"]
     resources:
-        mem_mb=lambda w: instance("colourisers", w.colouriser)["mem_mb"],
+        mem_mb=plugin_mem_mb("colourisers", "colouriser"),
         gpu=lambda w: gpu_resources("colourisers", w.colouriser),
     params:
         plugin=lambda w: plugin_of("colourisers", w.colouriser),
         params=lambda w: job_params("colourisers", w.colouriser),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/colourise.py"

@@ -1,6 +1,7 @@
 # Helpers shared by the rule files (the validated config, paths, shards, and the plugin
 # plans). No plugin is named here: what a plugin's jobs need (environment, input files,
 # parameters, artifacts) comes from its spec and plan (colourfr.plugin_plan).
+import functools
 import os
 import re
 import sys
@@ -13,6 +14,7 @@ from colourfr.datasets.download import dataset_root
 from colourfr.datasets.fingerprint import dataset_fingerprint
 from colourfr.errors import ConfigError
 from colourfr.jobs import PLUGIN_INPUT_PREFIX
+from colourfr.memory import STEP_BYTES_PER_PIXEL, job_mem_mb
 from colourfr.plugin_plan import collect_artifacts, conda_env_file, plan_all
 from colourfr.registry import registry_for
 from colourfr.scenarios import (
@@ -34,6 +36,7 @@ for _warning in config_warnings(CFG):
 
 R = CFG["results_dir"]
 RES = CFG["resources_dir"]
+IMAGE_BUDGET_MB = CFG["memory"]["image_budget_mb"]
 DATASETS = [name for name, d in CFG["datasets"].items() if d["enabled"]]
 
 _TARGET_FUNCTIONS = []
@@ -145,6 +148,57 @@ def shards(dataset):
     """Shard ids of a dataset; evaluated after the manifest checkpoint has run."""
     manifest = checkpoints.manifest.get(dataset=dataset).output.manifest
     return sorted(pd.read_csv(manifest, usecols=["shard"], dtype=str)["shard"].unique())
+
+
+# ---- memory: each per-image job asks for its shard's largest image (colourfr.memory) ----
+
+
+@functools.lru_cache(maxsize=None)
+def _largest_pixels(manifest, modified, max_side):
+    """shard -> pixels of its largest readable image (at the working resolution)."""
+    from colourfr.io.manifest import read_manifest
+    from colourfr.working_copy import target_size
+
+    table = read_manifest(manifest)
+    table = table[table["status"] == "ok"]
+    largest = {}
+    for shard, width, height in zip(table["shard"], table["width"], table["height"]):
+        if max_side:
+            width, height = target_size(width, height, max_side)
+        largest[shard] = max(largest.get(shard, 0), width * height)
+    return largest
+
+
+def largest_pixels(dataset, shard):
+    manifest = manifest_path(dataset)
+    if not os.path.exists(manifest):  # a dry run before the checkpoint
+        return 0
+    max_side = CFG["datasets"][dataset]["working_resolution"]["max_side"]
+    return _largest_pixels(manifest, os.path.getmtime(manifest), max_side).get(shard, 0)
+
+
+def image_mem_mb(fixed_mb, bytes_per_pixel):
+    """A resources callable: fixed_mb plus what the shard's largest image needs."""
+
+    def mem_mb(wildcards):
+        fixed = fixed_mb(wildcards) if callable(fixed_mb) else fixed_mb
+        per_pixel = (
+            bytes_per_pixel(wildcards) if callable(bytes_per_pixel) else bytes_per_pixel
+        )
+        largest = largest_pixels(wildcards.dataset, wildcards.shard)
+        return job_mem_mb(fixed, per_pixel, largest, IMAGE_BUDGET_MB)
+
+    return mem_mb
+
+
+def plugin_mem_mb(family, wildcard):
+    """mem_mb of a plugin's per-shard job: the instance's mem_mb plus its images."""
+    return image_mem_mb(
+        lambda w: instance(family, getattr(w, wildcard))["mem_mb"],
+        lambda w: registry_for(family)
+        .get(plugin_of(family, getattr(w, wildcard)))
+        .bytes_per_pixel,
+    )
 
 
 def variant_index(dataset, variant, shard):

@@ -31,18 +31,28 @@ rule dag_figure:
         snakefile=workflow.main_snakefile,
         configfiles=configfile_args(),
     shell:
+        # Built in a temporary folder beside the outputs and moved into place at the end,
+        # so that a killed job leaves no figure that looks complete.
         """
         (
+            set -e
+            rm -rf "$(dirname {output.rulegraph_svg})"/.pipeline_figures.* # left by a killed run
+            build=$(mktemp -d "$(dirname {output.rulegraph_svg})/.pipeline_figures.XXXXXXXX")
+            trap 'rm -rf "$build"' EXIT
             {params.snakemake} all --snakefile {params.snakefile} --nolock --rulegraph dot \
-                {params.configfiles} >{output.rulegraph_svg}.dot
-            dot -Tsvg {output.rulegraph_svg}.dot >{output.rulegraph_svg}
-            dot -Tpdf {output.rulegraph_svg}.dot >{output.rulegraph_pdf}
-            dot -Tpng -Gdpi=150 {output.rulegraph_svg}.dot >{output.rulegraph_png}
+                {params.configfiles} >"$build/rulegraph.dot"
+            dot -Tsvg "$build/rulegraph.dot" >"$build/rulegraph.svg"
+            dot -Tpdf "$build/rulegraph.dot" >"$build/rulegraph.pdf"
+            dot -Tpng -Gdpi=150 "$build/rulegraph.dot" >"$build/rulegraph.png"
             {params.snakemake} all --snakefile {params.snakefile} --nolock --dag dot \
-                {params.configfiles} >{output.dag_svg}.dot
-            dot -Tsvg {output.dag_svg}.dot >{output.dag_svg}
-            dot -Tpdf {output.dag_svg}.dot >{output.dag_pdf}
-            {params.python} -m colourfr.reporting.figures {output.rulegraph_pdf} {output.dag_pdf}
-            rm -f {output.rulegraph_svg}.dot {output.dag_svg}.dot
+                {params.configfiles} >"$build/dag.dot"
+            dot -Tsvg "$build/dag.dot" >"$build/dag.svg"
+            dot -Tpdf "$build/dag.dot" >"$build/dag.pdf"
+            {params.python} -m colourfr.reporting.figures "$build/rulegraph.pdf" "$build/dag.pdf"
+            mv "$build/rulegraph.svg" {output.rulegraph_svg}
+            mv "$build/rulegraph.pdf" {output.rulegraph_pdf}
+            mv "$build/rulegraph.png" {output.rulegraph_png}
+            mv "$build/dag.svg" {output.dag_svg}
+            mv "$build/dag.pdf" {output.dag_pdf}
         ) >{log} 2>&1
         """

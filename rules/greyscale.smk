@@ -13,6 +13,8 @@ rule greyscale:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=image_mem_mb(1000, STEP_BYTES_PER_PIXEL["greyscale"]),
+    params:
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/greyscale.py"

@@ -21,11 +21,12 @@ rule quality_score:
         lambda w: conda_env("quality", w.estimator)
     threads: lambda w: instance("quality", w.estimator)["threads"]
     resources:
-        mem_mb=lambda w: instance("quality", w.estimator)["mem_mb"],
+        mem_mb=plugin_mem_mb("quality", "estimator"),
         gpu=lambda w: gpu_resources("quality", w.estimator),
     params:
         plugin=lambda w: plugin_of("quality", w.estimator),
         params=lambda w: job_params("quality", w.estimator),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/quality_score.py"
 

@@ -20,10 +20,11 @@ rule embed:
         lambda w: conda_env("recognition", w.system)
     threads: lambda w: instance("recognition", w.system)["threads"]
     resources:
-        mem_mb=lambda w: instance("recognition", w.system)["mem_mb"],
+        mem_mb=plugin_mem_mb("recognition", "system"),
         gpu=lambda w: gpu_resources("recognition", w.system),
     params:
         plugin=lambda w: plugin_of("recognition", w.system),
         params=lambda w: job_params("recognition", w.system),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/embed.py"

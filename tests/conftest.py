@@ -3,11 +3,14 @@ synthetic inputs several recognition systems are tested on."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -24,6 +27,30 @@ def lfw_root() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def reduced_experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The whole experiment on config/reduced.yaml, run once, uninterrupted:
+    (results folder, the --configfile arguments that made it)."""
+    if not (LFW_ROOT / "pairs.txt").is_file():
+        pytest.skip("../shared LFW not available")
+    results = tmp_path_factory.mktemp("experiment")
+    overlay = results / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
+    configs = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    result = subprocess.run(
+        [snakemake, "--cores", "2", *configs],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"the reduced experiment failed:\n{result.stdout}\n{result.stderr}")
+    return results, configs
 
 
 HUGE_STRIP_WIDTH = 8200  # the issue's "huge": a longer side above 8000 px

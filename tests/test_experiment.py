@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -45,13 +44,8 @@ def snakemake(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    results = tmp_path_factory.mktemp("experiment")
-    overlay = results / "overlay.yaml"
-    overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
-    configs = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
-    snakemake(*configs)
-    return results, configs
+def experiment(reduced_experiment: tuple[Path, list[str]]) -> tuple[Path, list[str]]:
+    return reduced_experiment
 
 
 def test_nothing_is_left_to_do_after_the_run(experiment: tuple[Path, list[str]]) -> None:

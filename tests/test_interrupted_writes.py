@@ -18,7 +18,7 @@ from colourfr.errors import ColourfrError
 
 FAULT_INJECTION = Path(__file__).resolve().parent / "fault_injection"
 sys.path.insert(0, str(FAULT_INJECTION))
-import writers  # noqa: E402
+import writers
 
 KINDS = sorted(writers.OUTPUTS)
 
@@ -28,7 +28,9 @@ def write_in_subprocess(kind: str, path: Path, version: int, kill: bool) -> int:
     if kill:
         env |= {"COLOURFR_KILL_BEFORE_COMMIT": f"*/{path.name}", "COLOURFR_KILL_SCOPE": "job"}
     code = f"import writers; from pathlib import Path; writers.write({kind!r}, Path({str(path)!r}), {version})"
-    return subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode
+    return subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, timeout=120
+    ).returncode
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -375,3 +375,58 @@ def test_a_changed_dataset_reruns_only_the_shards_it_affects(
     planned = planned_outputs(targets, config_args)
     assert set(planned) == {"original_index", "greyscale", "colourise"}
     assert all(f"/{shard}" in o for outputs in planned.values() for o in outputs)
+
+
+def test_job_memory_follows_the_largest_image_and_the_budget_makes_it_too_large(
+    tmp_path: Path, lfw_root: Path
+) -> None:
+    """Issue 17.1: each per-image job asks for its shard's largest image; an image above
+    memory.image_budget_mb is recorded as too_large by the step, never decoded."""
+    import shutil
+
+    from colourfr.memory import STEP_BYTES_PER_PIXEL, job_mem_mb
+
+    people = sorted(p for p in (lfw_root / "images_deepfunneled").iterdir() if p.is_dir())
+    chosen = [p for p in people if len(list(p.glob("*.jpg"))) >= 2][:2]
+    root = tmp_path / "photos"
+    for person in chosen:
+        (root / person.name).mkdir(parents=True)
+        for image in sorted(person.glob("*.jpg"))[:2]:
+            shutil.copy2(image, root / person.name / image.name)
+    # One person's second photo becomes a 4000 x 2500 picture (10 Mpx).
+    big = sorted((root / chosen[1].name).glob("*.jpg"))[1]
+    Image.open(big).resize((4000, 2500)).save(big, quality=80)
+    results = tmp_path / "results"
+    budget_mb = 64  # greyscale: 11 B/px -> at most 6.1 Mpx
+    overlay = tmp_path / "photos.yaml"
+    overlay.write_text(yaml.safe_dump({
+        "results_dir": str(results),
+        "datasets": {"photos": {"format": "folder", "root": str(root), "protocols": ["paper"]}},
+        "colourisers": {"trained-unet": {"enabled": False}},
+        "sharding": {"shard_size": 2},
+        "memory": {"image_budget_mb": budget_mb},
+    }))  # fmt: skip
+    config_args = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
+    manifest_file = results / "photos" / "manifest.csv"
+    snakemake(str(manifest_file), *config_args)
+    manifest = pd.read_csv(manifest_file, dtype=str)
+    big_row = manifest[manifest["path"] == str(big)].iloc[0]
+    targets = [
+        str(results / "photos" / "variants" / "grey" / f"{s}.csv")
+        for s in sorted(manifest["shard"].unique())
+    ]
+    dry = snakemake(*targets, "--dry-run", *config_args).stdout
+    asked = dict(re.findall(r"variants/grey/(s\d+)\.csv.*?mem_mb=(\d+)", dry, re.DOTALL))
+    per_pixel = STEP_BYTES_PER_PIXEL["greyscale"]
+    for shard, mem_mb in asked.items():
+        pixels = 4000 * 2500 if shard == big_row["shard"] else 250 * 250
+        assert int(mem_mb) == job_mem_mb(1000, per_pixel, pixels, budget_mb), shard
+    assert int(asked[big_row["shard"]]) == 1000 + budget_mb  # capped by the budget
+
+    snakemake(*targets, *config_args)
+    grey = pd.read_csv(
+        results / "photos" / "variants" / "grey" / f"{big_row['shard']}.csv", dtype=str
+    ).set_index("image_id")
+    assert grey.loc[big_row["image_id"], "status"] == "too_large"
+    assert "memory.image_budget_mb" in grey.loc[big_row["image_id"], "detail"]
+    assert (grey.drop(index=big_row["image_id"])["status"] == "ok").all()

@@ -26,6 +26,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -80,11 +81,41 @@ def _pillow_pixel_limit(limit: int) -> Iterator[None]:
                 Image.MAX_IMAGE_PIXELS = _limit_saved
 
 
+@dataclass(frozen=True)
+class PixelLimit:
+    """A step's own limit: the most pixels it may decode within its memory budget."""
+
+    pixels: int
+    why: str  # e.g. "colour_fidelity: 8000 MB budget at 24 B/px (memory.image_budget_mb)"
+
+
+# Process-wide, not a ContextVar: readers in worker threads (prefetching) must see it too,
+# and a job process runs one step.
+_step_limit: PixelLimit | None = None
+
+
+@contextmanager
+def image_pixel_limit(pixels: int, why: str) -> Iterator[None]:
+    """Within this block, :func:`read_rgb` refuses images above ``pixels`` as ``too_large``
+    (judged from the header, never decoded), naming ``why``. MAX_PIXELS still applies."""
+    global _step_limit
+    previous, _step_limit = _step_limit, PixelLimit(pixels, why)
+    try:
+        yield
+    finally:
+        _step_limit = previous
+
+
 def too_large_detail(width: int, height: int) -> str | None:
-    """Why a ``width`` x ``height`` image is refused, or None when it is within MAX_PIXELS."""
-    if width * height <= MAX_PIXELS:
-        return None
-    return f"{width}x{height} = {width * height:,} px exceeds MAX_PIXELS = {MAX_PIXELS:,}"
+    """Why a ``width`` x ``height`` image is refused, or None when it is within MAX_PIXELS
+    and the current step's limit (:func:`image_pixel_limit`)."""
+    pixels = width * height
+    if pixels > MAX_PIXELS:
+        return f"{width}x{height} = {pixels:,} px exceeds MAX_PIXELS = {MAX_PIXELS:,}"
+    step = _step_limit
+    if step is not None and pixels > step.pixels:
+        return f"{width}x{height} = {pixels:,} px exceeds {step.pixels:,} px ({step.why})"
+    return None
 
 
 def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
@@ -101,7 +132,10 @@ def _to_rgb_array(image: Image.Image, path: str) -> np.ndarray:
             values = np.clip(values, 0, 65535)
         grey = (values.astype(np.uint32) >> 8).astype(np.uint8)
         return np.repeat(grey[:, :, None], 3, axis=2)
-    if mode in ("1", "P", "PA", "LA", "RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "La"):
+    if mode == "RGB":
+        # No convert("RGB") copy (4 bytes per pixel): decoding costs 7 B/px, not 14.
+        return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+    if mode in ("1", "P", "PA", "LA", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "La"):
         if mode in ("P", "PA") and "transparency" in image.info:
             image = image.convert("RGBA")
         return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))

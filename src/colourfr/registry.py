@@ -94,6 +94,12 @@ class PluginSpec:
     #: Sub-folder of ``<resources_dir>/models`` for the plugin's downloads (a ``cache_dir``
     #: parameter that is left null); default: the plugin name.
     cache_subdir: str | None = None
+    #: Peak memory per pixel of the image being processed, on top of the fixed memory of
+    #: the instance (``mem_mb``), decoding included (see colourfr.memory). The workflow
+    #: derives each job's ``mem_mb`` from it and refuses, as ``too_large``, an image that
+    #: would exceed ``memory.image_budget_mb``. Measure it with bench/memory; the default
+    #: is deliberately generous.
+    bytes_per_pixel: float = 100.0
     #: Filled in at discovery: the distribution whose entry point registered the spec.
     distribution: str = ""
 

@@ -88,7 +88,7 @@ def write(kind: str, path: Path, version: int) -> None:
 
         from colourfr.io.figures import save_figure
 
-        figure, axes = plt.subplots(figsize=(1 + version, 1))
+        figure, _axes = plt.subplots(figsize=(1 + version, 1))
         save_figure(figure, path, dpi=20)
         plt.close(figure)
     elif kind == "image_folder":

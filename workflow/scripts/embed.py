@@ -10,6 +10,7 @@ import json
 from colourfr.io.variant_index import read_index
 from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
+from colourfr.memory import within_budget
 from colourfr.recognition.records import embed_index, write_shard
 
 log = setup_script_logging(snakemake)
@@ -17,12 +18,15 @@ job = plugin_job(snakemake, "recognition", "system")
 system = job.build()
 log.info("provenance %s", json.dumps(system.provenance(), default=str))
 index = read_index(snakemake.input.index)
-records, embeddings = embed_index(
-    system,
-    index,
-    batch_size=job.batch_size,
-    progress=lambda done, total: log.info("%d/%d images", done, total),
-)
+with within_budget(
+    f"recognition system {job.plugin}", job.spec.bytes_per_pixel, snakemake.params.image_budget_mb
+):
+    records, embeddings = embed_index(
+        system,
+        index,
+        batch_size=job.batch_size,
+        progress=lambda done, total: log.info("%d/%d images", done, total),
+    )
 write_shard(snakemake.output.records, records, embeddings, snakemake.output.embeddings)
 failures = [r.failure for r in records if r.failure]
 log.info(

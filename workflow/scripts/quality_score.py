@@ -13,6 +13,7 @@ import cv2
 from colourfr.io.atomic import write_json
 from colourfr.jobs import plugin_job
 from colourfr.logs import setup_script_logging
+from colourfr.memory import within_budget
 from colourfr.quality.run import match_records, read_detections, score_shard, write_quality_table
 from colourfr.variants import read_index
 
@@ -29,7 +30,10 @@ records = match_records(
 estimator = job.build()
 provenance = estimator.provenance()
 log.info("estimator provenance: %s", json.dumps(provenance, default=str))
-table = score_shard(estimator, index, records, job.batch_size)
+with within_budget(
+    f"quality estimator {job.plugin}", job.spec.bytes_per_pixel, snakemake.params.image_budget_mb
+):
+    table = score_shard(estimator, index, records, job.batch_size)
 write_json(snakemake.output.provenance, {"instance": job.instance, **provenance})
 write_quality_table(table, snakemake.output.table)
 failed = table["failure"] != ""

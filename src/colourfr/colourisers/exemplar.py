@@ -68,10 +68,15 @@ def input_to_grey(image: np.ndarray, index: int = 0) -> np.ndarray:
 
 def local_std(values: np.ndarray, window: int) -> np.ndarray:
     """Standard deviation over a ``window × window`` neighbourhood (edges: reflected)."""
-    values = values.astype(np.float64)
+    values = values.astype(np.float64, copy=False)
     mean = ndimage.uniform_filter(values, size=window, mode="reflect")
     mean_sq = ndimage.uniform_filter(values * values, size=window, mode="reflect")
-    return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    # In place: the same values as sqrt(max(mean_sq - mean², 0)), two fewer temporaries.
+    np.multiply(mean, mean, out=mean)
+    np.subtract(mean_sq, mean, out=mean_sq)
+    del mean
+    np.maximum(mean_sq, 0.0, out=mean_sq)
+    return np.sqrt(mean_sq, out=mean_sq)
 
 
 def jittered_grid(
@@ -119,28 +124,54 @@ def sample_exemplar(
     )
 
 
+#: Pixels per block of rows in the matching and transfer steps: bounds their float64
+#: temporaries (about 150 B per pixel of the block) independently of the image size.
+TRANSFER_BLOCK_PIXELS = 1 << 18
+
+
+def grey_lightness(target_grey: np.ndarray) -> np.ndarray:
+    """CIELAB L* of every pixel of an (H, W) uint8 grey image (R = G = B), float64.
+
+    Through a 256-entry table made by the same ``rgb2lab`` call on every grey level: the
+    values equal converting the whole image, at 8 bytes per pixel instead of about 100."""
+    levels = np.arange(256, dtype=np.uint8)
+    table = color.rgb2lab(grey_to_rgb(levels[None, :]))[0, :, 0]
+    return table[target_grey]
+
+
 def transfer_chroma(
     target_grey: np.ndarray, samples: ExemplarSamples, window: int, luminance_weight: float
 ) -> np.ndarray:
-    """Steps 1, 3, 4 of the method for one (H, W) uint8 image -> (H, W, 3) uint8 RGB."""
-    lab = color.rgb2lab(grey_to_rgb(target_grey))
-    lightness = lab[:, :, 0]
+    """Steps 1, 3, 4 of the method for one (H, W) uint8 image -> (H, W, 3) uint8 RGB.
+
+    Matching and transfer are per pixel, so they run over blocks of rows
+    (TRANSFER_BLOCK_PIXELS): the output equals the whole-image computation bit for bit,
+    and the peak memory per pixel stays that of the lightness and its local deviation."""
+    lightness = grey_lightness(target_grey)
     mu_t, sigma_t = float(lightness.mean()), float(lightness.std())
     scale = sigma_t / samples.std_lightness
     remapped_l = scale * (samples.lightness - samples.mean_lightness) + mu_t
     remapped_dev = scale * samples.deviation
     w_l, w_d = math.sqrt(luminance_weight), math.sqrt(1.0 - luminance_weight)
     tree = cKDTree(np.column_stack([w_l * remapped_l, w_d * remapped_dev]))
-    query = np.column_stack([w_l * lightness.ravel(), w_d * local_std(lightness, window).ravel()])
-    _, nearest = tree.query(query, k=1)
-    out_lab = np.empty_like(lab)
-    out_lab[:, :, 0] = lightness
-    out_lab[:, :, 1:] = samples.chroma_ab[nearest].reshape(*lightness.shape, 2)
-    with warnings.catch_warnings():
-        # Out-of-gamut Lab values are clipped on purpose (documented above).
-        warnings.filterwarnings("ignore", message=".*negative Z values.*")
-        rgb = color.lab2rgb(out_lab)
-    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+    deviation = local_std(lightness, window)
+    height, width = lightness.shape
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, TRANSFER_BLOCK_PIXELS // max(width, 1))
+    for top in range(0, height, rows):
+        block = slice(top, min(top + rows, height))
+        block_l = lightness[block]
+        query = np.column_stack([w_l * block_l.ravel(), w_d * deviation[block].ravel()])
+        _, nearest = tree.query(query, k=1)
+        out_lab = np.empty((*block_l.shape, 3))
+        out_lab[:, :, 0] = block_l
+        out_lab[:, :, 1:] = samples.chroma_ab[nearest].reshape(*block_l.shape, 2)
+        with warnings.catch_warnings():
+            # Out-of-gamut Lab values are clipped on purpose (documented above).
+            warnings.filterwarnings("ignore", message=".*negative Z values.*")
+            rgb = color.lab2rgb(out_lab)
+        out[block] = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+    return out
 
 
 def default_exemplar_path(

@@ -67,6 +67,8 @@ def _deoldify(variant: str, summary: str) -> PluginSpec:
         summary=summary,
         params_schema=DEOLDIFY_PARAMS,
         path_params=("weights",),
+        # bench/memory: full-size chroma upsampling and YUV merge (110-177 B/px measured)
+        bytes_per_pixel=180.0,
         uses_gpu=True,
         conda_env="colourisers",
         plan="colourfr.colourisers.plans:deoldify_plan",
@@ -138,6 +140,8 @@ TRAINED_UNET = PluginSpec(
     "(NoGAN-like, fastai), DeOldify's jantic inference path",
     params_schema=TRAINED_UNET_PARAMS,
     path_params=("model_dir", "lfw_root"),
+    # bench/memory: full-size chroma upsampling and YUV merge (110-177 B/px measured)
+    bytes_per_pixel=180.0,
     uses_gpu=True,
     conda_env="colourisers",
     plan="colourfr.colourisers.plans:trained_unet_plan",
@@ -198,6 +202,8 @@ EXEMPLAR_TRANSFER = PluginSpec(
     "one exemplar face (CIELAB); no weights",
     params_schema=EXEMPLAR_PARAMS,
     path_params=("exemplar", "lfw_root"),
+    # bench/memory: L*, its local deviation, matching in row blocks (33-41 B/px measured)
+    bytes_per_pixel=45.0,
     uses_gpu=False,
     conda_env="colourisers",
     plan="colourfr.colourisers.plans:exemplar_plan",

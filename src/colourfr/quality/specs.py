@@ -84,6 +84,8 @@ LIGHTQNET = PluginSpec(
     },
     path_params=("model_path",),
     uses_gpu=False,
+    # bench/memory: decoding, the landmark warp from the full image (43 B/px measured)
+    bytes_per_pixel=50.0,
     plan="colourfr.quality.plans:lightqnet_plan",
     cache_subdir="lightqnet",
 )

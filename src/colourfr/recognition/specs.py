@@ -68,6 +68,8 @@ INSIGHTFACE_ARCFACE = PluginSpec(
     },
     path_params=("detector", "recogniser", "pack_dir", "mxnet_symbol", "mxnet_params"),
     uses_gpu=True,
+    # bench/memory: decoding, detection on a copy of at most max_detect_side (29 B/px)
+    bytes_per_pixel=35.0,
     conda_env_gpu="recognition-gpu",
     plan="colourfr.recognition.plans:insightface_plan",
     plan_only_params=("pack_dir", "mxnet_symbol", "mxnet_params"),
@@ -98,4 +100,6 @@ DLIB_RESNET = PluginSpec(
     },
     path_params=("shape_predictor", "recogniser", "cnn_detector"),
     uses_gpu=False,
+    # bench/memory: decoding, detection on a copy of at most max_detect_side (49 B/px)
+    bytes_per_pixel=55.0,
 )

@@ -485,14 +485,15 @@ def train_and_save(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / CHECKPOINT_NAME
-    tmp = checkpoint.with_name(f".{checkpoint.name}.tmp")
-    # A bare state_dict, as the published DeOldify checkpoints (loads with weights_only=True).
-    torch.save(result.generator.state_dict(), tmp)
-    tmp.replace(checkpoint)
     from colourfr.assets import sha256_of
+    from colourfr.io.atomic import atomic_path, write_text
+
+    # A bare state_dict, as the published DeOldify checkpoints (loads with weights_only=True).
+    with atomic_path(checkpoint) as tmp:
+        torch.save(result.generator.state_dict(), tmp)
 
     people = sorted({subject_of(p) for p in chosen})
-    (out_dir / SUBJECTS_NAME).write_text("\n".join(people) + "\n", encoding="utf-8")
+    write_text(out_dir / SUBJECTS_NAME, "\n".join(people) + "\n")
     record = {
         "format_version": FORMAT_VERSION,
         "profile": profile,
@@ -520,5 +521,6 @@ def train_and_save(
         "wall_time_s": time.perf_counter() - started,
         "versions": _versions(),
     }
-    (out_dir / CONFIG_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    # Written last: the record is what marks the model folder complete.
+    write_text(out_dir / CONFIG_NAME, json.dumps(record, indent=2) + "\n")
     return record
