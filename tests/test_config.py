@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from colourfr.cli import main as cli_main
-from colourfr.config import load_config, validate_config
+from colourfr.config import load_config, validate_config, workflow_config
 from colourfr.errors import ConfigError
 from colourfr.scenarios import expand_scenarios, variants_in_use
 
@@ -311,3 +311,29 @@ def test_a_typo_in_training_overrides_is_a_config_error_at_start(minimal: dict) 
     }
     with pytest.raises(ConfigError, match="pretrain_epoch"):
         validate_config(minimal)
+
+
+def test_schema_and_semantic_problems_of_different_sections_come_in_one_pass() -> None:
+    # Issue 17.6: a schema error in one section no longer hides the checks of the others.
+    config = workflow_config(REPO)
+    config["sharding"] = {"shard_size": 0}  # schema
+    config["recognition"]["arcface-mobilefacenet"]["plugin"] = "arcfcae"  # registry
+    config["metrics"]["primary_fmr"] = 0.5  # semantic: not one of fmr_targets
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, REPO)
+    message = str(error.value)
+    assert "sharding.shard_size: 0 is less than the minimum of 1" in message
+    assert "recognition.arcface-mobilefacenet.plugin: unknown recognition system plugin" in message
+    assert "metrics.primary_fmr: 0.5 is not one of fmr_targets" in message
+
+
+def test_a_check_waits_only_for_the_sections_it_reads() -> None:
+    config = workflow_config(REPO)
+    config["metrics"]["primary_fmr"] = "high"  # schema error in metrics
+    config["scenarios"].append(dict(config["scenarios"][0]))  # duplicate id: scenarios check
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, REPO)
+    message = str(error.value)
+    assert "metrics.primary_fmr" in message
+    # The scenarios check reads metrics too, so it waits; nothing crashes on the bad value.
+    assert "duplicate id" not in message

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -268,23 +269,40 @@ def _check_scenarios(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _section(problem: str) -> str:
+    """The top-level key a problem message (``key.sub: message``) is about; for a missing
+    top-level key, that key."""
+    where, _, message = problem.partition(": ")
+    if where == "(top level)":
+        missing = re.match(r"'([^']+)' is a required property", message)
+        return missing.group(1) if missing else ""
+    return where.split(".", 1)[0]
+
+
 def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> dict:
     """Return a validated deep copy of ``config`` with defaults filled and paths resolved.
 
-    Every schema problem is reported (not only the first); the semantic checks run once
-    the structure is valid, since they index into it.
+    Every problem is reported in one pass: all schema problems, and the semantic checks
+    of every section whose structure is valid (a check indexes into the sections it reads,
+    so it waits only for those). The plugins' plans, which read everything, run once
+    nothing else is wrong.
     """
     validated: dict[str, Any] = copy.deepcopy(dict(config))
     problems = validate_against(_load_schema(), validated, "")
+    broken = {_section(problem) for problem in problems}
+    base = Path(base_dir).resolve()
+    checks: list[tuple[tuple[str, ...], Callable[[], list[str]]]] = [
+        (("datasets", "protocols"), lambda: _check_datasets(validated, base)),
+        (FAMILIES, lambda: _check_instances(validated, base)),
+        (("scenarios", "metrics"), lambda: _check_scenarios(validated)),
+        (("protocols", *FAMILIES), lambda: _check_protocols(validated, base)),
+    ]
+    for sections, check in checks:
+        if not broken.intersection(sections):
+            problems += check()
     if not problems:
-        base = Path(base_dir).resolve()
-        problems += _check_datasets(validated, base)
-        problems += _check_instances(validated, base)
-        problems += _check_scenarios(validated)
-        problems += _check_protocols(validated, base)
         validated["results_dir"] = str(validated["results_dir"])
-        if not problems:
-            problems += _check_plans(validated)
+        problems += _check_plans(validated)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return validated
