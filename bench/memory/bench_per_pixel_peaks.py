@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--child", nargs=4)
     parser.add_argument("--sizes", default="2000x1500,6000x4000")
+    parser.add_argument("--steps", help="comma-separated subset; --out then updates those rows")
     args = parser.parse_args()
     if args.child:
         step, colour, grey, out = args.child
@@ -187,6 +188,8 @@ def main() -> None:
         "dlib-resnet",
         "lightqnet",
     ]
+    if args.steps:
+        steps = [step for step in steps if step in args.steps.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes.split(","):
             width, height = map(int, size.split("x"))
@@ -204,6 +207,11 @@ def main() -> None:
                 print(row, flush=True)
                 rows.append(row)
     if args.out:
+        if args.steps and args.out.is_file():
+            # Replace the re-measured rows, keep the others.
+            fresh = {(row["step"], row["size"]): row for row in rows}
+            kept = json.loads(args.out.read_text())["rows"]
+            rows = [fresh.pop((k["step"], k["size"]), k) for k in kept] + list(fresh.values())
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"rows": rows}, indent=1) + "\n")
 

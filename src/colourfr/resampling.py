@@ -65,17 +65,30 @@ def _clip8(accumulated: np.ndarray) -> np.ndarray:
     return np.clip(accumulated >> PRECISION_BITS, 0, 255).astype(np.uint8)
 
 
+#: Values (pixels x channels) per block of output rows: the int64 accumulator and its
+#: temporaries stay a few MB whatever the image size (DeOldify upsamples to full size).
+RESAMPLE_BLOCK_VALUES = 1 << 18
+
+
 def _resample_axis(image: np.ndarray, out_size: int, axis: int) -> np.ndarray:
     in_size = image.shape[axis]
     first, weights = bilinear_coefficients(in_size, out_size)
     moved = np.moveaxis(image, axis, 0)  # (in, other[, channels])
-    weight_shape = (out_size,) + (1,) * (moved.ndim - 1)
-    accumulated = np.full((out_size,) + moved.shape[1:], 1 << (PRECISION_BITS - 1), np.int64)
-    # One tap at a time: memory stays at one output image, whatever the window length.
-    for tap in range(weights.shape[1]):
-        rows = moved[np.minimum(first + tap, in_size - 1)].astype(np.int64)
-        accumulated += rows * weights[:, tap].reshape(weight_shape)
-    return np.moveaxis(_clip8(accumulated), 0, axis)
+    weight_shape = (-1,) + (1,) * (moved.ndim - 1)
+    out = np.empty((out_size,) + moved.shape[1:], np.uint8)
+    # Output positions are independent: blocks of them give the same values as one pass.
+    step = max(1, RESAMPLE_BLOCK_VALUES // max(1, int(np.prod(moved.shape[1:]))))
+    for start in range(0, out_size, step):
+        block = slice(start, min(start + step, out_size))
+        accumulated = np.full(
+            (block.stop - block.start,) + moved.shape[1:], 1 << (PRECISION_BITS - 1), np.int64
+        )
+        # One tap at a time: memory stays at one output block, whatever the window length.
+        for tap in range(weights.shape[1]):
+            rows = moved[np.minimum(first[block] + tap, in_size - 1)].astype(np.int64)
+            accumulated += rows * weights[block, tap].reshape(weight_shape)
+        out[block] = _clip8(accumulated)
+    return np.moveaxis(out, 0, axis)
 
 
 def pillow12_bilinear_resize(image: np.ndarray, width: int, height: int) -> np.ndarray:

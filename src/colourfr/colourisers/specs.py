@@ -67,8 +67,8 @@ def _deoldify(variant: str, summary: str) -> PluginSpec:
         summary=summary,
         params_schema=DEOLDIFY_PARAMS,
         path_params=("weights",),
-        # bench/memory: full-size chroma upsampling and YUV merge (110-177 B/px measured)
-        bytes_per_pixel=180.0,
+        # bench/memory: chroma upsampled to full size in row blocks, YUV merge (26 B/px)
+        bytes_per_pixel=30.0,
         uses_gpu=True,
         conda_env="colourisers",
         plan="colourfr.colourisers.plans:deoldify_plan",
@@ -140,8 +140,8 @@ TRAINED_UNET = PluginSpec(
     "(NoGAN-like, fastai), DeOldify's jantic inference path",
     params_schema=TRAINED_UNET_PARAMS,
     path_params=("model_dir", "lfw_root"),
-    # bench/memory: full-size chroma upsampling and YUV merge (110-177 B/px measured)
-    bytes_per_pixel=180.0,
+    # bench/memory: chroma upsampled to full size in row blocks, YUV merge (26 B/px)
+    bytes_per_pixel=30.0,
     uses_gpu=True,
     conda_env="colourisers",
     plan="colourfr.colourisers.plans:trained_unet_plan",
