@@ -337,3 +337,46 @@ def test_a_check_waits_only_for_the_sections_it_reads() -> None:
     assert "metrics.primary_fmr" in message
     # The scenarios check reads metrics too, so it waits; nothing crashes on the bad value.
     assert "duplicate id" not in message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [["config/paper.yaml"], ["config/gpu.yaml"], ["config/gpu.yaml", "config/reduced.yaml"]],
+)
+def test_configuration_presets_are_valid(files: list[str], tmp_path: Path) -> None:
+    """config/paper.yaml (with stand-in dataset roots: FERET and FRGC are licensed) and
+    config/gpu.yaml, alone and before another file."""
+    roots = {"feret": tmp_path / "colorferet", "frgc": tmp_path / "FRGC-2.0-dist"}
+    for root in roots.values():
+        root.mkdir()
+    stand_ins = tmp_path / "paths.yaml"
+    stand_ins.write_text(
+        yaml.safe_dump({"datasets": {name: {"root": str(root)} for name, root in roots.items()}})
+    )
+    user_files = [REPO / f for f in files]
+    if files == ["config/paper.yaml"]:
+        user_files.append(stand_ins)
+    config = validate_config(workflow_config(REPO, *user_files), REPO)
+    gpu_instances = {
+        (family, name)
+        for family in ("colourisers", "recognition", "quality")
+        for name, instance in config[family].items()
+        if instance["enabled"] and instance.get("gpu")
+    }
+    if files == ["config/paper.yaml"]:
+        enabled = {
+            family: sorted(n for n, i in config[family].items() if i["enabled"])
+            for family in ("colourisers", "recognition", "quality")
+        }
+        assert enabled == {
+            "colourisers": ["deoldify-dana", "deoldify-stable"],
+            "recognition": ["arcface-buffalo_l"],
+            "quality": ["faceqnet-v0"],
+        }
+        assert sorted(config["datasets"]) == ["feret", "frgc"]
+        assert config["recognition"]["arcface-buffalo_l"]["params"]["pack"] == "buffalo_l"
+        assert [s["id"] for s in config["scenarios"]] == ["s1", "s2", "s3", "s4", "s5"]
+        assert len(gpu_instances) == 4
+    else:
+        assert ("recognition", "arcface-mobilefacenet") in gpu_instances
+        assert ("colourisers", "trained-unet") in gpu_instances
