@@ -65,14 +65,6 @@ def pipeline_figures():
     ] + [f"{R}/figures/pipeline_rulegraph.png"]
 
 
-def configfile_args():
-    """The config files of this run, for the nested `snakemake --rulegraph` of dag_figure."""
-    # Only the command-line files: the Snakefile's own configfile is read anyway, and
-    # passing it again last would override them.
-    files = [str(f) for f in workflow.overwrite_configfiles]
-    return ("--configfile " + " ".join(files)) if files else ""
-
-
 def _name_pattern(names):
     # A regex matching exactly these names (nothing when the list is empty).
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"

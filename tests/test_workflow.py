@@ -285,6 +285,34 @@ def test_dag_figure(reduced: tuple[Path, Path]) -> None:
     assert (results / "figures" / "pipeline_dag.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_dag_figure_honours_config_given_on_the_command_line(tmp_path: Path) -> None:
+    """Issue 16.4: a results_dir from --config reaches the nested Snakemake (only
+    --configfile files did: the graph was `manifest -> all`), and so does every file of
+    several --configfile ones (shard size 5 from the second)."""
+    results = tmp_path / "results"
+    overlay = tmp_path / "one.yaml"
+    overlay.write_text(yaml.safe_dump({"sharding": {"shard_size": 5}}))
+    config_args = [
+        "--configfile",
+        str(REPO / "config" / "reduced.yaml"),
+        str(overlay),
+        "--config",
+        f"results_dir={results}",
+    ]
+    figure = results / "figures" / "pipeline_rulegraph.svg"
+    snakemake(str(figure), *config_args)
+    svg = figure.read_text()
+    for stage in ("manifest", "greyscale", "colourise", "embed", "compare", "metrics"):
+        assert f">{stage}<" in svg, f"rule graph lacks {stage}"
+    manifest = pd.read_csv(results / "lfw" / "manifest.csv", dtype=str)
+    shards = manifest["shard"].nunique()
+    assert shards > -(-len(manifest) // 8)  # shard_size 5 from the second file, not 8
+    # A nested run with another shard size (or results folder) would plan the manifest
+    # again and draw `manifest -> all`: every shard's job shows it saw the same config.
+    dag = (results / "figures" / "pipeline_dag.svg").read_text()
+    assert dag.count(">greyscale<") == shards
+
+
 def test_rule_and_script_names_match() -> None:
     """Each rule with a script runs workflow/scripts/<rule>.py; the artifact rules, named
     after their artifacts, share build_artifact.py."""
