@@ -47,3 +47,23 @@ rule all:
     default_target: True
     input:
         all_targets,
+
+
+onsuccess:
+    from colourfr.reporting.summary import headline_of
+
+    if os.path.exists(f"{R}/summary.md"):
+        with open(f"{R}/summary.md") as handle:
+            print(
+                "\ncolourfr: results in",
+                R,
+                "(summary.md, report: --report report.zip)",
+            )
+            for line in headline_of(handle.read()):
+                print(f"  {line}")
+
+
+onerror:
+    from colourfr.reporting.failures import failure_report
+
+    print(f"\n{failure_report(log)}", file=sys.stderr)

@@ -53,7 +53,7 @@ def all_targets(wildcards):
     targets = [
         path for dataset in DATASETS for stage in stages for path in stage(dataset)
     ]
-    return targets + pipeline_figures() + [f"{R}/provenance.md"]
+    return targets + pipeline_figures() + [f"{R}/provenance.md", f"{R}/summary.md"]
 
 
 def pipeline_figures():
@@ -312,3 +312,19 @@ def colour_fidelity_targets(dataset):
 
 # ---- Quality (rules/quality.smk): in quality_helpers.smk, which its tests include alone ----
 include: "quality_helpers.smk"
+
+
+def summary_entries():
+    """Per (dataset, protocol, system): the metrics files results/summary.md reads."""
+    return [
+        {
+            "dataset": dataset,
+            "protocol": protocol,
+            "system": system,
+            "performance": f"{R}/{dataset}/metrics/{protocol}/{system}/performance.csv",
+            "paired_tests": f"{R}/{dataset}/metrics/{protocol}/{system}/mcnemar.csv",
+        }
+        for dataset in DATASETS
+        for protocol in protocols_for(dataset)
+        for system in enabled("recognition")
+    ]

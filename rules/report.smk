@@ -118,3 +118,29 @@ rule provenance:
         repository=workflow.basedir,
     script:
         "../workflow/scripts/provenance.py"
+
+
+# One page of what came out (results/summary.md); its headline is printed at the end of
+# a successful run (Snakefile, onsuccess).
+rule summary:
+    input:
+        [e[key] for e in summary_entries() for key in ("performance", "paired_tests")],
+    output:
+        summary=report(
+            f"{R}/summary.md",
+            caption="../docs/captions/summary.rst",
+            category="Summary",
+        ),
+    log:
+        f"{R}/logs/summary.log",
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    params:
+        entries=summary_entries(),
+        primary_fmr=CFG["metrics"]["primary_fmr"],
+        labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
+    script:
+        "../workflow/scripts/summary.py"

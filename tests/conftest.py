@@ -48,6 +48,8 @@ def reduced_experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
         timeout=3000,
         check=False,
     )
+    # What the user saw (ends in .log: left out of result comparisons).
+    (results / "snakemake-console.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         raise AssertionError(f"the reduced experiment failed:\n{result.stdout}\n{result.stderr}")
     return results, configs

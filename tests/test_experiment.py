@@ -186,3 +186,29 @@ def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) 
     for system in SYSTEMS:
         assert f"on dataset lfw, protocol paper, recognition system {system}" in html, system
     assert "bootstrap replicates (seed" in html
+
+
+def test_summary_page_and_console_headline(experiment: tuple[Path, list[str]]) -> None:
+    """Issue 16.2: results/summary.md holds the primary operating point of every system
+    with intervals, and the run ends by printing its headline."""
+    from colourfr.reporting.summary import headline_of, percent
+
+    results, _ = experiment
+    summary = (results / "summary.md").read_text()
+    for system in SYSTEMS:
+        performance = pd.read_csv(
+            results / "lfw" / "metrics" / "paper" / system / "performance.csv"
+        )
+        row = performance[
+            (performance["fmr_target"] == 0.001) & (performance["file"] == "s3")
+        ].iloc[0]
+        assert f"### lfw / paper / {system}" in summary
+        assert (
+            f"| grey / grey | {percent(row.fta, row.fta_low, row.fta_high)} | "
+            f"{percent(row.fnmr, row.fnmr_low, row.fnmr_high)} | "
+            f"{percent(row.frr, row.frr_low, row.frr_high)} |"
+        ) in summary
+    headline = headline_of(summary)
+    assert len(headline) == len(SYSTEMS)
+    console = (results / "snakemake-console.log").read_text()
+    assert all(line in console for line in headline), console[-3000:]

@@ -1,0 +1,112 @@
+"""results/summary.md and the failed-jobs report (issue 16.2), on hand-made inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from colourfr.reporting.failures import failed_jobs, failure_report, last_error_line
+from colourfr.reporting.summary import SystemResults, build_summary, headline_of, percent
+
+PERFORMANCE = pd.DataFrame(
+    {
+        "file": ["s1", "s3", "s4-x", "s1", "s3", "s4-x"],
+        "fmr_target": [0.001] * 3 + [0.01] * 3,
+        "threshold": [0.5] * 3 + [0.6] * 3,
+        "n_impostor_valid": [2000] * 6,
+        "n_genuine": [100] * 6,
+        "fta": [0.0, 0.02, 0.01, 0.0, 0.02, 0.01],
+        "fta_low": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        "fta_high": [0.0, 0.05, 0.03, 0.0, 0.05, 0.03],
+        "fnmr": [0.01, 0.05, 0.04, 0.0, 0.03, 0.02],
+        "fnmr_low": [0.0, 0.01, 0.01, 0.0, 0.0, 0.0],
+        "fnmr_high": [0.03, 0.09, 0.08, 0.0, 0.06, 0.05],
+        "frr": [0.01, 0.069, 0.0496, 0.0, 0.0494, 0.0298],
+        "frr_low": [0.0, 0.03, 0.02, 0.0, 0.01, 0.0],
+        "frr_high": [0.03, 0.12, 0.1, 0.0, 0.09, 0.07],
+    }
+)
+TESTS = pd.DataFrame(
+    {
+        "scenario_a": ["s1", "s1", "s3"],
+        "scenario_b": ["s3", "s4-x", "s4-x"],
+        "fmr_target": [0.001] * 3,
+        "only_a_rejects": [0, 0, 3],
+        "only_b_rejects": [6, 4, 1],
+        "p_value": [0.03125, 0.125, 0.625],
+    }
+)
+LABELS = {"s1": "original / original", "s3": "grey / grey", "s4-x": "colourised (x)"}
+
+
+def test_percent_hand_worked() -> None:
+    assert percent(0.0496, 0.02, 0.1) == "4.960 [2.000, 10.000]"
+    assert percent(float("nan")) == "n/a"
+
+
+def test_summary_reports_the_primary_fmr_with_intervals_and_grey_vs_colourised_tests() -> None:
+    results = SystemResults("lfw", "paper", "arcface", PERFORMANCE, TESTS)
+    text = build_summary([results], 0.001, LABELS)
+    assert (
+        "| colourised (x) | 1.000 [0.000, 3.000] | 4.000 [1.000, 8.000] | 4.960 [2.000, 10.000] |"
+        in text
+    )
+    assert "| grey / grey | colourised (x) | 3 | 1 | 0.625 |" in text
+    # The baseline's tests against the others are Table 3's business, not the summary's.
+    assert "| original / original | grey / grey |" not in text
+    assert "FMR 1 %" not in text  # only the primary operating point
+    (line,) = headline_of(text)
+    assert line == (
+        "lfw/paper/arcface at FMR 0.1 %: FRR original / original 1.000 %, grey / grey "
+        "6.900 %, colourised (x) 4.960 % (colourised (x) vs grey p = 0.625)"
+    )
+
+
+SNAKEMAKE_LOG = """\
+[Fri Dec  4 03:34:44 2026]
+Error in rule quality_score:
+    message: None
+    jobid: 113
+    input: /r/lfw/variants/grey/s0000.csv
+    output: /r/lfw/quality/iso/grey/s0000.csv, /r/lfw/quality/iso/grey/s0000.json
+    log: {log} (check log file(s) for error details)
+    wildcards: dataset=lfw, estimator=iso, variant=grey, shard=s0000
+Execute 1 jobs...
+Error in rule embed:
+    message: None
+    jobid: 7
+Error in rule quality_score:
+    message: None
+    jobid: 113
+    log: {log} (check log file(s) for error details)
+Exiting because a job execution failed. Look above for error messages
+"""
+
+
+def test_failed_jobs_are_listed_once_with_their_logs_and_last_error(tmp_path: Path) -> None:
+    job_log = tmp_path / "quality_iso_grey_s0000.log"
+    job_log.write_text(
+        "INFO starting\nTraceback (most recent call last):\n  File x\n"
+        "KeyError: 'image_budget_mb'\n\n"
+    )
+    main_log = tmp_path / "snakemake.log"
+    main_log.write_text(SNAKEMAKE_LOG.format(log=job_log))
+    jobs = failed_jobs(main_log.read_text())
+    assert [(job.rule, job.details["jobid"]) for job in jobs] == [
+        ("quality_score", "113"),
+        ("embed", "7"),
+    ]
+    assert jobs[0].logs == [str(job_log)]
+    assert last_error_line(job_log) == "KeyError: 'image_budget_mb'"
+    report = failure_report(main_log)
+    assert "2 job(s) failed" in report
+    assert "quality_score (dataset=lfw, estimator=iso, variant=grey, shard=s0000)" in report
+    assert f"log: {job_log}" in report and "last error: KeyError: 'image_budget_mb'" in report
+    assert "last error: (log file not found)" not in report
+
+
+def test_a_run_that_failed_before_any_job_says_so(tmp_path: Path) -> None:
+    main_log = tmp_path / "snakemake.log"
+    main_log.write_text("WorkflowError: invalid configuration\n")
+    assert "before any job" in failure_report(main_log)

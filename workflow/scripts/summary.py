@@ -1,0 +1,22 @@
+"""Snakemake script: results/summary.md, what came out of the run on one page."""
+
+import pandas as pd
+
+from colourfr.io.atomic import write_text
+from colourfr.logs import setup_script_logging
+from colourfr.reporting.summary import SystemResults, build_summary
+
+log = setup_script_logging(snakemake)
+systems = [
+    SystemResults(
+        dataset=entry["dataset"],
+        protocol=entry["protocol"],
+        system=entry["system"],
+        performance=pd.read_csv(entry["performance"]),
+        paired_tests=pd.read_csv(entry["paired_tests"]),
+    )
+    for entry in snakemake.params.entries
+]
+text = build_summary(systems, snakemake.params.primary_fmr, snakemake.params.labels)
+write_text(snakemake.output.summary, text + "\n")
+log.info("summary of %d systems written to %s", len(systems), snakemake.output.summary)
