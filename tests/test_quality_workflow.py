@@ -55,6 +55,8 @@ def scenario_instances():
             {{"id": "s2", "reference": "original", "probe": "grey", "baseline": False}}]
 def _baseline_scenario(): return scenario_instances()[0]
 def protocols_for(d): return ["paper"]
+IMAGE_BUDGET_MB = 8000
+def plugin_mem_mb(f, w): return lambda wildcards: 1000
 include: "{helpers}"
 include: "{rules}"
 rule all:

@@ -110,3 +110,37 @@ def test_a_run_that_failed_before_any_job_says_so(tmp_path: Path) -> None:
     main_log = tmp_path / "snakemake.log"
     main_log.write_text("WorkflowError: invalid configuration\n")
     assert "before any job" in failure_report(main_log)
+
+
+def test_progress_log_reports_rate_and_time_left_at_most_every_30_s() -> None:
+    import logging
+
+    from colourfr.logs import ProgressLog, format_duration
+
+    now = [0.0]
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("test.progress")
+    logger.addHandler(Collect())
+    logger.setLevel(logging.INFO)
+    progress = ProgressLog(logger, 100, "images", clock=lambda: now[0])
+    for _ in range(10):  # 10 images in 20 s: under 30 s, nothing yet
+        now[0] += 2.0
+        progress.advance()
+    assert messages == []
+    for _ in range(10):  # 30 s reached after the 15th image
+        now[0] += 2.0
+        progress.advance()
+    assert messages == ["15/100 images (15 %), 0.5 images/s, about 3 min left"]
+    now[0] += 160.0
+    progress.advance(80)  # the end is always logged
+    assert messages[-1] == "100/100 images (100 %), 0.5 images/s"
+    assert (format_duration(45), format_duration(720), format_duration(9000)) == (
+        "45 s",
+        "12 min",
+        "2.5 h",
+    )

@@ -9,7 +9,7 @@ import json
 
 from colourfr.io.variant_index import read_index
 from colourfr.jobs import plugin_job
-from colourfr.logs import setup_script_logging
+from colourfr.logs import ProgressLog, setup_script_logging
 from colourfr.memory import within_budget
 from colourfr.recognition.records import embed_index, write_shard
 
@@ -18,6 +18,7 @@ job = plugin_job(snakemake, "recognition", "system")
 system = job.build()
 log.info("provenance %s", json.dumps(system.provenance(), default=str))
 index = read_index(snakemake.input.index)
+progress = ProgressLog(log, len(index))
 with within_budget(
     f"recognition system {job.plugin}", job.spec.bytes_per_pixel, snakemake.params.image_budget_mb
 ):
@@ -25,7 +26,7 @@ with within_budget(
         system,
         index,
         batch_size=job.batch_size,
-        progress=lambda done, total: log.info("%d/%d images", done, total),
+        progress=lambda done, total: progress.advance(done - progress.done),
     )
 write_shard(snakemake.output.records, records, embeddings, snakemake.output.embeddings)
 failures = [r.failure for r in records if r.failure]

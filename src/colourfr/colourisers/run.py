@@ -9,6 +9,7 @@ reason; every other image is colourised.
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 from pathlib import Path
@@ -22,6 +23,7 @@ from colourfr.errors import ConfigError
 from colourfr.images import write_png
 from colourfr.io.atomic import atomic_directory
 from colourfr.io.status import STATUS_OK
+from colourfr.logs import ProgressLog
 from colourfr.registry import build
 from colourfr.variants import INDEX_COLUMNS, iter_readable, output_path, read_variant_grey
 
@@ -131,6 +133,7 @@ def colourise_index(
     final = Path(out_dir).resolve()
     results: dict[str, dict[str, str]] = {}
     pending: list[tuple[str, np.ndarray]] = []
+    progress = ProgressLog(logging.getLogger("colourfr.colourise"), len(index))
 
     # The PNGs go to a temporary folder that becomes out_dir only once all are written.
     with atomic_directory(final) as building:
@@ -155,11 +158,13 @@ def colourise_index(
                     "status": STATUS_OK,
                     "detail": "",
                 }
+            progress.advance(len(pending))
             pending.clear()
 
         for row, grey, status, detail in iter_readable(index, reader=read_variant_grey):
             if grey is None:
                 results[row["image_id"]] = {"path": "", "status": status, "detail": detail}
+                progress.advance()
                 continue
             pending.append((row["image_id"], grey))
             if len(pending) >= batch_size:

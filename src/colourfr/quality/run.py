@@ -118,8 +118,14 @@ def score_shard(
             failures[position] = str(record.failure)
         else:
             pending.append(position)
+    import logging
+
+    from colourfr.logs import ProgressLog
+
+    progress = ProgressLog(logging.getLogger("colourfr.quality"), len(pending), "faces")
     for batch in _batches(len(pending), max(1, int(batch_size))):
         positions = [pending[i] for i in batch]
+        progress.advance(len(positions))
         images: list[np.ndarray] = []
         faces: list[FaceRecord] = []
         readable: list[int] = []

@@ -345,6 +345,26 @@ def train_generator(
             device=device,
         )
 
+    from fastai.callback.core import Callback
+
+    from colourfr.logs import ProgressLog
+
+    class BatchProgress(Callback):  # type: ignore[misc]
+        """Logs the phase's progress (batches, rate, time left) at most every 30 s."""
+
+        order = 90
+
+        def __init__(self, phase: str) -> None:
+            self.phase = phase
+
+        def before_fit(self) -> None:
+            total = self.n_epoch * len(self.dls.train)
+            self._counter = ProgressLog(LOG, total, f"{self.phase} batches")
+
+        def after_batch(self) -> None:
+            if self.training:
+                self._counter.advance()
+
     generator = DeOldifyUnet(config.unet_config()).to(device)
     recon = ChromaL1Loss(config.chroma_weight)
     history: dict[str, Any] = {
@@ -364,7 +384,9 @@ def train_generator(
         wd=config.weight_decay,
     )
     with gen_learn.no_bar(), gen_learn.no_logging():
-        gen_learn.fit_one_cycle(config.pretrain_epochs, config.pretrain_lr)
+        gen_learn.fit_one_cycle(
+            config.pretrain_epochs, config.pretrain_lr, cbs=[BatchProgress("pretraining")]
+        )
     values = [list(map(float, v[:2])) for v in gen_learn.recorder.values]
     history["pretrain_train_loss"] = [v[0] for v in values]
     history["pretrain_valid_loss"] = [v[1] for v in values]
@@ -410,7 +432,7 @@ def train_generator(
         wd=config.weight_decay,
     )
     with crit_learn.no_bar(), crit_learn.no_logging():
-        crit_learn.fit(config.critic_epochs, config.critic_lr)
+        crit_learn.fit(config.critic_epochs, config.critic_lr, cbs=[BatchProgress("critic")])
     history["critic_pretrain_batch_losses"] = [float(v) for v in crit_learn.recorder.losses]
     timings["critic_pretrain_s"] = time.perf_counter() - started
 
