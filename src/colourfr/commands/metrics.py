@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from colourfr.errors import ColourfrError
-from colourfr.scores import check_same_genuine_pairs, read_scores
+from colourfr.scores import check_same_genuine_pairs
 
 
 class MetricsArgumentError(ColourfrError):
@@ -41,7 +41,13 @@ def register(subparsers: Any) -> None:
             " the baseline's N sorted valid impostor scores, k = floor(FMR*N)."
         ),
     )
-    parser.add_argument("scores", nargs="+", metavar="SCORES", help="score files to evaluate")
+    parser.add_argument(
+        "scores",
+        nargs="+",
+        metavar="SCORES",
+        help="score files to evaluate: this project's CSV/Parquet, bob's 4- or 5-column text"
+        " files (.txt, .4col, .5col, .scores) or pyeer:GENUINE_FILE,IMPOSTOR_FILE",
+    )
     parser.add_argument(
         "--baseline",
         required=True,
@@ -56,6 +62,27 @@ def register(subparsers: Any) -> None:
         help="FMR target as a fraction (repeatable; default 0.001)",
     )
     parser.add_argument("--format", choices=("json", "csv", "md", "tex"), default="json")
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="name a score file (as given) in tables and plots (repeatable)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="DIR",
+        help="also write DET, FRR-versus-threshold and score-distribution figures (PNG and"
+        " PDF) to DIR",
+    )
+    parser.add_argument(
+        "--score-kind",
+        choices=("similarity", "dissimilarity"),
+        help="how to read the scores: bob and pyeer files default to similarity (read as"
+        " their negation, so thresholds are negated similarities), this project's files to"
+        " dissimilarity",
+    )
     parser.add_argument(
         "--bootstrap",
         type=int,
@@ -124,31 +151,81 @@ def run(args: argparse.Namespace) -> int:
         )
         _emit(table, args.format)
         return 0
-    baseline = read_scores(baseline_path)
+    from colourfr.foreign_scores import read_any
+
+    labels = _labels(args.label, [*map(str, args.scores), baseline_path])
+    _, baseline = read_any(baseline_path, args.score_kind)
     scenarios = {}
     for path in args.scores:
         source = str(path)
-        frame = (
-            baseline
-            if Path(source).resolve() == Path(baseline_path).resolve()
-            else read_scores(source)
-        )
+        frame = baseline if source == baseline_path else read_any(source, args.score_kind)[1]
         if not args.unpaired:
             check_same_genuine_pairs(frame, source, baseline, baseline_path)
-        scenarios[source] = frame
+        scenarios[labels.get(source, source)] = frame
     settings = (
         BootstrapSettings(args.bootstrap, args.seed, args.confidence) if args.bootstrap else None
     )
     table = evaluate_frames(scenarios, baseline, baseline_path, fmr_targets, settings)
     if args.mcnemar:
-        reference = str(args.mcnemar)
+        reference = labels.get(str(args.mcnemar), str(args.mcnemar))
         paired = dict(scenarios)
         if reference not in paired:
-            paired[reference] = read_scores(reference)
+            paired[reference] = read_any(str(args.mcnemar), args.score_kind)[1]
         tests = mcnemar_against(paired, reference, baseline, baseline_path, fmr_targets)
         table = add_mcnemar_columns(table, tests)
+    if args.plot is not None:
+        _plot(scenarios, baseline, baseline_path, fmr_targets, args.plot)
     _emit(table, args.format)
     return 0
+
+
+def _labels(pairs: list[str], files: list[str]) -> dict[str, str]:
+    """``--label NAME=FILE`` values -> {FILE: NAME}; FILE must be one of the inputs."""
+    labels: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, file = pair.partition("=")
+        if not sep or not name or not file:
+            raise MetricsArgumentError(f"--label {pair!r}: expected NAME=FILE")
+        if file not in files:
+            raise MetricsArgumentError(
+                f"--label {pair!r}: {file} is not one of the score files given"
+            )
+        if name in labels.values():
+            raise MetricsArgumentError(f"--label {pair!r}: the name {name!r} is used twice")
+        labels[file] = name
+    return labels
+
+
+def _plot(
+    scenarios: dict[str, Any],
+    baseline: Any,
+    baseline_path: str,
+    fmr_targets: list[float],
+    folder: Path,
+) -> None:
+    from colourfr.reporting.performance import (
+        genuine_arrays,
+        plot_det,
+        plot_frr_vs_threshold,
+        plot_score_distributions,
+    )
+    from colourfr.scores import require_impostors
+
+    impostor = require_impostors(baseline, baseline_path)
+    genuine = genuine_arrays(scenarios)
+    folder.mkdir(parents=True, exist_ok=True)
+    plot_det(genuine, impostor, folder / "det.png", folder / "det.pdf", fmr_targets)
+    plot_frr_vs_threshold(
+        genuine,
+        impostor,
+        folder / "frr_threshold.png",
+        folder / "frr_threshold.pdf",
+        fmr_targets[0],
+    )
+    plot_score_distributions(
+        genuine, impostor, folder / "score_distributions.png", folder / "score_distributions.pdf"
+    )
+    print(f"figures written to {folder}", file=sys.stderr)
 
 
 def _emit(table: Any, fmt: str) -> None:

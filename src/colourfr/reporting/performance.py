@@ -74,7 +74,7 @@ _MARKED_COLUMN = "Threshold"
 
 def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The paper's Table 3 layout: per FMR target, one row per scenario with d', FTA %,
-    FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present), and
+    FNMR %, FRR % (three decimals; bootstrap intervals in brackets when present), EER %, and
     the row's ``note`` from :mod:`colourfr.metrics` in :data:`NOTE_COLUMN` ("" if none)."""
     labels = scenario_labels or {}
     has_ci = "fta_low" in table.columns
@@ -99,6 +99,7 @@ def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None
                 "FTA (%)": cell("fta", 100.0, _percent(record["fta"])),
                 "FNMR (%)": cell("fnmr", 100.0, _percent(record["fnmr"])),
                 "FRR (%)": cell("frr", 100.0, _percent(record["frr"])),
+                "EER (%)": _percent(record.get("eer")),
                 "Threshold": _plain(record["threshold"], 4),
                 "Achieved FMR (%)": _percent(record["fmr"]),
                 NOTE_COLUMN: _note_text(record.get("note")),
