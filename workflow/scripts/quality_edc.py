@@ -43,4 +43,5 @@ plot_edc(
     params.max_discard,
     snakemake.output.png,
     snakemake.output.pdf,
+    scenario_labels={s["id"]: s["label"] for s in params.scenarios},
 )

@@ -110,7 +110,10 @@ def fta_rescue_figure(
         axis.text(0.5, 0.5, f"no greyscale FTA rescued by {colouriser}", ha="center", va="center")
         _save(figure, stem)
         return
-    titles = [f"grey ({r})" for r in rescued["grey_failure"]]
+    titles = [
+        f"{image_id}\n(grey: {reason})"
+        for image_id, reason in zip(rescued["image_id"], rescued["grey_failure"])
+    ]
     _save(_image_grid(rows, ["greyscale (FTA)", f"colourised: {colouriser}"], titles), stem)
 
 

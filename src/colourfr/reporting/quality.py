@@ -133,13 +133,23 @@ def plot_quality_cdf(
     pdf: str | Path,
 ) -> None:
     """Fig. 4a: one empirical CDF of quality scores per image variant."""
+    from colourfr.reporting.styles import curve_styles
+
     plt = _pyplot()
+    styles = curve_styles(list(scores_by_variant))
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
     for variant, values in scores_by_variant.items():
         x, y = empirical_cdf(values)
         if x.size:
             # Start each curve at 0 just below its smallest score.
-            ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", label=f"{variant} (n={x.size})")
+            ax.step(
+                np.r_[x[0], x],
+                np.r_[0.0, y],
+                where="post",
+                label=f"{variant} (n={x.size})",
+                markevery=max(1, x.size // 8),
+                **styles[variant],
+            )
     ax.set_xlabel(f"quality score ({estimator})")
     ax.set_ylabel("cumulative proportion of images")
     ax.set_ylim(0.0, 1.0)
@@ -157,17 +167,33 @@ def plot_edc(
     max_discard: float,
     png: str | Path,
     pdf: str | Path,
+    scenario_labels: Mapping[str, str] | None = None,
 ) -> None:
-    """EDC: FNMR at the baseline threshold versus the fraction of pairs discarded."""
+    """EDC: FNMR at the baseline threshold versus the share of pairs discarded (both in %),
+    one labelled, distinctly styled curve per scenario."""
+    from colourfr.reporting.styles import curve_styles
+
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    labels = scenario_labels or {}
+    styles = curve_styles(list(curves))
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for scenario, curve in curves.items():
-        label = f"{scenario} (pAUC@{max_discard:g}={partial_areas[scenario]:.4f})"
-        ax.step(curve.discard_fraction, curve.fnmr, where="post", label=label)
-    ax.axvline(max_discard, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel(f"fraction of genuine pairs discarded (lowest {estimator} quality first)")
-    ax.set_ylabel(f"FNMR at FMR={fmr:g} (baseline threshold)")
-    ax.set_xlim(0.0, 1.0)
+        label = (
+            f"{labels.get(scenario, scenario)} "
+            f"(pAUC@{100 * max_discard:g}% = {partial_areas[scenario]:.4f})"
+        )
+        ax.step(
+            100.0 * np.asarray(curve.discard_fraction),
+            100.0 * np.asarray(curve.fnmr),
+            where="post",
+            label=label,
+            markevery=max(1, len(curve.fnmr) // 8),
+            **styles[scenario],
+        )
+    ax.axvline(100.0 * max_discard, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"genuine pairs discarded (%), lowest {estimator} quality first")
+    ax.set_ylabel(f"FNMR (%) at FMR {100 * fmr:g} % (baseline threshold)")
+    ax.set_xlim(0.0, 100.0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
     _save(fig, png, pdf)

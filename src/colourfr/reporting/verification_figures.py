@@ -16,6 +16,7 @@ from colourfr.metrics import (
     thresholds_at_fmrs,
     valid_scores,
 )
+from colourfr.reporting.styles import curve_styles
 
 # --------------------------------------------------------------------------- figures
 
@@ -49,15 +50,36 @@ def plot_det(
 
     plt = _pyplot()
     labels = scenario_labels or {}
+    styles = curve_styles(list(scenarios))
     fig, ax = plt.subplots(figsize=(5.0, 4.5))
-    clip = 1e-6
+    floor, top = 1e-5, 0.5
     for name, genuine in scenarios.items():
+        label = labels.get(name, name)
         if valid_scores(genuine).size == 0:
+            ax.plot([], [], label=f"{label}: no valid scores", **styles[name])
             continue
         curve = error_curve(genuine, impostor, max_points=max_points)
-        fmr = np.clip(curve.fmr, clip, 1 - clip)
-        fnmr = np.clip(curve.fnmr, clip, 1 - clip)
-        ax.plot(norm.ppf(fmr), norm.ppf(fnmr), label=labels.get(name, name), linewidth=1.4)
+        shown = (curve.fmr >= floor) & (curve.fmr <= top)
+        if not np.any(curve.fnmr[shown] >= floor):
+            # No genuine error in the plotted range: a line on the axis floor, said so.
+            ax.plot(
+                norm.ppf([floor, top]),
+                norm.ppf([floor, floor]) + 0.04,
+                label=f"{label}: no errors",
+                markevery=[0],
+                **styles[name],
+            )
+            continue
+        fmr = np.clip(curve.fmr, floor / 10, 1 - floor)
+        fnmr = np.clip(curve.fnmr, floor / 10, 1 - floor)
+        ax.plot(
+            norm.ppf(fmr),
+            norm.ppf(fnmr),
+            label=label,
+            linewidth=1.4,
+            markevery=0.12,  # evenly spaced along the curve as drawn
+            **styles[name],
+        )
     ticks = np.array([1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5])
     ax.set_xticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
     ax.set_yticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])
@@ -90,6 +112,7 @@ def plot_frr_vs_threshold(
         [valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]]
     )
     grid = np.linspace(float(all_valid.min()), float(all_valid.max()), points)
+    styles = curve_styles(list(scenarios))
     fig, ax = plt.subplots(figsize=(5.5, 4.0))
     for name, genuine in scenarios.items():
         scores = np.asarray(genuine, dtype=np.float64)
@@ -98,7 +121,14 @@ def plot_frr_vs_threshold(
         fta = failed.mean() if scores.size else math.nan
         fnmr = 1.0 - np.searchsorted(valid, grid, side="left") / max(valid.size, 1)
         frr = fta + fnmr * (1.0 - fta)
-        ax.plot(grid, 100.0 * frr, label=labels.get(name, name), linewidth=1.4)
+        ax.plot(
+            grid,
+            100.0 * frr,
+            label=labels.get(name, name),
+            linewidth=1.4,
+            markevery=0.12,
+            **styles[name],
+        )
     (threshold,) = thresholds_at_fmrs(impostor, [marked_fmr])
     if threshold.threshold is not None:
         ax.axvline(threshold.threshold, color="black", linestyle="--", linewidth=1)
@@ -149,11 +179,17 @@ def plot_score_distributions(
         label="impostor (baseline)",
         warn_singular=False,
     )
+    styles = curve_styles(list(scenarios))
     for name, genuine in scenarios.items():
         valid = valid_scores(genuine)
         if valid.size > 1:
+            style = {k: v for k, v in styles[name].items() if k in ("color", "linestyle")}
             sns.kdeplot(
-                valid, ax=ax, label=f"genuine {labels.get(name, name)}", warn_singular=False
+                valid,
+                ax=ax,
+                label=f"genuine {labels.get(name, name)}",
+                warn_singular=False,
+                **style,
             )
     ax.set_xlabel("cosine distance")
     ax.set_ylabel("density")
