@@ -41,6 +41,8 @@ for _artifact in ARTIFACTS.values():
                 **_artifact.outputs,
             log:
                 f"{R}/logs/artifacts/{_artifact.name}.log",
+            benchmark:
+                f"{R}/benchmarks/artifacts/{_artifact.name}.tsv"
             conda:
                 conda_env_file(_artifact.conda_env, workflow.basedir)
             threads: _artifact.threads

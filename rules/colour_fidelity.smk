@@ -10,6 +10,8 @@ rule colour_fidelity_shard:
         table=f"{R}/{{dataset}}/colour_fidelity/{{colouriser}}/{{shard}}.csv",
     log:
         f"{R}/logs/{{dataset}}/colour_fidelity_{{colouriser}}_{{shard}}.log",
+    benchmark:
+        f"{R}/benchmarks/colour_fidelity_shard/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1

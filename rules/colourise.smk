@@ -18,6 +18,8 @@ rule colourise:
         provenance=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.json",
     log:
         f"{R}/logs/{{dataset}}/colourise_{{colouriser}}_{{shard}}.log",
+    benchmark:
+        f"{R}/benchmarks/colourise/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
     wildcard_constraints:
         colouriser=_name_pattern(enabled("colourisers")),
     conda:

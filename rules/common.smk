@@ -53,7 +53,15 @@ def all_targets(wildcards):
     targets = [
         path for dataset in DATASETS for stage in stages for path in stage(dataset)
     ]
-    return targets + pipeline_figures() + [f"{R}/provenance.md", f"{R}/summary.md"]
+    return (
+        targets
+        + pipeline_figures()
+        + [
+            f"{R}/provenance.md",
+            f"{R}/summary.md",
+            f"{R}/benchmarks/rules.csv",
+        ]
+    )
 
 
 def pipeline_figures():

@@ -52,6 +52,8 @@ rule compare:
         scores=f"{R}/{{dataset}}/scores/{{protocol}}/{{system}}/{{scenario}}.parquet",
     log:
         f"{R}/logs/{{dataset}}/compare_{{protocol}}_{{system}}_{{scenario}}.log",
+    benchmark:
+        f"{R}/benchmarks/compare/{{dataset}}_{{protocol}}_{{system}}_{{scenario}}.tsv"
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
         scenario="[A-Za-z0-9_.-]+",

@@ -9,6 +9,8 @@ rule greyscale:
         images=directory(f"{R}/{{dataset}}/variants/grey/{{shard}}"),
     log:
         f"{R}/logs/{{dataset}}/greyscale_{{shard}}.log",
+    benchmark:
+        f"{R}/benchmarks/greyscale/{{dataset}}_{{shard}}.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1

@@ -55,6 +55,8 @@ rule metrics:
         dist_pdf=f"{FIGURES_OUT}/score_distributions.pdf",
     log:
         f"{R}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
+    benchmark:
+        f"{R}/benchmarks/metrics/{{dataset}}_{{protocol}}_{{system}}.tsv"
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
     conda:

@@ -15,6 +15,8 @@ rule quality_score:
         provenance=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
     log:
         f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
+    benchmark:
+        f"{R}/benchmarks/quality_score/{{dataset}}_{{estimator}}_{{variant}}_{{shard}}.tsv"
     wildcard_constraints:
         estimator=_name_pattern(enabled("quality")),
     conda:

@@ -14,6 +14,8 @@ rule embed:
         embeddings=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.npy",
     log:
         f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
+    benchmark:
+        f"{R}/benchmarks/embed/{{dataset}}_{{system}}_{{variant}}_{{shard}}.tsv"
     wildcard_constraints:
         system=_name_pattern(enabled("recognition")),
     conda:

@@ -144,3 +144,26 @@ rule summary:
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
     script:
         "../workflow/scripts/summary.py"
+
+
+# The performance record: time and peak memory per rule over its jobs. Its inputs are every
+# other target, so it runs last and sees every job's benchmark file.
+rule benchmark_table:
+    input:
+        lambda w: [t for t in all_targets(w) if "/benchmarks/" not in t],
+    output:
+        csv=report(
+            f"{R}/benchmarks/rules.csv",
+            caption="../docs/captions/benchmarks.rst",
+            category="Performance record",
+        ),
+        md=f"{R}/benchmarks/rules.md",
+    log:
+        f"{R}/logs/benchmark_table.log",
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../workflow/scripts/benchmark_table.py"

@@ -180,7 +180,16 @@ def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) 
     html = report.read_text()
     match = re.search(r"var results = (\{.*?\});\s*</script>", html, flags=re.DOTALL)
     assert match and len(match.group(1)) > 1000, "the report holds no results"
-    for category in ("Performance", "Quality", "Figures", "Tables", "Provenance", "Pipeline"):
+    for category in (
+        "Performance",
+        "Quality",
+        "Figures",
+        "Tables",
+        "Provenance",
+        "Pipeline",
+        "Summary",
+        "Performance record",
+    ):
         assert f'"{category}"' in html, category
     # captions are rendered per output and name the dataset, system and settings
     for system in SYSTEMS:
@@ -212,3 +221,13 @@ def test_summary_page_and_console_headline(experiment: tuple[Path, list[str]]) -
     assert len(headline) == len(SYSTEMS)
     console = (results / "snakemake-console.log").read_text()
     assert all(line in console for line in headline), console[-3000:]
+
+
+def test_performance_record_lists_the_heavy_rules(experiment: tuple[Path, list[str]]) -> None:
+    """Issue 16.8: benchmark files of the heavy rules, summed per rule."""
+    results, _ = experiment
+    record = pd.read_csv(results / "benchmarks" / "rules.csv").set_index("rule")
+    for rule in ("greyscale", "colourise", "embed", "quality_score", "compare", "metrics"):
+        jobs = len(list((results / "benchmarks" / rule).glob("*.tsv")))
+        assert record.loc[rule, "jobs"] == jobs > 0, rule
+        assert record.loc[rule, "wall_s_total"] > 0 and record.loc[rule, "peak_rss_mb_max"] > 0

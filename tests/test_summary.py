@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -144,3 +145,25 @@ def test_progress_log_reports_rate_and_time_left_at_most_every_30_s() -> None:
         "12 min",
         "2.5 h",
     )
+
+
+def test_benchmark_table_sums_jobs_per_rule(tmp_path: Path) -> None:
+    from colourfr.reporting.benchmarks import benchmark_markdown, summarise_benchmarks
+
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    jobs = {
+        "embed/a.tsv": "12.5\t0:00:12\t800.0\t900\t700\t750\t1\t2\t90\t11.0\n",
+        "embed/b.tsv": "7.5\t0:00:07\t950.5\t900\t700\t750\t1\t2\t90\t6.0\n",
+        "greyscale/a.tsv": "1.0\t0:00:01\t120.0\t900\t700\t750\t1\t2\t90\t0.9\n",
+    }
+    for name, row in jobs.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(header + row)
+    summary = summarise_benchmarks(sorted(tmp_path.glob("*/*.tsv")))
+    assert summary.to_dict(orient="records") == [
+        {"rule": "embed", "jobs": 2, "wall_s_total": 20.0, "wall_s_max": 12.5,
+         "cpu_s_total": 17.0, "peak_rss_mb_max": 950.5},
+        {"rule": "greyscale", "jobs": 1, "wall_s_total": 1.0, "wall_s_max": 1.0,
+         "cpu_s_total": 0.9, "peak_rss_mb_max": 120.0},
+    ]  # fmt: skip
+    assert re.search(r"\| embed +\| +2 \| +20.0 \|", benchmark_markdown(summary))

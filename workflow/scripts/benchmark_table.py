@@ -1,0 +1,21 @@
+"""Snakemake script: time and peak memory per rule from the jobs' benchmark files."""
+
+from pathlib import Path
+
+from colourfr.io.atomic import write_text
+from colourfr.io.csv import write_csv
+from colourfr.logs import setup_script_logging
+from colourfr.reporting.benchmarks import benchmark_markdown, summarise_benchmarks
+
+log = setup_script_logging(snakemake)
+own = {Path(p).resolve() for p in snakemake.output}
+files = sorted(
+    p
+    # The folder the table itself is in: every job's benchmark file is one level below.
+    for p in Path(snakemake.output.csv).parent.glob("*/*.tsv")
+    if p.resolve() not in own
+)
+summary = summarise_benchmarks(files)
+write_csv(summary, snakemake.output.csv)
+write_text(snakemake.output.md, benchmark_markdown(summary))
+log.info("%d benchmark files, %d rules", len(files), len(summary))
