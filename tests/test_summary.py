@@ -65,6 +65,7 @@ def test_summary_reports_the_primary_fmr_with_intervals_and_grey_vs_colourised_t
 
 
 SNAKEMAKE_LOG = """\
+Command 'set -euo pipefail; python3 x.embed.py' died with <Signals.SIGKILL: 9>.
 [Fri Dec  4 03:34:44 2026]
 Error in rule quality_score:
     message: None
@@ -105,6 +106,8 @@ def test_failed_jobs_are_listed_once_with_their_logs_and_last_error(tmp_path: Pa
     assert "quality_score (dataset=lfw, estimator=iso, variant=grey, shard=s0000)" in report
     assert f"log: {job_log}" in report and "last error: KeyError: 'image_budget_mb'" in report
     assert "last error: (log file not found)" not in report
+    assert "ended: killed (SIGKILL" in report.split("embed")[0]  # only the first job's
+    assert "output: /r/lfw/quality/iso/grey/s0000.csv\n" in report
 
 
 def test_a_run_that_failed_before_any_job_says_so(tmp_path: Path) -> None:
@@ -167,3 +170,10 @@ def test_benchmark_table_sums_jobs_per_rule(tmp_path: Path) -> None:
          "cpu_s_total": 0.9, "peak_rss_mb_max": 120.0},
     ]  # fmt: skip
     assert re.search(r"\| embed +\| +2 \| +20.0 \|", benchmark_markdown(summary))
+
+
+def test_failure_report_takes_the_list_snakemake_9_hands_onerror(tmp_path: Path) -> None:
+    main_log = tmp_path / "snakemake.log"
+    main_log.write_text("Error in rule embed:\n    jobid: 7\n")
+    assert "1 job(s) failed" in failure_report([str(main_log)])
+    assert "no log file" in failure_report([])

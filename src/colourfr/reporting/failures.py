@@ -7,6 +7,7 @@ Read from Snakemake's own log of the run (the ``log`` its ``onerror`` handler re
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,19 @@ def failed_jobs(snakemake_log: str) -> list[FailedJob]:
     (jobid, wildcards, log, ...), in order, without repeats of the same job."""
     jobs: list[FailedJob] = []
     current: FailedJob | None = None
+    ending = ""  # how the job's command ended, reported just before its error block
     for line in snakemake_log.splitlines():
+        how = re.search(
+            r"(died with <Signals\.(\w+): \d+>|returned non-zero exit status \d+)", line
+        )
+        if how:
+            ending = how.group(2) or how.group(1)
         header = re.match(r"^Error in rule (\S+):\s*$", line)
         if header:
             current = FailedJob(header.group(1))
+            if ending:
+                current.details["ended"] = ending
+                ending = ""
             jobs.append(current)
             continue
         if current is not None:
@@ -61,8 +71,21 @@ def last_error_line(path: str | Path) -> str:
     return lines[-1] if lines else "(empty log)"
 
 
-def failure_report(snakemake_log: str | Path) -> str:
-    """The text the workflow prints when a run fails."""
+def _log_file(snakemake_log: str | Path | Sequence[str | Path]) -> Path | None:
+    # Snakemake 9 hands onerror a list of its log files (empty without a log file).
+    if isinstance(snakemake_log, (str, Path)):
+        return Path(snakemake_log)
+    files = [Path(p) for p in snakemake_log]
+    return next((p for p in files if p.is_file()), files[0] if files else None)
+
+
+def failure_report(snakemake_log: str | Path | Sequence[str | Path]) -> str:
+    """The text the workflow prints when a run fails, from Snakemake's log of the run
+    (a path, or the list of them Snakemake's ``onerror`` receives)."""
+    log_file = _log_file(snakemake_log)
+    if log_file is None:
+        return "colourfr: the run failed; Snakemake wrote no log file to read the failed jobs from"
+    snakemake_log = log_file
     try:
         text = Path(snakemake_log).read_text(errors="replace")
     except OSError:
@@ -74,6 +97,13 @@ def failure_report(snakemake_log: str | Path) -> str:
     for job in jobs:
         wildcards = job.details.get("wildcards", "")
         lines.append(f"  {job.rule}" + (f" ({wildcards})" if wildcards else ""))
+        outputs = job.details.get("output", "")
+        if outputs:
+            lines.append(f"    output: {outputs.split(', ')[0]}")
+        if job.details.get("ended") == "SIGKILL":
+            lines.append("    ended: killed (SIGKILL: out of memory, a time limit, or by hand)")
+        elif job.details.get("ended"):
+            lines.append(f"    ended: {job.details['ended']}")
         for log in job.logs:
             lines.append(f"    log: {log}")
             lines.append(f"    last error: {last_error_line(log)}")
