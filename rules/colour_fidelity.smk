@@ -27,13 +27,14 @@ rule colour_fidelity_summary:
     input:
         unpack(colour_fidelity_tables),
     output:
-        csv=report(
-            f"{R}/{{dataset}}/tables/colour_fidelity.csv",
+        csv=f"{R}/{{dataset}}/tables/colour_fidelity.csv",
+        md=f"{R}/{{dataset}}/tables/colour_fidelity.md",
+        html=report(
+            f"{R}/{{dataset}}/tables/colour_fidelity.html",
             caption="../docs/captions/colour_fidelity.rst",
             category="Colourisation",
             labels={"dataset": "{dataset}", "table": "colour fidelity"},
         ),
-        md=f"{R}/{{dataset}}/tables/colour_fidelity.md",
         tex=f"{R}/{{dataset}}/tables/colour_fidelity.tex",
         png=report(
             f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.png",

@@ -99,13 +99,14 @@ rule dataset_overview:
             protocol=protocols_for(w.dataset),
         ),
     output:
-        csv=report(
-            f"{R}/{{dataset}}/tables/dataset_overview.csv",
+        csv=f"{R}/{{dataset}}/tables/dataset_overview.csv",
+        md=f"{R}/{{dataset}}/tables/dataset_overview.md",
+        html=report(
+            f"{R}/{{dataset}}/tables/dataset_overview.html",
             caption="../docs/captions/dataset_overview.rst",
             category="Tables",
             labels={"dataset": "{dataset}", "table": "Table 1: dataset overview"},
         ),
-        md=f"{R}/{{dataset}}/tables/dataset_overview.md",
         tex=f"{R}/{{dataset}}/tables/dataset_overview.tex",
     log:
         f"{R}/logs/{{dataset}}/dataset_overview.log",

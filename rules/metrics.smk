@@ -17,17 +17,19 @@ rule metrics:
             for s in scenario_instances()
         ],
     output:
-        csv=report(
-            f"{METRICS_OUT}/performance.csv",
+        csv=f"{METRICS_OUT}/performance.csv",
+        md=f"{METRICS_OUT}/performance.md",
+        html=report(
+            f"{METRICS_OUT}/performance.html",
             caption="../docs/captions/performance.rst",
             category="Performance",
             labels={**_LABELS, "table": "Table 3: performance"},
         ),
-        md=f"{METRICS_OUT}/performance.md",
         tex=f"{METRICS_OUT}/performance.tex",
         json=f"{METRICS_OUT}/performance.json",
-        mcnemar=report(
-            f"{METRICS_OUT}/mcnemar.csv",
+        mcnemar=f"{METRICS_OUT}/mcnemar.csv",
+        mcnemar_html=report(
+            f"{METRICS_OUT}/mcnemar.html",
             caption="../docs/captions/mcnemar.rst",
             category="Performance",
             labels={**_LABELS, "table": "McNemar tests"},

@@ -42,13 +42,14 @@ rule quality_statistics:
             for path in paths
         ],
     output:
-        csv=report(
-            f"{R}/{{dataset}}/tables/quality_statistics.csv",
+        csv=f"{R}/{{dataset}}/tables/quality_statistics.csv",
+        md=f"{R}/{{dataset}}/tables/quality_statistics.md",
+        html=report(
+            f"{R}/{{dataset}}/tables/quality_statistics.html",
             caption="../docs/captions/quality_statistics.rst",
             category="Quality",
             labels={"dataset": "{dataset}", "table": "Table 2: quality statistics"},
         ),
-        md=f"{R}/{{dataset}}/tables/quality_statistics.md",
         tex=f"{R}/{{dataset}}/tables/quality_statistics.tex",
     log:
         f"{R}/logs/{{dataset}}/quality_statistics.log",

@@ -74,13 +74,14 @@ rule fta_changes_table:
             for c in enabled("colourisers")
         ],
     output:
-        csv=report(
-            f"{R}/{{dataset}}/tables/fta_changes.csv",
+        csv=f"{R}/{{dataset}}/tables/fta_changes.csv",
+        md=f"{R}/{{dataset}}/tables/fta_changes.md",
+        html=report(
+            f"{R}/{{dataset}}/tables/fta_changes.html",
             caption="../docs/captions/fta_changes.rst",
             category="Tables",
             labels={"dataset": "{dataset}", "table": "FTA changes by colourisation"},
         ),
-        md=f"{R}/{{dataset}}/tables/fta_changes.md",
         tex=f"{R}/{{dataset}}/tables/fta_changes.tex",
     log:
         f"{R}/logs/{{dataset}}/fta_changes_table.log",
@@ -98,10 +99,16 @@ rule fta_changes_table:
 rule provenance:
     input:
         # After everything else, so that every model file exists and is listed.
-        done=lambda w: [t for t in all_targets(w) if not t.endswith("provenance.md")],
+        # (not the performance record, which comes after everything, provenance included)
+        done=lambda w: [
+            t
+            for t in all_targets(w)
+            if not t.endswith("provenance.md") and "/benchmarks/" not in t
+        ],
     output:
-        report(
-            f"{R}/provenance.md",
+        md=f"{R}/provenance.md",
+        html=report(
+            f"{R}/provenance.html",
             caption="../docs/captions/provenance.rst",
             category="Provenance",
         ),
@@ -126,8 +133,9 @@ rule summary:
     input:
         [e[key] for e in summary_entries() for key in ("performance", "paired_tests")],
     output:
-        summary=report(
-            f"{R}/summary.md",
+        summary=f"{R}/summary.md",
+        html=report(
+            f"{R}/summary.html",
             caption="../docs/captions/summary.rst",
             category="Summary",
         ),
@@ -152,12 +160,13 @@ rule benchmark_table:
     input:
         lambda w: [t for t in all_targets(w) if "/benchmarks/" not in t],
     output:
-        csv=report(
-            f"{R}/benchmarks/rules.csv",
+        csv=f"{R}/benchmarks/rules.csv",
+        md=f"{R}/benchmarks/rules.md",
+        html=report(
+            f"{R}/benchmarks/rules.html",
             caption="../docs/captions/benchmarks.rst",
             category="Performance record",
         ),
-        md=f"{R}/benchmarks/rules.md",
     log:
         f"{R}/logs/benchmark_table.log",
     conda:

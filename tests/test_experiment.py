@@ -195,6 +195,12 @@ def test_snakemake_report_holds_the_results(experiment: tuple[Path, list[str]]) 
     for system in SYSTEMS:
         assert f"on dataset lfw, protocol paper, recognition system {system}" in html, system
     assert "bootstrap replicates (seed" in html
+    # Issue 16.1: readers' tables are HTML pages (inline in the report), with labels
+    for system in SYSTEMS:
+        page = (results / "lfw" / "metrics" / "paper" / system / "performance.html").read_text()
+        assert "<table>" in page and "<td>grey / grey</td>" in page and "EER (%)" in page
+    for page in ("summary.html", "provenance.html", "benchmarks/rules.html"):
+        assert "<table>" in (results / page).read_text(), page
 
 
 def test_summary_page_and_console_headline(experiment: tuple[Path, list[str]]) -> None:

@@ -177,3 +177,20 @@ def test_failure_report_takes_the_list_snakemake_9_hands_onerror(tmp_path: Path)
     main_log.write_text("Error in rule embed:\n    jobid: 7\n")
     assert "1 job(s) failed" in failure_report([str(main_log)])
     assert "no log file" in failure_report([])
+
+
+def test_markdown_tables_render_as_html_for_the_report() -> None:
+    from colourfr.io.html import markdown_to_html
+
+    text = (
+        "# Table 3 <x>\n\nAt FMR 0.1 %, `s1` **baseline**.\n\n"
+        "| Scenario | FRR (%) |\n|:---|---:|\n| grey / grey | 2.857 [0.000, 5.038] |\n\n"
+        "- first\n- second\n  continued\n"
+    )
+    page = markdown_to_html(text, "Table 3")
+    assert "<h1>Table 3 &lt;x&gt;</h1>" in page
+    assert "<p>At FMR 0.1 %, <code>s1</code> <b>baseline</b>.</p>" in page
+    assert "<th>Scenario</th>" in page and "<td>grey / grey</td>" in page
+    assert '<td class="num">2.857 [0.000, 5.038]</td>' in page
+    assert "<li>second continued</li>" in page
+    assert page.count("<tr>") == 2

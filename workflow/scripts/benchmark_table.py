@@ -4,6 +4,7 @@ from pathlib import Path
 
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
+from colourfr.io.html import markdown_to_html
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.benchmarks import benchmark_markdown, summarise_benchmarks
 
@@ -17,5 +18,7 @@ files = sorted(
 )
 summary = summarise_benchmarks(files)
 write_csv(summary, snakemake.output.csv)
-write_text(snakemake.output.md, benchmark_markdown(summary))
+text = benchmark_markdown(summary)
+write_text(snakemake.output.md, text)
+write_text(snakemake.output.html, markdown_to_html(text, "Performance record"))
 log.info("%d benchmark files, %d rules", len(files), len(summary))

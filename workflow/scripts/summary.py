@@ -3,6 +3,7 @@
 import pandas as pd
 
 from colourfr.io.atomic import write_text
+from colourfr.io.html import markdown_to_html
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.summary import SystemResults, build_summary
 
@@ -19,4 +20,5 @@ systems = [
 ]
 text = build_summary(systems, snakemake.params.primary_fmr, snakemake.params.labels)
 write_text(snakemake.output.summary, text + "\n")
+write_text(snakemake.output.html, markdown_to_html(text, "Summary of the run"))
 log.info("summary of %d systems written to %s", len(systems), snakemake.output.summary)

@@ -1,4 +1,5 @@
-"""The one table writer: CSV (with completion marker), Markdown and LaTeX with caption.
+"""The one table writer: CSV (with completion marker), Markdown (with an HTML twin for the
+report) and LaTeX with caption.
 
 Every table meant for readers goes through :func:`write_table`. Tables with a layout of
 their own (Table 3) pass their rendered Markdown / LaTeX; the others get the default
@@ -14,6 +15,7 @@ import pandas as pd
 
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
+from colourfr.io.html import markdown_to_html
 
 
 def markdown(frame: pd.DataFrame, title: str = "", caption: str = "", floatfmt: str = "g") -> str:
@@ -51,16 +53,18 @@ def write_table(
     markdown_text: str | None = None,
     latex_text: str | None = None,
 ) -> None:
-    """Write ``frame`` as CSV (all fields), Markdown and LaTeX, each atomically."""
+    """Write ``frame`` as CSV (all fields), Markdown and LaTeX, each atomically. The
+    Markdown gets an HTML twin (same name, ``.html``) for the Snakemake report."""
     if csv is not None:
         write_csv(frame, csv)
     if md is not None:
-        write_text(
-            md,
+        text = (
             markdown_text
             if markdown_text is not None
-            else markdown(frame, title, caption, floatfmt),
+            else markdown(frame, title, caption, floatfmt)
         )
+        write_text(md, text)
+        write_text(Path(md).with_suffix(".html"), markdown_to_html(text, title))
     if tex is not None:
         float_format = f"%{floatfmt}" if floatfmt and floatfmt != "g" else None
         write_text(

@@ -253,6 +253,28 @@ def write_performance_tables(
     )
 
 
+def mcnemar_html(tests: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """The paired tests as a readable page: labels, counts of discordant pairs, p."""
+    from colourfr.io.html import markdown_to_html
+
+    shown = pd.DataFrame(
+        {
+            "FMR target (%)": [f"{100 * f:g}" for f in tests["fmr_target"]],
+            "scenario A": [labels.get(s, s) for s in tests["scenario_a"]],
+            "scenario B": [labels.get(s, s) for s in tests["scenario_b"]],
+            "pairs": tests["n_pairs"],
+            "rejected only by A": tests["only_a_rejects"],
+            "rejected only by B": tests["only_b_rejects"],
+            "p (exact McNemar)": [f"{p:.3g}" for p in tests["p_value"]],
+        }
+    )
+    text = (
+        "# McNemar tests\n\nPaired reject decisions (FTA counts as reject) on the same "
+        "genuine pairs at the baseline's thresholds.\n\n" + shown.to_markdown(index=False) + "\n"
+    )
+    return markdown_to_html(text, "McNemar tests")
+
+
 @dataclass(frozen=True)
 class PerformanceOutputs:
     """Where :func:`write_performance_report` puts its files."""
@@ -298,10 +320,9 @@ def write_performance_report(
     write_text(outputs.json, json.dumps(records_for_json(table), indent=2) + "\n")
     if paired_tests is None:
         paired_tests = [(baseline_id, name) for name in frames if name != baseline_id]
-    write_csv(
-        mcnemar_pairs(frames, paired_tests, baseline, baseline_source, fmr_targets),
-        outputs.mcnemar,
-    )
+    tests = mcnemar_pairs(frames, paired_tests, baseline, baseline_source, fmr_targets)
+    write_csv(tests, outputs.mcnemar)
+    write_text(Path(outputs.mcnemar).with_suffix(".html"), mcnemar_html(tests, labels or {}))
     impostor = require_impostors(baseline, baseline_source)
     genuine = genuine_arrays(frames)
     plot_det(genuine, impostor, outputs.det_png, outputs.det_pdf, [primary_fmr], labels)
