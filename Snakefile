@@ -64,6 +64,9 @@ onsuccess:
 
 
 onerror:
-    from colourfr.reporting.failures import failure_report
+    from colourfr.reporting.failures import failure_report, partial_report_hint
 
     print(f"\n{failure_report(log)}", file=sys.stderr)
+    print(
+        partial_report_hint(finished_targets(), configfile_args()), file=sys.stderr
+    )

@@ -336,3 +336,17 @@ def summary_entries():
         for protocol in protocols_for(dataset)
         for system in enabled("recognition")
     ]
+
+
+def finished_targets():
+    """The run's targets that exist (for a report of what finished after a failure)."""
+    try:
+        return [t for t in all_targets(None) if os.path.exists(t)]
+    except Exception:  # e.g. the manifest checkpoint never ran
+        return []
+
+
+def configfile_args():
+    """The --configfile arguments of this run, to repeat in a suggested command."""
+    files = [str(f) for f in workflow.overwrite_configfiles]
+    return ("--configfile " + " ".join(files)) if files else ""

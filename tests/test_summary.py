@@ -194,3 +194,11 @@ def test_markdown_tables_render_as_html_for_the_report() -> None:
     assert '<td class="num">2.857 [0.000, 5.038]</td>' in page
     assert "<li>second continued</li>" in page
     assert page.count("<tr>") == 2
+
+
+def test_partial_report_hint_puts_targets_before_the_config_files() -> None:
+    from colourfr.reporting.failures import partial_report_hint
+
+    hint = partial_report_hint(["r/a.html", "r/b.csv"], "--configfile c.yaml")
+    assert hint.endswith("snakemake --report report.html r/a.html r/b.csv --configfile c.yaml")
+    assert "nothing to report" in partial_report_hint([])

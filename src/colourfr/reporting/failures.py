@@ -114,3 +114,15 @@ def failure_report(snakemake_log: str | Path | Sequence[str | Path]) -> str:
         "and what depends on them run. --keep-going finishes everything else first."
     )
     return "\n".join(lines)
+
+
+def partial_report_hint(finished: Sequence[str], config_args: str = "") -> str:
+    """How to get a report of what finished: Snakemake's --report refuses while any
+    report file of the whole run is missing, but accepts the finished targets."""
+    if not finished:
+        return "No target of the run finished yet, so there is nothing to report."
+    return (
+        "A report of what finished (--report alone refuses while outputs are missing):\n"
+        # Targets before --configfile, which takes every following word as a file.
+        f"  snakemake --report report.html {' '.join(finished)} {config_args}".rstrip()
+    )
