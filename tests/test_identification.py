@@ -143,3 +143,58 @@ def test_cli_json_keys_and_baseline(tmp_path: Path, capsys: pytest.CaptureFixtur
                      "--fpir", "0.5", "--format", "md"]) == 0  # fmt: skip
     table = capsys.readouterr().out
     assert "| 50 " in table and "| 0.4000 " in table and "| 25.000 " in table
+
+
+def _embedding_sets(seed: int) -> tuple[object, object]:
+    from colourfr.comparison import EmbeddingSet
+
+    rng = np.random.default_rng(seed)
+    subjects = [f"s{i}" for i in range(7)]
+    centres = rng.normal(size=(7, 8))
+    ref = EmbeddingSet.build(
+        [f"{s}_0" for s in subjects],
+        subjects,
+        centres + rng.normal(scale=0.8, size=(7, 8)),
+        [None, None, "no_face", None, None, None, None],
+    )
+    probe_subjects = [*(s for s in subjects for _ in range(2)), "x", "x"]  # x: no reference
+    probe_vectors = np.r_[np.repeat(centres, 2, axis=0), rng.normal(size=(2, 8))]
+    failures = [None] * len(probe_subjects)
+    failures[3] = "no_face"
+    probe = EmbeddingSet.build(
+        [f"{s}_{i + 1}" for i, s in enumerate(probe_subjects)],
+        probe_subjects,
+        probe_vectors + rng.normal(scale=0.8, size=probe_vectors.shape),
+        failures,
+    )
+    return ref, probe
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_blockwise_searches_equal_the_score_file_route(seed: int) -> None:
+    """search_table (blockwise, from embeddings) gives the same closed- and open-set
+    searches as the identification metrics on the full score file."""
+    from colourfr.comparison import compare_all
+    from colourfr.identification import closed_set, open_set, search_table, withheld_subjects
+
+    ref, probe = _embedding_sets(seed)
+    scores = compare_all(ref, probe, impostors=True)
+    withheld = withheld_subjects(list(ref.subjects), 0.5, seed)
+    assert len(withheld) == 3
+    table = search_table(ref, probe, withheld, block_size=3)
+    by_file = searches(scores)
+    closed = closed_set(table)
+    order = [list(closed.probes).index(p) for p in by_file.probes]
+    assert closed.rank[order].tolist() == by_file.rank.tolist()
+    np.testing.assert_allclose(closed.mate_score[order], by_file.mate_score, equal_nan=True)
+    # Open set: drop the withheld references; their probes' rows become non-mated.
+    kept = scores[~scores["reference"].isin([f"{s}_0" for s in withheld])]
+    by_open_file = searches(kept)
+    opened = open_set(table)
+    order = [list(opened.probes).index(p) for p in by_open_file.probes]
+    assert opened.mated[order].tolist() == by_open_file.mated.tolist()
+    assert opened.rank[order].tolist() == by_open_file.rank.tolist()
+    np.testing.assert_allclose(
+        np.sort(opened.non_mated_minima), np.sort(by_open_file.non_mated_minima)
+    )
+    assert opened.n_non_mated_failed == by_open_file.n_non_mated_failed
