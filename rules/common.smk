@@ -350,3 +350,33 @@ def configfile_args():
     """The --configfile arguments of this run, to repeat in a suggested command."""
     files = [str(f) for f in workflow.overwrite_configfiles]
     return ("--configfile " + " ".join(files)) if files else ""
+
+
+def scenario_recognition_inputs(wildcards):
+    """The recognition shards (records and embeddings) of a scenario's reference and
+    probe variants, as named inputs (for the identify rule)."""
+    scenario = scenario_for_id(wildcards.scenario)
+    files = {}
+    for side in ("reference", "probe"):
+        for suffix, kind in (("parquet", "records"), ("npy", "embeddings")):
+            files[f"{side}_{kind}"] = [
+                f"{R}/{wildcards.dataset}/recognition/{wildcards.system}/"
+                f"{scenario[side]}/{shard}.{suffix}"
+                for shard in shards(wildcards.dataset)
+            ]
+    return files
+
+
+def scenario_for_id(scenario_id):
+    return next(s for s in scenario_instances() if s["id"] == scenario_id)
+
+
+def identification_targets(dataset):
+    if not CFG["identification"]["enabled"]:
+        return []
+    return [
+        f"{R}/{dataset}/identification/{protocol}/{system}/identification.csv"
+        for protocol in protocols_for(dataset)
+        if CFG["protocols"][protocol]["kind"] == "reference-per-subject"
+        for system in enabled("recognition")
+    ]

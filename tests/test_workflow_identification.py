@@ -1,0 +1,64 @@
+"""Identification mode in the workflow (issue 14): on a copy of the reduced experiment's
+results, enabling it runs only the identify and identification_metrics jobs, whose
+numbers follow from the search tables and agree with the score files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from colourfr.identification import closed_set
+from colourfr.metrics.identification import cmc, searches
+from colourfr.scores import read_scores
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def test_identification_on_the_reduced_experiment(
+    reduced_experiment: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    reference, _ = reduced_experiment
+    results = tmp_path / "results"
+    shutil.copytree(reference, results, symlinks=True)  # keeps the timestamps
+    overlay = tmp_path / "identification.yaml"
+    overlay.write_text(
+        yaml.safe_dump({"results_dir": str(results), "identification": {"enabled": True}})
+    )
+    system = "arcface-mobilefacenet"
+    folder = results / "lfw" / "identification" / "paper" / system
+    run = subprocess.run(
+        [SNAKEMAKE, str(folder / "identification.csv"), "--cores", "2", "--configfile",
+         str(REPO / "config" / "reduced.yaml"), str(overlay)],
+        cwd=REPO, capture_output=True, text=True, timeout=1200, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    ran = {line.split()[0] for line in run.stdout.splitlines() if line[:1].islower()}
+    assert {"identify", "identification_metrics"} <= ran
+    assert not ran & {"embed", "compare", "colourise", "metrics"}
+
+    table = pd.read_csv(folder / "identification.csv")
+    s1 = pd.read_parquet(folder / "s1.parquet")
+    # The closed-set ranks equal those of the baseline's all-vs-all score file.
+    by_file = searches(read_scores(results / "lfw" / "scores" / "paper" / system / "s1.parquet"))
+    found = closed_set(s1)
+    order = [list(found.probes).index(p) for p in by_file.probes]
+    assert found.rank[order].tolist() == by_file.rank.tolist()
+    rank1 = table.loc[table["scenario"] == "s1", "rank1"].iloc[0]
+    assert rank1 == cmc(found, 1)[0]
+    # Half of the six subjects are withheld: their probes are the non-mated searches.
+    assert s1["mated_open"].sum() < s1["mated_closed"].sum() == len(s1)
+    assert set(table["fpir_target"]) == {0.1, 0.01}
+    assert (table["fpir"].dropna() <= table.loc[table["fpir"].notna(), "fpir_target"]).all()
+    page = (folder / "identification.html").read_text()
+    assert "<td>grey / grey</td>" in page and "Rank-1 (%)" in page
+    for name in ("cmc", "fnir_fpir"):
+        figure = results / "lfw" / "figures" / "paper" / system / f"{name}.png"
+        assert figure.read_bytes().startswith(b"\x89PNG")
+    tests = pd.read_csv(folder / "mcnemar_rank1.csv")
+    assert set(tests["scenario_a"]) == {"s2", "s3"}  # grey against colourised
