@@ -234,6 +234,7 @@ def plot_cmc(
         ax.plot(ranks, 100 * curve, label=labels.get(name, name), **styles[name])
     ax.set_xlabel("rank")
     ax.set_ylabel("identification rate (%)")
+    ax.set_ylim(min(90.0, ax.get_ylim()[0]), 100.5)
     ax.set_title("CMC (closed set)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
@@ -267,6 +268,8 @@ def plot_fnir_fpir(
                     where="post", label=labels.get(name, name), markevery=0.12,
                     **styles[name])  # fmt: skip
         ax.set_xscale("symlog", linthresh=1.0)
+    # FNIR is a rate: from 0, and at least 0-5 % when no search misses.
+    ax.set_ylim(0.0, max(5.0, ax.get_ylim()[1]))
     ax.set_xlabel("FPIR (%) (thresholds from the baseline's non-mated searches)")
     ax.set_ylabel("FNIR (%) at rank 1")
     ax.set_title("Open-set identification")
