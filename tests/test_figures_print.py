@@ -113,3 +113,22 @@ def test_edc_uses_labels_and_percent(captured: list[Any], tmp_path: Path) -> Non
     assert "(%)" in fig.axes[0].get_xlabel() and "(%)" in fig.axes[0].get_ylabel()
     assert fig.axes[0].get_xlim() == (0.0, 100.0)
     assert len(_styles(fig)) == 2
+
+
+def test_fig5_rows_are_named_by_image_id(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import pandas as pd
+
+    import colourfr.reporting.examples as examples
+
+    figures: list[Any] = []
+    monkeypatch.setattr(examples, "_save", lambda fig, stem: figures.append(fig))
+    ids = ["a_0001", "b_0002"]
+    changes = pd.DataFrame(
+        {"image_id": ids, "grey_failure": ["no_face", "too_small"],
+         "colourised_failure": ["", ""], "change": ["rescued", "rescued"]}
+    )  # fmt: skip
+    index = pd.DataFrame({"image_id": ids, "path": ["", ""]})
+    examples.fta_rescue_figure(changes, index, index, "deoldify-stable", tmp_path / "fig5")
+    (fig,) = figures
+    rows = [axis.get_ylabel() for axis in fig.axes if axis.get_ylabel()]
+    assert rows == ["a_0001\n(grey: no_face)", "b_0002\n(grey: too_small)"]
