@@ -118,7 +118,7 @@ def test_edc_uses_labels_and_percent(captured: list[Any], tmp_path: Path) -> Non
 def test_fig5_rows_are_named_by_image_id(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import pandas as pd
 
-    import colourfr.reporting.examples as examples
+    from colourfr.reporting import examples
 
     figures: list[Any] = []
     monkeypatch.setattr(examples, "_save", lambda fig, stem: figures.append(fig))
