@@ -48,6 +48,18 @@ def register_targets(function):
     return function
 
 
+def rule_outputs(rule_name, **wildcards):
+    """Every output of one job of a rule. Target lists name them all: Snakemake reruns a
+    job for a missing output only when a consumer or a target requests that file, so an
+    output nobody requests (a figure, a report page) would stay missing after a crash.
+    """
+    return [
+        path
+        for pattern in getattr(rules, rule_name).output
+        for path in expand(str(pattern), **wildcards)
+    ]
+
+
 def all_targets(wildcards):
     stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
     targets = [
@@ -56,21 +68,15 @@ def all_targets(wildcards):
     return (
         targets
         + pipeline_figures()
-        + [
-            f"{R}/provenance.md",
-            f"{R}/summary.md",
-            f"{R}/benchmarks/rules.csv",
-        ]
+        + rule_outputs("provenance")
+        + rule_outputs("summary")
+        + rule_outputs("benchmark_table")
     )
 
 
 def pipeline_figures():
     """The rule graph and job DAG of this run (rules/dag.smk), for a paper appendix."""
-    return [
-        f"{R}/figures/pipeline_{graph}.{ext}"
-        for graph in ("rulegraph", "dag")
-        for ext in ("svg", "pdf")
-    ] + [f"{R}/figures/pipeline_rulegraph.png"]
+    return rule_outputs("dag_figure")
 
 
 def _name_pattern(names):
@@ -232,20 +238,27 @@ def _baseline_scenario():
 
 
 def dataset_targets(dataset):
-    return [
-        f"{R}/{dataset}/tables/dataset_overview.{ext}" for ext in ("csv", "md", "tex")
+    return rule_outputs("dataset_overview", dataset=dataset) + [
+        path
+        for shard in shards(dataset)
+        for path in rule_outputs("original_index", dataset=dataset, shard=shard)
     ]
 
 
 def greyscale_targets(dataset):
-    return variant_indexes(dataset, GREY)
+    return [
+        path
+        for shard in shards(dataset)
+        for path in rule_outputs("greyscale", dataset=dataset, shard=shard)
+    ]
 
 
 def colourise_targets(dataset):
     return [
-        variant_index(dataset, colourised_variant(c), s)
+        path
         for c in enabled("colourisers")
         for s in shards(dataset)
+        for path in rule_outputs("colourise", dataset=dataset, colouriser=c, shard=s)
     ]
 
 
@@ -285,14 +298,15 @@ def reference_detection_shards(dataset, protocol):
 
 def report_targets(dataset):
     """Paper figures 1/2 and 5 and the FTA change tables."""
-    targets = [
-        f"{R}/{dataset}/figures/example_variants.png",
-        f"{R}/{dataset}/tables/fta_changes.csv",
-    ]
+    targets = rule_outputs("example_variants", dataset=dataset)
+    targets += rule_outputs("fta_changes_table", dataset=dataset)
     targets += [
-        f"{R}/{dataset}/figures/fta_rescued_{system}_{colouriser}.png"
+        path
         for system in enabled("recognition")
         for colouriser in enabled("colourisers")
+        for path in rule_outputs(
+            "fta_rescued", dataset=dataset, system=system, colouriser=colouriser
+        )
     ]
     return targets
 
@@ -310,11 +324,13 @@ def colour_fidelity_tables(wildcards):
 def colour_fidelity_targets(dataset):
     if not enabled("colourisers"):
         return []
-    return [
-        f"{R}/{dataset}/tables/colour_fidelity.{ext}" for ext in ("csv", "md", "tex")
-    ] + [
-        f"{R}/{dataset}/figures/colour_fidelity_ciede2000.{ext}"
-        for ext in ("png", "pdf")
+    return rule_outputs("colour_fidelity_summary", dataset=dataset) + [
+        path
+        for c in enabled("colourisers")
+        for s in shards(dataset)
+        for path in rule_outputs(
+            "colour_fidelity_shard", dataset=dataset, colouriser=c, shard=s
+        )
     ]
 
 
@@ -375,8 +391,11 @@ def identification_targets(dataset):
     if not CFG["identification"]["enabled"]:
         return []
     return [
-        f"{R}/{dataset}/identification/{protocol}/{system}/identification.csv"
+        path
         for protocol in protocols_for(dataset)
         if CFG["protocols"][protocol]["kind"] == "reference-per-subject"
         for system in enabled("recognition")
+        for path in rule_outputs(
+            "identification_metrics", dataset=dataset, protocol=protocol, system=system
+        )
     ]

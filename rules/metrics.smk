@@ -82,8 +82,11 @@ rule metrics:
 
 register_targets(
     lambda dataset: [
-        f"{R}/{dataset}/metrics/{protocol}/{system}/performance.csv"
+        path
         for protocol in protocols_for(dataset)
         for system in enabled("recognition")
+        for path in rule_outputs(
+            "metrics", dataset=dataset, protocol=protocol, system=system
+        )
     ]
 )

@@ -30,24 +30,28 @@ def quality_tables_by_estimator(dataset):
 def quality_targets(dataset):
     estimators = enabled("quality")
     targets = [
-        quality_table(dataset, e, v, s)
+        path
         for e in estimators
         for v in variants()
         for s in shards(dataset)
+        for path in rule_outputs(
+            "quality_score", dataset=dataset, estimator=e, variant=v, shard=s
+        )
     ]
     if estimators:
-        targets += expand(
-            f"{R}/{dataset}/tables/quality_statistics.{{ext}}", ext=["csv", "md", "tex"]
-        )
-        targets += expand(
-            f"{R}/{dataset}/figures/quality_cdf_{{estimator}}.{{ext}}",
-            estimator=estimators,
-            ext=["png", "pdf"],
-        )
-        targets += expand(
-            f"{R}/{dataset}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
-            protocol=protocols_for(dataset),
-            system=enabled("recognition"),
-            estimator=estimators,
-        )
+        targets += rule_outputs("quality_statistics", dataset=dataset)
+        for e in estimators:
+            targets += rule_outputs("quality_cdf", dataset=dataset, estimator=e)
+            targets += [
+                path
+                for protocol in protocols_for(dataset)
+                for system in enabled("recognition")
+                for path in rule_outputs(
+                    "quality_edc",
+                    dataset=dataset,
+                    protocol=protocol,
+                    system=system,
+                    estimator=e,
+                )
+            ]
     return targets

@@ -103,7 +103,7 @@ rule provenance:
         done=lambda w: [
             t
             for t in all_targets(w)
-            if not t.endswith("provenance.md") and "/benchmarks/" not in t
+            if t not in rule_outputs("provenance") and "/benchmarks/" not in t
         ],
     output:
         md=f"{R}/provenance.md",

@@ -43,5 +43,5 @@ plot_edc(
     params.max_discard,
     snakemake.output.png,
     snakemake.output.pdf,
-    scenario_labels={s["id"]: s["label"] for s in params.scenarios},
+    scenario_labels={s["id"]: s.get("label", s["id"]) for s in params.scenarios},
 )
