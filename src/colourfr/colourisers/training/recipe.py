@@ -508,11 +508,13 @@ def train_and_save(
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / CHECKPOINT_NAME
     from colourfr.assets import sha256_of
-    from colourfr.io.atomic import atomic_path, write_text
+    from colourfr.io.atomic import atomic_write, write_text
 
     # A bare state_dict, as the published DeOldify checkpoints (loads with weights_only=True).
-    with atomic_path(checkpoint) as tmp:
-        torch.save(result.generator.state_dict(), tmp)
+    # Saved through a file object: given a path, torch names the zip's records after the
+    # (temporary, random) file name, and the same weights would differ byte for byte.
+    with atomic_write(checkpoint, "wb") as handle:
+        torch.save(result.generator.state_dict(), handle)
 
     people = sorted({subject_of(p) for p in chosen})
     write_text(out_dir / SUBJECTS_NAME, "\n".join(people) + "\n")
