@@ -68,7 +68,7 @@ def test_a_run_killed_in_every_stage_ends_with_the_results_of_an_uninterrupted_o
     reference, _ = reduced_experiment
     results = tmp_path / "results"
     results.mkdir()
-    overlay = results / "overlay.yaml"  # where the reference run keeps its own
+    overlay = results / "overlay.yaml"  # where the reference run keeps its own (compared)
     overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
     configs = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
     state = tmp_path / "fired"

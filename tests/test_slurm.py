@@ -329,7 +329,7 @@ def output_difference(
         if suffix == ".pdf":
             same = normalised_pdf(first.read_bytes()) == normalised_pdf(second.read_bytes())
             return None if same else "PDF differs (dates masked)"
-        if suffix in {".md", ".tex", ".txt", ".svg", ".dot"}:
+        if suffix in {".md", ".tex", ".txt", ".svg", ".dot", ".html", ".yaml"}:
             a_text = _unalias(first.read_text(), aliases[0]).replace(roots[0], "<results>")
             b_text = _unalias(second.read_text(), aliases[1]).replace(roots[1], "<results>")
             return None if a_text == b_text else "text differs"
