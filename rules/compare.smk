@@ -1,53 +1,15 @@
 # Comparison scores: one score file per (dataset, protocol, recognition system, scenario).
 # Cosine distances computed blockwise from the per-shard embeddings of the scenario's
 # reference and probe variants (colourfr.comparison).
-from colourfr.comparison import scenario_for
-
-RECOGNITION_SHARD = "{R}/{dataset}/recognition/{system}/{variant}/{shard}.{suffix}"
 
 
 rule compare:
     input:
+        unpack(scenario_recognition_inputs),
         protocol=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
         references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
         probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
         pairs=f"{R}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
-        reference_records=lambda w: expand(
-            RECOGNITION_SHARD,
-            R=R,
-            dataset=w.dataset,
-            system=w.system,
-            variant=scenario_for(scenario_instances(), w.scenario)["reference"],
-            shard=shards(w.dataset),
-            suffix="parquet",
-        ),
-        reference_embeddings=lambda w: expand(
-            RECOGNITION_SHARD,
-            R=R,
-            dataset=w.dataset,
-            system=w.system,
-            variant=scenario_for(scenario_instances(), w.scenario)["reference"],
-            shard=shards(w.dataset),
-            suffix="npy",
-        ),
-        probe_records=lambda w: expand(
-            RECOGNITION_SHARD,
-            R=R,
-            dataset=w.dataset,
-            system=w.system,
-            variant=scenario_for(scenario_instances(), w.scenario)["probe"],
-            shard=shards(w.dataset),
-            suffix="parquet",
-        ),
-        probe_embeddings=lambda w: expand(
-            RECOGNITION_SHARD,
-            R=R,
-            dataset=w.dataset,
-            system=w.system,
-            variant=scenario_for(scenario_instances(), w.scenario)["probe"],
-            shard=shards(w.dataset),
-            suffix="npy",
-        ),
     output:
         scores=f"{R}/{{dataset}}/scores/{{protocol}}/{{system}}/{{scenario}}.parquet",
     log:
@@ -62,13 +24,9 @@ rule compare:
     threads: 2
     resources:
         # all-vs-all with impostors at 1.3e7 rows peaks at ~1.3 GB
-        mem_mb=lambda w: (
-            4000
-            if scenario_for(scenario_instances(), w.scenario)["impostors"]
-            else 2000
-        ),
+        mem_mb=lambda w: (4000 if scenario_for_id(w.scenario)["impostors"] else 2000),
     params:
-        impostors=lambda w: scenario_for(scenario_instances(), w.scenario)["impostors"],
+        impostors=lambda w: scenario_for_id(w.scenario)["impostors"],
         block_size=1024,
     script:
         "../workflow/scripts/compare.py"

@@ -30,7 +30,6 @@ rule identify:
     params:
         withheld_share=CFG["identification"]["withheld_share"],
         seed=CFG["identification"]["seed"],
-        block_size=1024,
     script:
         "../workflow/scripts/identify.py"
 

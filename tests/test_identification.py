@@ -181,7 +181,9 @@ def test_blockwise_searches_equal_the_score_file_route(seed: int) -> None:
     scores = compare_all(ref, probe, impostors=True)
     withheld = withheld_subjects(list(ref.subjects), 0.5, seed)
     assert len(withheld) == 3
-    table = search_table(ref, probe, withheld, block_size=3)
+    table = search_table(ref, probe, withheld, block_cells=3 * ref.ids.size)
+    pd.testing.assert_frame_equal(table, search_table(ref, probe, withheld))
+    pd.testing.assert_frame_equal(table, search_table(ref, probe, withheld, block_cells=1))
     by_file = searches(scores)
     closed = closed_set(table)
     order = [list(closed.probes).index(p) for p in by_file.probes]
@@ -198,3 +200,12 @@ def test_blockwise_searches_equal_the_score_file_route(seed: int) -> None:
         np.sort(opened.non_mated_minima), np.sort(by_open_file.non_mated_minima)
     )
     assert opened.n_non_mated_failed == by_open_file.n_non_mated_failed
+
+
+def test_blocks_hold_probes_x_gallery_within_the_cell_budget() -> None:
+    from colourfr.identification import probes_per_block
+
+    assert probes_per_block(1000, 10_000) == 10
+    assert probes_per_block(1000, 10_999) == 10  # never above the budget
+    assert probes_per_block(100_000, 10_000) == 1  # a huge gallery: one probe at a time
+    assert probes_per_block(0, 64) == 64

@@ -1,6 +1,7 @@
-"""Identification mode in the workflow (issue 14): on a copy of the reduced experiment's
-results, enabling it runs only the identify and identification_metrics jobs, whose
-numbers follow from the search tables and agree with the score files."""
+"""Identification mode in the workflow (issue 14, on by default): on a copy of the reduced
+experiment's results with its identification outputs deleted, the run redoes only the
+identify and identification_metrics jobs, whose numbers follow from the search tables and
+agree with the score files; `identification.enabled: false` asks for none of them."""
 
 from __future__ import annotations
 
@@ -27,17 +28,27 @@ def test_identification_on_the_reduced_experiment(
     reference, _ = reduced_experiment
     results = tmp_path / "results"
     shutil.copytree(reference, results, symlinks=True)  # keeps the timestamps
-    overlay = tmp_path / "identification.yaml"
-    overlay.write_text(
-        yaml.safe_dump({"results_dir": str(results), "identification": {"enabled": True}})
-    )
     system = "arcface-mobilefacenet"
     folder = results / "lfw" / "identification" / "paper" / system
-    run = subprocess.run(
-        [SNAKEMAKE, str(folder / "identification.csv"), "--cores", "2", "--configfile",
-         str(REPO / "config" / "reduced.yaml"), str(overlay)],
-        cwd=REPO, capture_output=True, text=True, timeout=1200, check=False,
-    )  # fmt: skip
+    assert (folder / "identification.csv").is_file()  # part of the default run
+    shutil.rmtree(results / "lfw" / "identification")
+    for figure in (results / "lfw" / "figures").glob("*/*/*"):
+        if figure.stem in ("cmc", "fnir_fpir"):
+            figure.unlink()
+
+    def snakemake(*extra: str, overlay: dict[str, object]) -> subprocess.CompletedProcess[str]:
+        path = tmp_path / "overlay.yaml"
+        path.write_text(yaml.safe_dump({"results_dir": str(results), **overlay}))
+        return subprocess.run(
+            [SNAKEMAKE, *extra, "--cores", "2", "--configfile",
+             str(REPO / "config" / "reduced.yaml"), str(path)],
+            cwd=REPO, capture_output=True, text=True, timeout=1200, check=False,
+        )  # fmt: skip
+
+    off = snakemake("-n", overlay={"identification": {"enabled": False}})
+    assert off.returncode == 0, off.stdout[-3000:] + off.stderr[-3000:]
+    assert "identif" not in off.stdout + off.stderr
+    run = snakemake(overlay={})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     ran = set(re.findall(r"^(?:local)?rule (\w+):", run.stdout + run.stderr, re.MULTILINE))
     assert {"identify", "identification_metrics"} <= ran

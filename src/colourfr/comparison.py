@@ -377,6 +377,38 @@ def embedding_set_for(
     return EmbeddingSet.build(ids, subjects, embeddings[positions], list(failures), source=source)
 
 
+def protocol_embedding_sets(
+    references: pd.DataFrame,
+    probes: pd.DataFrame,
+    reference_shards: Sequence[str | Path],
+    probe_shards: Sequence[str | Path],
+    source: str = "protocol",
+) -> tuple[EmbeddingSet, EmbeddingSet]:
+    """The references' and the probes' embedding sets of one scenario, from the
+    recognition shard stems of its reference and probe variants (loaded once when both
+    sides are the same variant)."""
+    ref_records, ref_matrix = load_recognition_shards(reference_shards)
+    if [str(s) for s in probe_shards] == [str(s) for s in reference_shards]:
+        probe_records, probe_matrix = ref_records, ref_matrix
+    else:
+        probe_records, probe_matrix = load_recognition_shards(probe_shards)
+    reference_set = embedding_set_for(
+        ref_records,
+        ref_matrix,
+        references["image_id"].astype(str).tolist(),
+        references["subject_id"].astype(str).tolist(),
+        f"{source}/references.csv",
+    )
+    probe_set = embedding_set_for(
+        probe_records,
+        probe_matrix,
+        probes["image_id"].astype(str).tolist(),
+        probes["subject_id"].astype(str).tolist(),
+        f"{source}/probes.csv",
+    )
+    return reference_set, probe_set
+
+
 def score_protocol(
     references: pd.DataFrame,
     probes: pd.DataFrame,
@@ -398,24 +430,8 @@ def score_protocol(
         missing = [c for c in ("image_id", "subject_id") if c not in table.columns]
         if missing:
             raise ComparisonError(f"{source}/{name}.csv: missing column(s) {', '.join(missing)}")
-    ref_records, ref_matrix = load_recognition_shards(reference_shards)
-    if [str(s) for s in probe_shards] == [str(s) for s in reference_shards]:
-        probe_records, probe_matrix = ref_records, ref_matrix
-    else:
-        probe_records, probe_matrix = load_recognition_shards(probe_shards)
-    reference_set = embedding_set_for(
-        ref_records,
-        ref_matrix,
-        references["image_id"].astype(str).tolist(),
-        references["subject_id"].astype(str).tolist(),
-        f"{source}/references.csv",
-    )
-    probe_set = embedding_set_for(
-        probe_records,
-        probe_matrix,
-        probes["image_id"].astype(str).tolist(),
-        probes["subject_id"].astype(str).tolist(),
-        f"{source}/probes.csv",
+    reference_set, probe_set = protocol_embedding_sets(
+        references, probes, reference_shards, probe_shards, source
     )
     if pairs is not None:
         return compare_pairs(reference_set, probe_set, pairs, source=f"{source}/pairs.csv")

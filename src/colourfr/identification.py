@@ -49,13 +49,26 @@ def withheld_subjects(subjects: Sequence[str], share: float, seed: int) -> set[s
     return {distinct[i] for i in order[:count]}
 
 
+# Cells of the probe x reference block held at once. A block costs about 20 bytes per cell
+# (the float64 scores, their open-set copy and three boolean masks): 2^23 cells ~ 170 MB,
+# whatever the gallery size.
+DEFAULT_BLOCK_CELLS = 2**23
+
+
+def probes_per_block(gallery_size: int, block_cells: int = DEFAULT_BLOCK_CELLS) -> int:
+    """How many probes one block holds so that probes x gallery stays within
+    ``block_cells`` (at least one probe, however large the gallery)."""
+    return max(1, block_cells // max(1, gallery_size))
+
+
 def search_table(
     references: EmbeddingSet,
     probes: EmbeddingSet,
     withheld: set[str],
-    block_size: int = 1024,
+    block_cells: int = DEFAULT_BLOCK_CELLS,
 ) -> pd.DataFrame:
-    """One row per probe (in the probes' order); see SEARCH_COLUMNS and the module doc."""
+    """One row per probe (in the probes' order); see SEARCH_COLUMNS and the module doc.
+    Probes are searched in blocks of at most ``block_cells`` probe x reference scores."""
     if references.ids.size == 0:
         raise ComparisonError("empty gallery: no reference to search")
     ref_ok = references.acquired
@@ -74,7 +87,8 @@ def search_table(
     mate_score = np.full(n, np.nan)
     minimum_open = np.full(n, np.inf)
     same_id = references.ids[:, None]
-    for start in range(0, n, max(1, block_size)):
+    block_size = probes_per_block(references.ids.size, block_cells)
+    for start in range(0, n, block_size):
         block = slice(start, min(start + block_size, n))
         scores = 1.0 - probe_unit[block] @ ref_unit.T  # (probes, references)
         scores[:, ~ref_ok] = np.nan

@@ -3,7 +3,7 @@ scenario), from the recognition shards of its reference and probe variants."""
 
 from pathlib import Path
 
-from colourfr.comparison import embedding_set_for, load_recognition_shards
+from colourfr.comparison import protocol_embedding_sets
 from colourfr.identification import search_table, withheld_subjects
 from colourfr.io.atomic import atomic_path
 from colourfr.logs import setup_script_logging
@@ -13,22 +13,19 @@ log = setup_script_logging(snakemake)
 protocol_dir = Path(snakemake.input.protocol).parent
 protocol = read_protocol(protocol_dir)
 stems = lambda paths: [Path(p).with_suffix("") for p in paths]
-sets = {}
-for side, table in (("reference", protocol.references), ("probe", protocol.probes)):
-    records, matrix = load_recognition_shards(stems(snakemake.input[f"{side}_records"]))
-    sets[side] = embedding_set_for(
-        records,
-        matrix,
-        table["image_id"].astype(str).tolist(),
-        table["subject_id"].astype(str).tolist(),
-        f"{protocol_dir}/{side}s.csv",
-    )
+reference_set, probe_set = protocol_embedding_sets(
+    protocol.references,
+    protocol.probes,
+    stems(snakemake.input.reference_records),
+    stems(snakemake.input.probe_records),
+    str(protocol_dir),
+)
 withheld = withheld_subjects(
     protocol.references["subject_id"].astype(str).tolist(),
     snakemake.params.withheld_share,
     snakemake.params.seed,
 )
-table = search_table(sets["reference"], sets["probe"], withheld, snakemake.params.block_size)
+table = search_table(reference_set, probe_set, withheld)
 with atomic_path(snakemake.output.searches) as tmp:
     table.to_parquet(tmp, index=False)
 log.info(
