@@ -399,3 +399,56 @@ def identification_targets(dataset):
             "identification_metrics", dataset=dataset, protocol=protocol, system=system
         )
     ]
+
+
+# ---- skin tone (rules/skin_tone.smk) -------------------------------------------------------
+
+
+def skin_tone_system():
+    """The recognition instance whose detections in the original images place the region."""
+    return CFG["skin_tone"]["system"] or enabled("recognition")[0]
+
+
+def skin_tone_inputs(wildcards):
+    return {
+        "records": f"{R}/{wildcards.dataset}/recognition/{skin_tone_system()}/original/"
+        f"{wildcards.shard}.parquet",
+        "indexes": [
+            variant_index(wildcards.dataset, v, wildcards.shard) for v in variants()
+        ],
+    }
+
+
+def colourised_variants():
+    """colouriser -> its variant name."""
+    return {c: f"colourised-{c}" for c in enabled("colourisers")}
+
+
+def skin_tone_protocols(dataset):
+    if not CFG["skin_tone"]["enabled"] or not enabled("recognition"):
+        return []
+    return [
+        p
+        for p in protocols_for(dataset)
+        if CFG["protocols"][p]["kind"] == "reference-per-subject"
+    ]
+
+
+def skin_tone_targets(dataset):
+    return [
+        path
+        for protocol in skin_tone_protocols(dataset)
+        for path in rule_outputs(
+            "skin_tone_summary", dataset=dataset, protocol=protocol
+        )
+        + [
+            p
+            for system in enabled("recognition")
+            for p in rule_outputs(
+                "differential_performance",
+                dataset=dataset,
+                protocol=protocol,
+                system=system,
+            )
+        ]
+    ]

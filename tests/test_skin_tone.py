@@ -78,19 +78,13 @@ def test_greyscale_pixels_have_no_ita() -> None:
     assert tone.b == 0.0 and math.isnan(tone.ita) and tone.n_pixels == 50
 
 
-def test_ciede2000_sharma_pairs_and_scikit_image() -> None:
+def test_ciede2000_sharma_pairs() -> None:
     # Sharma, Wu and Dalal (2005), table 1, pairs 1 and 7.
     assert ciede2000((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485)) == pytest.approx(
         2.0425, abs=1e-4
     )
     assert ciede2000((50.0, 0.0, 0.0), (50.0, -1.0, 2.0)) == pytest.approx(2.3669, abs=1e-4)
     assert ciede2000((60.0, 10.0, 20.0), (60.0, 10.0, 20.0)) == 0.0
-    skimage_color = pytest.importorskip("skimage.color")
-    rng = np.random.default_rng(1)
-    first = srgb_to_lab(rng.integers(0, 256, (300, 3)))
-    second = srgb_to_lab(rng.integers(0, 256, (300, 3)))
-    ours = [ciede2000(a, b) for a, b in zip(first, second)]
-    np.testing.assert_allclose(ours, skimage_color.deltaE_ciede2000(first, second), atol=1e-9)
 
 
 def _rendered_face(angle: float, scale: float, shift: tuple[float, float]) -> tuple:
@@ -256,3 +250,120 @@ def test_cli_face_region_with_the_detector(capsys: pytest.CaptureFixture[str]) -
     (face,) = json.loads(capsys.readouterr().out)
     assert face["failure"] is None and face["n_pixels"] > 500
     assert 30 < face["L"] < 90 and face["b"] > 0 and face["group"] != UNKNOWN_GROUP
+
+
+def _write_face(path: Path, skin: tuple[int, int, int], angle: float = 10.0) -> np.ndarray:
+    from PIL import Image
+
+    image, landmarks = _rendered_face(angle, 1.5, (0, 0))
+    image[(image == [200, 150, 120]).all(axis=2)] = skin
+    Image.fromarray(image).save(path)
+    return landmarks
+
+
+def test_shard_skin_tones_measure_every_variant_in_the_original_region(tmp_path: Path) -> None:
+    from colourfr.recognition.base import FaceRecord
+    from colourfr.recognition.records import records_to_frame
+    from colourfr.skin_tone import shard_skin_tones
+
+    landmarks = _write_face(tmp_path / "a.png", (200, 150, 120))
+    _write_face(tmp_path / "a_grey.png", (160, 160, 160))
+    _write_face(tmp_path / "a_col.png", (210, 170, 150))
+    records = records_to_frame(
+        [
+            FaceRecord("a", landmarks=landmarks, bbox=(0.0, 0.0, 10.0, 10.0)),
+            FaceRecord("b", failure="no_face"),
+        ]
+    )
+
+    def index(name: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "image_id": "a",
+                    "path": str(tmp_path / f"{name}.png"),
+                    "status": "ok",
+                    "detail": "",
+                },
+                {"image_id": "b", "path": "", "status": "ok", "detail": ""},
+            ]
+        )
+
+    tones = shard_skin_tones(
+        records, {"original": index("a"), "grey": index("a_grey"), "colourised-x": index("a_col")}
+    )
+    tone = tones.set_index(["variant", "image_id"])
+    assert tone.loc[("original", "a"), "ita"] == pytest.approx(
+        ita_degrees(*srgb_to_lab(np.array([200, 150, 120], np.uint8))[[0, 2]])
+    )
+    assert math.isnan(tone.loc[("grey", "a"), "ita"])  # b* = 0: undefined, not a failure
+    assert pd.isna(tone.loc[("grey", "a"), "failure"])
+    assert tone.loc[("colourised-x", "a"), "L"] > tone.loc[("original", "a"), "L"]
+    assert (tones.loc[tones["image_id"] == "b", "failure"] == "no_face").all()
+
+
+def test_colour_shift_and_differential_tables() -> None:
+    from colourfr.reporting.skin_tone import (
+        BootstrapPlan,
+        colour_shift_table,
+        differential_tables,
+        group_distribution,
+        group_table,
+        protocol_subjects,
+        subject_bootstrap_mean,
+    )
+
+    bins = ita_bins([{"name": "light", "min": 30}, {"name": "dark", "max": 30}])
+    plan = BootstrapPlan(replicates=200, seed=1, confidence=0.95, min_subjects=3)
+    subjects = [f"s{i}" for i in range(8)]  # s0-s5 light, s6-s7 dark
+    references = pd.DataFrame({"image_id": [f"{s}_r" for s in subjects], "subject_id": subjects})
+    probes = pd.DataFrame({"image_id": [f"{s}_p" for s in subjects], "subject_id": subjects})
+    tone_rows = []
+    for i, s in enumerate(subjects):
+        ita = 50.0 if i < 6 else 0.0
+        for image in (f"{s}_r", f"{s}_p"):
+            tone_rows.append({"image_id": image, "variant": "original", "L": 60.0, "a": 10.0,
+                              "b": 10.0 / math.tan(math.radians(ita)) if ita else 20.0,
+                              "hue": 45.0, "ita": ita, "n_pixels": 10, "failure": None})  # fmt: skip
+            tone_rows.append({"image_id": image, "variant": "colourised-x", "L": 60.0, "a": 10.0,
+                              "b": 10.0, "hue": 45.0, "ita": ita - 5.0, "n_pixels": 10,
+                              "failure": None})  # fmt: skip
+    tones = pd.DataFrame(tone_rows)
+    groups = group_table(tones, references, probes, bins)
+    assert groups.set_index("subject_id")["group"].to_dict() == {
+        **{s: "light" for s in subjects[:6]}, "s6": "dark", "s7": "dark"
+    }  # fmt: skip
+    subject_of = protocol_subjects(references, probes)
+    distribution = group_distribution(groups, subject_of, bins, plan).set_index("group")
+    assert distribution.loc["light", "subjects"] == 6 and distribution.loc["dark", "images"] == 4
+    assert distribution.loc["dark", "flag"] != "" and distribution.loc["unknown", "subjects"] == 0
+    shift = colour_shift_table(tones, subject_of, groups, {"x": "colourised-x"}, bins, plan)
+    light = shift.set_index("group").loc["light"]
+    assert light["delta_ita"] == pytest.approx(-5.0) and light["images"] == 12
+    assert light["delta_ita_low"] == pytest.approx(-5.0)  # constant shift: a point interval
+    dark = shift.set_index("group").loc["dark"]
+    assert math.isnan(dark["delta_ita_low"]) and dark["flag"]  # two subjects: flagged
+    mean, low, high = subject_bootstrap_mean([1, 2, 3, 4, 5, 6], list("abcdef"), plan)
+    assert mean == 3.5 and 1.0 <= low < 3.5 < high <= 6.0
+
+    # Scores: light probes all accepted, dark ones: one of two rejected at T = 0.5.
+    rows = [(f"{s}_r", f"{s}_p", True, 0.2 if s != "s7" else 0.9) for s in subjects]
+    rows += [(f"{a}_r", f"{b}_p", False, 0.8) for a in subjects for b in subjects if a != b]
+    rows += [("s0_r", "s1_p", False, 0.3)]  # one light impostor accepted
+    scores = pd.DataFrame(rows, columns=["reference", "probe", "genuine", "score"])
+    table, summary = differential_tables(
+        {"s1": scores, "s2": scores.assign(score=scores["score"] + 0.0)},
+        {"s1": "original / original", "s2": "original / grey"},
+        subject_of, groups, bins, 0.5, "s1", plan,
+    )  # fmt: skip
+    s1 = table[table["scenario"] == "s1"].set_index("group")
+    assert s1.loc["dark", "fnmr"] == pytest.approx(0.5) and s1.loc["light", "fnmr"] == 0.0
+    assert s1.loc["light", "fmr"] == pytest.approx(1 / 31)  # 30 + 1 light impostor pairs
+    assert s1.loc["dark", "fmr"] == 0.0 and s1.loc["dark", "flag"]
+    s2 = table[table["scenario"] == "s2"].set_index("group")
+    assert s2.loc["light", "fmr"] == pytest.approx(1 / 31)  # the baseline's, reused
+    assert math.isnan(s2.loc["light", "fmr_low"])
+    first = summary.set_index("scenario").loc["s1"]
+    # FDR = 1 - (0.5 * 1/31 + 0.5 * 0.5)
+    assert first["fdr"] == pytest.approx(1 - (0.5 / 31 + 0.25))
+    assert math.isnan(first["fnmr_max_min_ratio"])  # light FNMR is 0

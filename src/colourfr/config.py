@@ -269,6 +269,26 @@ def _check_scenarios(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _check_skin_tone(config: dict[str, Any]) -> list[str]:
+    from colourfr.skin_tone import ita_bins
+
+    section = config["skin_tone"]
+    problems: list[str] = []
+    try:
+        ita_bins(section["bins"], key="skin_tone.bins")
+    except ConfigError as error:
+        problems.append(str(error))
+    system = section["system"]
+    if system is not None and system not in config.get("recognition", {}):
+        problems.append(
+            f"skin_tone.system: {system!r} is not a recognition instance (configured: "
+            f"{', '.join(config.get('recognition', {})) or 'none'})"
+        )
+    elif system is not None and not config["recognition"][system].get("enabled", True):
+        problems.append(f"skin_tone.system: recognition instance {system!r} is not enabled")
+    return problems
+
+
 def _section(problem: str) -> str:
     """The top-level key a problem message (``key.sub: message``) is about; for a missing
     top-level key, that key."""
@@ -295,6 +315,7 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         (("datasets", "protocols"), lambda: _check_datasets(validated, base)),
         (FAMILIES, lambda: _check_instances(validated, base)),
         (("scenarios", "metrics"), lambda: _check_scenarios(validated)),
+        (("skin_tone", "recognition"), lambda: _check_skin_tone(validated)),
         (("protocols", *FAMILIES), lambda: _check_protocols(validated, base)),
     ]
     for sections, check in checks:

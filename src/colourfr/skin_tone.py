@@ -23,8 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
-from colourfr.errors import ConfigError
+from colourfr.errors import ConfigError, ImageReadError
+from colourfr.io.status import REASON_NO_LANDMARKS
 
 #: ArcFace's 112x112 alignment template (InsightFace ``arcface_dst``): left eye, right
 #: eye, nose tip, left and right mouth corner, as seen in the image.
@@ -104,55 +106,12 @@ def hue_difference(hue_to: float, hue_from: float) -> float:
 
 
 def ciede2000(lab_1: Sequence[float], lab_2: Sequence[float]) -> float:
-    """CIEDE2000 colour difference (k_L = k_C = k_H = 1), as in Sharma, Wu and Dalal,
-    "The CIEDE2000 color-difference formula: implementation notes" (2005)."""
-    l1, a1, b1 = (float(v) for v in lab_1)
-    l2, a2, b2 = (float(v) for v in lab_2)
-    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2.0
-    g = 0.5 * (1.0 - math.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
-    a1p, a2p = (1.0 + g) * a1, (1.0 + g) * a2
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360.0 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360.0 if c2p else 0.0
-    delta_l = l2 - l1
-    delta_c = c2p - c1p
-    if c1p * c2p == 0.0:
-        delta_h = 0.0
-    else:
-        delta_h = h2p - h1p
-        if delta_h > 180.0:
-            delta_h -= 360.0
-        elif delta_h < -180.0:
-            delta_h += 360.0
-    delta_big_h = 2.0 * math.sqrt(c1p * c2p) * math.sin(math.radians(delta_h / 2.0))
-    l_bar = (l1 + l2) / 2.0
-    c_bar_p = (c1p + c2p) / 2.0
-    if c1p * c2p == 0.0:
-        h_bar = h1p + h2p
-    elif abs(h1p - h2p) <= 180.0:
-        h_bar = (h1p + h2p) / 2.0
-    elif h1p + h2p < 360.0:
-        h_bar = (h1p + h2p + 360.0) / 2.0
-    else:
-        h_bar = (h1p + h2p - 360.0) / 2.0
-    t = (
-        1.0
-        - 0.17 * math.cos(math.radians(h_bar - 30.0))
-        + 0.24 * math.cos(math.radians(2.0 * h_bar))
-        + 0.32 * math.cos(math.radians(3.0 * h_bar + 6.0))
-        - 0.20 * math.cos(math.radians(4.0 * h_bar - 63.0))
-    )
-    delta_theta = 30.0 * math.exp(-(((h_bar - 275.0) / 25.0) ** 2))
-    r_c = 2.0 * math.sqrt(c_bar_p**7 / (c_bar_p**7 + 25.0**7))
-    s_l = 1.0 + 0.015 * (l_bar - 50.0) ** 2 / math.sqrt(20.0 + (l_bar - 50.0) ** 2)
-    s_c = 1.0 + 0.045 * c_bar_p
-    s_h = 1.0 + 0.015 * c_bar_p * t
-    r_t = -math.sin(math.radians(2.0 * delta_theta)) * r_c
-    return math.sqrt(
-        (delta_l / s_l) ** 2
-        + (delta_c / s_c) ** 2
-        + (delta_big_h / s_h) ** 2
-        + r_t * (delta_c / s_c) * (delta_big_h / s_h)
+    """CIEDE2000 colour difference (k_L = k_C = k_H = 1; Sharma, Wu and Dalal 2005), by
+    scikit-image, as the colour-fidelity table computes it."""
+    from skimage.color import deltaE_ciede2000
+
+    return float(
+        deltaE_ciede2000(np.asarray(lab_1, dtype=np.float64), np.asarray(lab_2, dtype=np.float64))
     )
 
 
@@ -237,8 +196,6 @@ def tone_of_pixels(rgb_pixels: np.ndarray) -> SkinTone:
 def face_skin_tone(image: np.ndarray, landmarks: np.ndarray | None) -> SkinTone:
     """The skin tone of ``image`` (H, W, 3 uint8 RGB) in the region the five landmarks
     place; a recorded failure when there are no landmarks or no pixel falls in it."""
-    from colourfr.io.status import REASON_NO_LANDMARKS
-
     if landmarks is None or not np.all(np.isfinite(np.asarray(landmarks, dtype=float))):
         return failed_tone(REASON_NO_LANDMARKS)
     mask = skin_region_mask(image.shape, landmarks)
@@ -353,3 +310,56 @@ def subject_groups(
             reference_ita = float(np.median(valid)) if valid else math.nan
         groups[subject] = group_of(reference_ita, bins)
     return groups
+
+
+# -- per shard (workflow) ------------------------------------------------------------------
+
+TONE_COLUMNS = ("image_id", "variant", "L", "a", "b", "hue", "ita", "n_pixels", "failure")
+
+
+def _landmarks_of(records: pd.DataFrame) -> dict[str, tuple[np.ndarray | None, str | None]]:
+    from colourfr.recognition.records import frame_to_records
+
+    return {
+        r.image_id: (r.landmarks if r.failure is None else None, r.failure)
+        for r in frame_to_records(records)
+    }
+
+
+def shard_skin_tones(records: pd.DataFrame, indexes: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Skin tone of every image of a shard in every variant, in the region placed by the
+    landmarks the recognition system found in the *original* image (so every variant is
+    measured on the same pixels). ``records``: the original variant's recognition records;
+    ``indexes``: variant -> variant index, "original" among them. A failure (the variant
+    could not be made, the image does not decode, no face in the original, a size that
+    differs from the original's) is recorded with its reason."""
+    from colourfr.images import read_rgb
+    from colourfr.io.status import STATUS_OK
+
+    if "original" not in indexes:
+        raise ValueError("skin tone needs the original variant's index")
+    located = _landmarks_of(records)
+    shapes: dict[str, tuple[int, ...]] = {}
+    rows: list[dict[str, object]] = []
+    ordered = ["original", *sorted(v for v in indexes if v != "original")]
+    for variant in ordered:
+        for entry in indexes[variant].itertuples(index=False):
+            image_id = str(entry.image_id)
+            landmarks, failure = located.get(image_id, (None, "missing_from_recognition"))
+            if entry.status != STATUS_OK:
+                tone = failed_tone(str(entry.status))
+            elif landmarks is None:
+                tone = failed_tone(failure or REASON_NO_LANDMARKS)
+            else:
+                try:
+                    rgb = read_rgb(entry.path)
+                except ImageReadError as error:
+                    tone = failed_tone(error.reason)
+                else:
+                    expected = shapes.setdefault(image_id, rgb.shape)
+                    if rgb.shape != expected:
+                        tone = failed_tone("size_mismatch")
+                    else:
+                        tone = face_skin_tone(rgb, landmarks)
+            rows.append({"image_id": image_id, "variant": variant, **tone.as_dict()})
+    return pd.DataFrame(rows, columns=list(TONE_COLUMNS))

@@ -1,0 +1,45 @@
+"""Snakemake script: subjects' skin-tone groups, the group distribution and each
+colouriser's colour shift per group, of one (dataset, protocol)."""
+
+import pandas as pd
+
+from colourfr.io.csv import read_csv, write_csv
+from colourfr.logs import setup_script_logging
+from colourfr.reporting.skin_tone import (
+    BootstrapPlan,
+    colour_shift_table,
+    group_distribution,
+    group_table,
+    plot_delta_ita,
+    plot_ita,
+    protocol_subjects,
+    write_skin_tone_tables,
+)
+from colourfr.skin_tone import ita_bins
+
+log = setup_script_logging(snakemake)
+params = snakemake.params
+out = snakemake.output
+boot = params.bootstrap
+plan = BootstrapPlan(
+    replicates=int(boot["replicates"]),
+    seed=int(boot["seed"]),
+    confidence=float(boot["confidence"]),
+    min_subjects=int(params.min_subjects),
+)
+bins = ita_bins(params.bins, key="skin_tone.bins")
+references = read_csv(snakemake.input.references, required=("image_id", "subject_id"), dtype=str)
+probes = read_csv(snakemake.input.probes, required=("image_id", "subject_id"), dtype=str)
+tones = pd.concat([pd.read_parquet(path) for path in snakemake.input.tones], ignore_index=True)
+subject_of = protocol_subjects(references, probes)
+groups = group_table(tones, references, probes, bins)
+write_csv(groups, out.subjects)
+write_csv(tones[tones["image_id"].isin(subject_of.index)], out.images)
+distribution = group_distribution(groups, subject_of, bins, plan)
+shift = colour_shift_table(tones, subject_of, groups, params.colourised, bins, plan)
+write_skin_tone_tables(distribution, shift, params.convention, out)
+plot_ita(
+    tones[tones["image_id"].isin(subject_of.index)], params.colourised, out.ita_png, out.ita_pdf
+)
+plot_delta_ita(shift, out.delta_png, out.delta_pdf)
+log.info("groups: %s", distribution.set_index("group")["subjects"].to_dict())
