@@ -367,3 +367,23 @@ def test_colour_shift_and_differential_tables() -> None:
     # FDR = 1 - (0.5 * 1/31 + 0.5 * 0.5)
     assert first["fdr"] == pytest.approx(1 - (0.5 / 31 + 0.25))
     assert math.isnan(first["fnmr_max_min_ratio"])  # light FNMR is 0
+
+
+def test_config_refuses_bins_with_a_gap_naming_the_key(tmp_path: Path) -> None:
+    import yaml
+
+    from colourfr.config import load_config
+
+    repo = Path(__file__).resolve().parents[1]
+    overlay = tmp_path / "bins.yaml"
+    overlay.write_text(
+        yaml.safe_dump(
+            {"skin_tone": {"bins": [{"name": "dark", "max": 10}, {"name": "light", "min": 20}],
+                           "system": "no-such-system"}}
+        )
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as error:
+        load_config(repo / "config" / "config.yaml", overlay, base_dir=repo)
+    message = str(error.value)
+    assert "skin_tone.bins: gap between bins 'dark'" in message
+    assert "skin_tone.system: 'no-such-system' is not a recognition instance" in message
