@@ -47,11 +47,11 @@ rule skin_tone_summary:
         groups_html=report(
             f"{SKIN_OUT}/groups.html",
             caption="../docs/captions/skin_tone_groups.rst",
-            category="Skin tone",
+            category="Tables",
             labels={
                 "dataset": "{dataset}",
                 "protocol": "{protocol}",
-                "table": "groups",
+                "table": "Table 1b: skin-tone groups",
             },
         ),
         groups_tex=f"{SKIN_OUT}/groups.tex",
