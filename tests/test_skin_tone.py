@@ -362,7 +362,11 @@ def test_colour_shift_and_differential_tables() -> None:
     assert s1.loc["dark", "fmr"] == 0.0 and s1.loc["dark", "flag"]
     s2 = table[table["scenario"] == "s2"].set_index("group")
     assert s2.loc["light", "fmr"] == pytest.approx(1 / 31)  # the baseline's, reused
-    assert math.isnan(s2.loc["light", "fmr_low"])
+    assert s2.loc["light", "fmr_low"] == s1.loc["light", "fmr_low"]  # its interval too
+    assert s2.loc["light", "n_impostor"] == s1.loc["light", "n_impostor"] == 31
+    assert "unknown" not in s1.index  # an empty bin: in the distribution only
+    assert math.isnan(s1.loc["dark", "fnmr_low"])  # two subjects: no interval
+    assert s1.loc["light", "fnmr_low"] == 0.0
     first = summary.set_index("scenario").loc["s1"]
     # FDR = 1 - (0.5 * 1/31 + 0.5 * 0.5)
     assert first["fdr"] == pytest.approx(1 - (0.5 / 31 + 0.25))

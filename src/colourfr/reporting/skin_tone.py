@@ -195,6 +195,8 @@ def colour_shift_table(
             part = shifts if name == "all" else shifts[shifts["group"] == name]
             valid = part[np.isfinite(part["delta_ita"].to_numpy(dtype=float))]
             n_subjects = int(valid["subject_id"].nunique())
+            if name != "all" and not (groups["group"] == name).any():
+                continue  # an empty bin: listed in the group distribution only
             row: dict[str, object] = {
                 "colouriser": colouriser,
                 "group": name,
@@ -217,15 +219,17 @@ def colour_shift_table(
 
 
 def _rate_intervals(
-    part: pd.DataFrame, threshold: float | None, plan: BootstrapPlan
+    part: pd.DataFrame, members: Sequence[str], threshold: float | None, plan: BootstrapPlan
 ) -> dict[str, tuple[float, float]]:
-    """Subject-bootstrap intervals of FTA, FNMR, FRR and within-group FMR of one group's
-    comparisons (``part``: reference_subject, probe_subject, genuine, score)."""
-    subjects = pd.Index(sorted(set(part["reference_subject"]) | set(part["probe_subject"])))
+    """Subject-bootstrap intervals of FTA, FNMR, FRR and within-group FMR of one group
+    (``members``: its subjects; ``part``: reference_subject, probe_subject, genuine, score
+    of the comparisons whose probe subject is a member)."""
+    subjects = pd.Index(sorted(members))
     n = len(subjects)
     empty = {k: (math.nan, math.nan) for k in ("fta", "fnmr", "frr", "fmr")}
     if n < plan.min_subjects or plan.replicates <= 0 or threshold is None:
         return empty
+    part = part[part["genuine"].astype(bool) | part["reference_subject"].isin(subjects)]
     genuine = part[part["genuine"].astype(bool)]
     impostor = part[~part["genuine"].astype(bool) & np.isfinite(part["score"].to_numpy(float))]
     g_code = subjects.get_indexer(genuine["probe_subject"])
@@ -269,6 +273,8 @@ def differential_tables(
     subject_group = dict(zip(groups["subject_id"].astype(str), groups["group"]))
     names = group_names(bins)
     baseline_fmr: dict[str, float | None] = {}
+    baseline_impostors: dict[str, int] = {}
+    baseline_fmr_interval: dict[str, tuple[float, float]] = {}
     rows, summaries = [], []
     for scenario in [baseline, *[s for s in scores if s != baseline]]:
         frame = scores[scenario].copy()
@@ -277,6 +283,7 @@ def differential_tables(
         rates = group_rates(frame, subject_group, threshold, groups=names)
         if scenario == baseline:
             baseline_fmr = {r.group: r.fmr for r in rates}
+            baseline_impostors = {r.group: r.n_impostor for r in rates}
         rates = [
             GroupRates(**{**r.__dict__, "fmr": baseline_fmr.get(r.group)})
             if scenario != baseline
@@ -284,17 +291,24 @@ def differential_tables(
             for r in rates
         ]
         for rate in rates:
-            in_group = frame["probe_subject"].map(subject_group).fillna(UNKNOWN_GROUP) == rate.group
-            intervals = _rate_intervals(frame[in_group], threshold, plan)
+            if rate.n_subjects == 0:
+                continue  # an empty bin: listed in the group distribution only
+            members = [subject for subject, g in subject_group.items() if g == rate.group]
+            in_group = frame["probe_subject"].isin(members)
+            intervals = _rate_intervals(frame[in_group], members, threshold, plan)
             row: dict[str, object] = {
                 "scenario": scenario,
                 "label": labels.get(scenario, scenario),
                 **rate.__dict__,
             }
+            if scenario != baseline:
+                row["n_impostor"] = baseline_impostors.get(rate.group, 0)
             for key, (low, high) in intervals.items():
                 if key == "fmr" and scenario != baseline:
-                    low, high = math.nan, math.nan
+                    low, high = baseline_fmr_interval.get(rate.group, (math.nan, math.nan))
                 row.update({f"{key}_low": low, f"{key}_high": high})
+            if scenario == baseline:
+                baseline_fmr_interval[rate.group] = intervals["fmr"]
             row["flag"] = FLAG_TOO_SMALL if rate.n_subjects < plan.min_subjects else ""
             rows.append(row)
         summaries.append(
@@ -354,7 +368,7 @@ def write_skin_tone_tables(
         md=paths["groups_md"],
         tex=paths["groups_tex"],
         caption=caption,
-        markdown_text=f"{caption}\n\n{shown.to_markdown(index=False)}\n",
+        markdown_text=f"{caption}\n\n{shown.to_markdown(index=False, disable_numparse=True)}\n",
         label="tab:skin-tone-groups",
     )
     readable = pd.DataFrame(
@@ -387,7 +401,7 @@ def write_skin_tone_tables(
         md=paths["shift_md"],
         tex=paths["shift_tex"],
         caption=caption,
-        markdown_text=f"{caption}\n\n{readable.to_markdown(index=False)}\n",
+        markdown_text=f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n",
         label="tab:skin-tone-shift",
     )
 
@@ -434,15 +448,16 @@ def write_differential_tables(
     caption = (
         f"Performance per skin-tone group at the baseline threshold T = {t} (FMR "
         f"{100 * fmr:g} % over all impostors of the baseline scenario); FMR within each group "
-        "from the baseline's impostor pairs of that group; 95 % subject-bootstrap intervals. "
+        "from the baseline's impostor pairs of that group (the only scenario with impostors: "
+        "every scenario shows and uses the baseline's); 95 % subject-bootstrap intervals. "
         "Across groups (named groups only): max/min ratios (— when the smallest rate is 0), "
         "fairness discrepancy rate FDR (1 = equal) and GARBE (0 = equal), alpha = 0.5."
     )
     write_table(rows, csv=paths["rows_csv"])
     write_table(summary, csv=paths["summary_csv"])
     text = (
-        f"{caption}\n\n{readable.to_markdown(index=False)}\n\n"
-        f"Across groups:\n\n{measures.to_markdown(index=False)}\n"
+        f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n\n"
+        f"Across groups:\n\n{measures.to_markdown(index=False, disable_numparse=True)}\n"
     )
     write_table(
         readable,
