@@ -10,7 +10,8 @@ tie rules cannot differ). Each (method, size) runs in a fresh process; peak RSS 
 process's RSS before the computation, wall time of the computation alone.
 
 - colourfr: ``colourfr.identification.search_table`` from the embeddings (the workflow's
-  path: blocks of 1024 probes, never the P x G matrix), then the CMC.
+  path: blocks of at most 2^23 probe x reference scores, never the P x G matrix), then
+  the CMC.
 - pyeer: ``pyeer.cmc_stats.get_cmc_curve`` on the score dictionary it loads from its
   files, built in memory (every query's candidate list sorted by score), as its
   ``load_scores_from_file`` would: the naive way a user would do it.
