@@ -9,6 +9,7 @@ from colourfr.reporting.skin_tone import (
     differential_tables,
     plot_differential,
     protocol_subjects,
+    read_protocol_images,
     write_differential_tables,
 )
 from colourfr.scores import read_scores
@@ -17,20 +18,13 @@ from colourfr.skin_tone import ita_bins
 log = setup_script_logging(snakemake)
 params = snakemake.params
 out = snakemake.output
-boot = params.bootstrap
-plan = BootstrapPlan(
-    replicates=int(boot["replicates"]),
-    seed=int(boot["seed"]),
-    confidence=float(boot["confidence"]),
-    min_subjects=int(params.min_subjects),
-)
+plan = BootstrapPlan.from_config(params.bootstrap, params.min_subjects)
 scores = {s: read_scores(path) for s, path in zip(params.scenarios, snakemake.input.scores)}
 baseline = scores[params.baseline]
 impostors = baseline.loc[~baseline["genuine"].astype(bool), "score"]
 threshold = threshold_at_fmr(impostors, params.primary_fmr)
 t = threshold.threshold
-references = read_csv(snakemake.input.references, required=("image_id", "subject_id"), dtype=str)
-probes = read_csv(snakemake.input.probes, required=("image_id", "subject_id"), dtype=str)
+references, probes = read_protocol_images(snakemake.input.references, snakemake.input.probes)
 groups = read_csv(snakemake.input.subjects, required=("subject_id", "group"), dtype=str)
 rows, summary = differential_tables(
     scores,
@@ -43,6 +37,6 @@ rows, summary = differential_tables(
     plan,
     alpha=float(params.alpha),
 )
-write_differential_tables(rows, summary, params.primary_fmr, t, out)
+write_differential_tables(rows, summary, params.primary_fmr, t, out, float(params.alpha))
 plot_differential(rows, out.png, out.pdf)
 log.info("threshold %s; %d group rows", t, len(rows))

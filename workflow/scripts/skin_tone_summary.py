@@ -3,7 +3,7 @@ colouriser's colour shift per group, of one (dataset, protocol)."""
 
 import pandas as pd
 
-from colourfr.io.csv import read_csv, write_csv
+from colourfr.io.csv import write_csv
 from colourfr.logs import setup_script_logging
 from colourfr.reporting.skin_tone import (
     BootstrapPlan,
@@ -13,6 +13,7 @@ from colourfr.reporting.skin_tone import (
     plot_delta_ita,
     plot_ita,
     protocol_subjects,
+    read_protocol_images,
     write_skin_tone_tables,
 )
 from colourfr.skin_tone import ita_bins
@@ -20,16 +21,9 @@ from colourfr.skin_tone import ita_bins
 log = setup_script_logging(snakemake)
 params = snakemake.params
 out = snakemake.output
-boot = params.bootstrap
-plan = BootstrapPlan(
-    replicates=int(boot["replicates"]),
-    seed=int(boot["seed"]),
-    confidence=float(boot["confidence"]),
-    min_subjects=int(params.min_subjects),
-)
+plan = BootstrapPlan.from_config(params.bootstrap, params.min_subjects)
 bins = ita_bins(params.bins, key="skin_tone.bins")
-references = read_csv(snakemake.input.references, required=("image_id", "subject_id"), dtype=str)
-probes = read_csv(snakemake.input.probes, required=("image_id", "subject_id"), dtype=str)
+references, probes = read_protocol_images(snakemake.input.references, snakemake.input.probes)
 tones = pd.concat([pd.read_parquet(path) for path in snakemake.input.tones], ignore_index=True)
 subject_of = protocol_subjects(references, probes)
 groups = group_table(tones, references, probes, bins)

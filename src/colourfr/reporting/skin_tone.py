@@ -31,6 +31,16 @@ class BootstrapPlan:
     confidence: float = 0.95
     min_subjects: int = 5
 
+    @classmethod
+    def from_config(cls, bootstrap: Mapping[str, object], min_subjects: int) -> BootstrapPlan:
+        """From ``metrics.bootstrap`` and ``skin_tone.min_subjects_for_interval``."""
+        return cls(
+            replicates=int(bootstrap["replicates"]),  # type: ignore[call-overload]
+            seed=int(bootstrap["seed"]),  # type: ignore[call-overload]
+            confidence=float(bootstrap["confidence"]),  # type: ignore[arg-type]
+            min_subjects=int(min_subjects),
+        )
+
 
 def _percentile(values: np.ndarray, confidence: float) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
@@ -69,6 +79,18 @@ def subject_bootstrap_mean(
 
 
 # -- groups ---------------------------------------------------------------------------------
+
+
+def read_protocol_images(
+    references_csv: str | os.PathLike[str], probes_csv: str | os.PathLike[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A protocol's references.csv and probes.csv (image_id, subject_id as text)."""
+    from colourfr.io.csv import read_csv
+
+    return tuple(  # type: ignore[return-value]
+        read_csv(path, required=("image_id", "subject_id"), dtype=str)
+        for path in (references_csv, probes_csv)
+    )
 
 
 def protocol_subjects(references: pd.DataFrame, probes: pd.DataFrame) -> pd.Series:
@@ -346,31 +368,38 @@ def _interval(row: Mapping[str, object], key: str, scale: float = 100.0, digits:
     return text
 
 
+def _write_pair(
+    full: pd.DataFrame,
+    readable: pd.DataFrame,
+    paths: tuple[str | os.PathLike[str], str | os.PathLike[str], str | os.PathLike[str]],
+    caption: str,
+    label: str,
+    after: str = "",
+) -> None:
+    """Every field as CSV; the formatted table (numbers kept as formatted) as Markdown and
+    LaTeX with ``caption``; ``after``: more Markdown below the table."""
+    from colourfr.io.tables import write_table
+
+    csv, md, tex = paths
+    write_table(full, csv=csv)
+    text = f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n{after}"
+    write_table(readable, md=md, tex=tex, caption=caption, markdown_text=text, label=label)
+
+
 def write_skin_tone_tables(
     distribution: pd.DataFrame,
     shift: pd.DataFrame,
     convention: str,
     paths: Mapping[str, str | os.PathLike[str]],
 ) -> None:
-    from colourfr.io.tables import write_table
 
     shown = distribution.assign(subjects_pct=distribution["subjects_pct"].map(lambda v: f"{v:.1f}"))
     caption = (
         f"Subjects per skin-tone group (ITA of the reference image in original colour; "
         f"bins: {convention}). Groups of fewer than five subjects are flagged."
     )
-    write_table(
-        distribution,
-        csv=paths["groups_csv"],
-    )
-    write_table(
-        shown,
-        md=paths["groups_md"],
-        tex=paths["groups_tex"],
-        caption=caption,
-        markdown_text=f"{caption}\n\n{shown.to_markdown(index=False, disable_numparse=True)}\n",
-        label="tab:skin-tone-groups",
-    )
+    groups_paths = (paths["groups_csv"], paths["groups_md"], paths["groups_tex"])
+    _write_pair(distribution, shown, groups_paths, caption, "tab:skin-tone-groups")
     readable = pd.DataFrame(
         {
             "colouriser": shift["colouriser"],
@@ -395,15 +424,8 @@ def write_skin_tone_tables(
         "same cheek and forehead region (mean [95 % subject-bootstrap interval]). Negative "
         "ΔITA: darker or yellower skin; positive: lighter."
     )
-    write_table(shift, csv=paths["shift_csv"])
-    write_table(
-        readable,
-        md=paths["shift_md"],
-        tex=paths["shift_tex"],
-        caption=caption,
-        markdown_text=f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n",
-        label="tab:skin-tone-shift",
-    )
+    shift_paths = (paths["shift_csv"], paths["shift_md"], paths["shift_tex"])
+    _write_pair(shift, readable, shift_paths, caption, "tab:skin-tone-shift")
 
 
 def write_differential_tables(
@@ -412,6 +434,7 @@ def write_differential_tables(
     fmr: float,
     threshold: float | None,
     paths: Mapping[str, str | os.PathLike[str]],
+    alpha: float = 0.5,
 ) -> None:
     from colourfr.io.tables import write_table
 
@@ -451,22 +474,12 @@ def write_differential_tables(
         "from the baseline's impostor pairs of that group (the only scenario with impostors: "
         "every scenario shows and uses the baseline's); 95 % subject-bootstrap intervals. "
         "Across groups (named groups only): max/min ratios (— when the smallest rate is 0), "
-        "fairness discrepancy rate FDR (1 = equal) and GARBE (0 = equal), alpha = 0.5."
+        f"fairness discrepancy rate FDR (1 = equal) and GARBE (0 = equal), alpha = {alpha:g}."
     )
-    write_table(rows, csv=paths["rows_csv"])
     write_table(summary, csv=paths["summary_csv"])
-    text = (
-        f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n\n"
-        f"Across groups:\n\n{measures.to_markdown(index=False, disable_numparse=True)}\n"
-    )
-    write_table(
-        readable,
-        md=paths["md"],
-        tex=paths["tex"],
-        caption=caption,
-        markdown_text=text,
-        label="tab:differential",
-    )
+    after = f"\nAcross groups:\n\n{measures.to_markdown(index=False, disable_numparse=True)}\n"
+    table_paths = (paths["rows_csv"], paths["md"], paths["tex"])
+    _write_pair(rows, readable, table_paths, caption, "tab:differential", after)
 
 
 def plot_ita(
@@ -500,8 +513,17 @@ def plot_ita(
     plt.close(figure)
 
 
-def plot_delta_ita(shift: pd.DataFrame, *paths: str | os.PathLike[str]) -> None:
-    """Mean delta ITA with its interval per group, one marker series per colouriser."""
+def _plot_by_group(
+    frame: pd.DataFrame,
+    series_column: str,
+    value: str,
+    scale: float,
+    subjects: Mapping[str, int],
+    texts: tuple[str, str],
+    paths: Sequence[str | os.PathLike[str]],
+) -> None:
+    """Per group (x) one marker per series with its interval (``value``, ``value_low``,
+    ``value_high`` columns, times ``scale``); x labels carry the group's subject count."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -510,77 +532,45 @@ def plot_delta_ita(shift: pd.DataFrame, *paths: str | os.PathLike[str]) -> None:
     from colourfr.io.figures import save_figures
     from colourfr.reporting.styles import MARKERS, PALETTE
 
-    part = shift[shift["group"] != "all"]
-    groups = list(dict.fromkeys(part["group"]))
+    groups = list(dict.fromkeys(frame["group"]))
+    series = list(dict.fromkeys(frame[series_column]))
     figure, axis = plt.subplots(figsize=(1.1 * max(len(groups), 4) + 2, 4))
-    colourisers = list(dict.fromkeys(part["colouriser"]))
-    width = 0.8 / max(1, len(colourisers))
-    for k, colouriser in enumerate(colourisers):
-        rows = part[part["colouriser"] == colouriser].set_index("group").reindex(groups)
-        x = np.arange(len(groups)) + (k - (len(colourisers) - 1) / 2) * width
-        mean = rows["delta_ita"].to_numpy(float)
-        low = rows["delta_ita_low"].to_numpy(float)
-        high = rows["delta_ita_high"].to_numpy(float)
+    width = 0.8 / max(1, len(series))
+    for k, name in enumerate(series):
+        rows = frame[frame[series_column] == name].set_index("group").reindex(groups)
+        x = np.arange(len(groups)) + (k - (len(series) - 1) / 2) * width
+        mean = scale * pd.to_numeric(rows[value], errors="coerce").to_numpy(float)
+        low = scale * rows[f"{value}_low"].to_numpy(float)
+        high = scale * rows[f"{value}_high"].to_numpy(float)
         error = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
-        axis.errorbar(
-            x,
-            mean,
-            yerr=error,
-            fmt=MARKERS[k % len(MARKERS)],
-            capsize=3,
-            label=colouriser,
-            color=PALETTE[k % len(PALETTE)],
-        )
+        marker, colour = MARKERS[k % len(MARKERS)], PALETTE[k % len(PALETTE)]
+        axis.errorbar(x, mean, yerr=error, fmt=marker, color=colour, capsize=3, label=name)
     axis.axhline(0.0, color="0.4", linewidth=0.8)
-    labels = [f"{g}\n(n={int(part[(part['group'] == g)]['subjects'].max())})" for g in groups]
+    labels = [f"{g}\n(n={int(subjects.get(g, 0))})" for g in groups]
     axis.set_xticks(range(len(groups)), labels=labels, fontsize=8)
-    axis.set_ylabel("ΔITA colourised − original (°)")
-    axis.set_title("Skin-tone shift by group (95 % subject-bootstrap intervals)")
+    axis.set_ylabel(texts[0])
+    axis.set_title(texts[1])
     axis.grid(axis="y", alpha=0.3)
-    if colourisers:
-        axis.legend(fontsize=8)
+    if series:
+        axis.legend(fontsize=7)
     figure.tight_layout()
     save_figures(figure, *paths)
     plt.close(figure)
+
+
+def plot_delta_ita(shift: pd.DataFrame, *paths: str | os.PathLike[str]) -> None:
+    """Mean delta ITA with its interval per group, one marker series per colouriser."""
+    part = shift[shift["group"] != "all"]
+    subjects = part.groupby("group")["subjects"].max().to_dict()
+    texts = (
+        "ΔITA colourised − original (°)",
+        "Skin-tone shift by group (95 % subject-bootstrap intervals)",
+    )
+    _plot_by_group(part, "colouriser", "delta_ita", 1.0, subjects, texts, paths)
 
 
 def plot_differential(rows: pd.DataFrame, *paths: str | os.PathLike[str]) -> None:
     """FNMR per group, one marker series per scenario, with intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from colourfr.io.figures import save_figures
-    from colourfr.reporting.styles import MARKERS, PALETTE
-
-    groups = list(dict.fromkeys(rows["group"]))
-    scenarios = list(dict.fromkeys(rows["label"]))
-    figure, axis = plt.subplots(figsize=(1.1 * max(len(groups), 4) + 2, 4))
-    width = 0.8 / max(1, len(scenarios))
-    for k, label in enumerate(scenarios):
-        part = rows[rows["label"] == label].set_index("group").reindex(groups)
-        x = np.arange(len(groups)) + (k - (len(scenarios) - 1) / 2) * width
-        mean = 100.0 * pd.to_numeric(part["fnmr"], errors="coerce").to_numpy(float)
-        low = 100.0 * part["fnmr_low"].to_numpy(float)
-        high = 100.0 * part["fnmr_high"].to_numpy(float)
-        error = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
-        axis.errorbar(
-            x,
-            mean,
-            yerr=error,
-            fmt=MARKERS[k % len(MARKERS)],
-            capsize=3,
-            label=label,
-            color=PALETTE[k % len(PALETTE)],
-        )
-    first = rows[rows["label"] == scenarios[0]].set_index("group") if scenarios else rows
-    labels = [f"{g}\n(n={int(first['n_subjects'].get(g, 0))})" for g in groups]
-    axis.set_xticks(range(len(groups)), labels=labels, fontsize=8)
-    axis.set_ylabel("FNMR at the baseline threshold (%)")
-    axis.set_title("FNMR by skin-tone group")
-    axis.grid(axis="y", alpha=0.3)
-    axis.legend(fontsize=7)
-    figure.tight_layout()
-    save_figures(figure, *paths)
-    plt.close(figure)
+    subjects = rows.groupby("group")["n_subjects"].max().to_dict()
+    texts = ("FNMR at the baseline threshold (%)", "FNMR by skin-tone group")
+    _plot_by_group(rows, "label", "fnmr", 100.0, subjects, texts, paths)
