@@ -349,9 +349,20 @@ def test_configuration_presets_are_valid(files: list[str], tmp_path: Path) -> No
     roots = {"feret": tmp_path / "colorferet", "frgc": tmp_path / "FRGC-2.0-dist"}
     for root in roots.values():
         root.mkdir()
+    lists = {"feret": tmp_path / "fa.txt", "frgc": tmp_path / "frgc-2.0.4.txt"}
+    for path in lists.values():
+        path.write_text("00001 00001_930831_fa_a.ppm.bz2\n")
     stand_ins = tmp_path / "paths.yaml"
     stand_ins.write_text(
-        yaml.safe_dump({"datasets": {name: {"root": str(root)} for name, root in roots.items()}})
+        yaml.safe_dump(
+            {
+                "datasets": {name: {"root": str(root)} for name, root in roots.items()},
+                "protocols": {
+                    f"paper-{name}": {"reference": {"list": str(path)}}
+                    for name, path in lists.items()
+                },
+            }
+        )
     )
     user_files = [REPO / f for f in files]
     if files == ["config/paper.yaml"]:
@@ -376,6 +387,9 @@ def test_configuration_presets_are_valid(files: list[str], tmp_path: Path) -> No
         assert sorted(config["datasets"]) == ["feret", "frgc"]
         assert config["recognition"]["arcface-buffalo_l"]["params"]["pack"] == "buffalo_l"
         assert [s["id"] for s in config["scenarios"]] == ["s1", "s2", "s3", "s4", "s5"]
+        for name in ("feret", "frgc"):  # issue 18: the paper's references are lists
+            (protocol,) = config["datasets"][name]["protocols"]
+            assert config["protocols"][protocol]["reference"]["rule"] == "list"
         assert len(gpu_instances) == 4
     else:
         assert ("recognition", "arcface-mobilefacenet") in gpu_instances

@@ -212,10 +212,14 @@ def test_reference_rule_list(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="subject 'b' needs exactly one listed reference"):
         reference_per_subject(manifest, reference=reference_rule(
             {"reference": {"rule": "list", "list": str(listed)}}))  # fmt: skip
-    listed.write_text("a_2\nb_1\nz_9\n")
-    with pytest.raises(ManifestError, match="not in the manifest, e.g. 'z_9'"):
-        reference_per_subject(manifest, reference=reference_rule(
-            {"reference": {"rule": "list", "list": str(listed)}}))  # fmt: skip
+    # A dataset-wide list (FERET's doc/partitions/fa.txt: "<subject> <file>") may name
+    # images the subject selection dropped: counted in the rule's description, not an error.
+    listed.write_text("a 00a_2.ppm.bz2\nb b_1.jpg\nz z_9.ppm\n")
+    manifest["image_id"] = manifest["image_id"].replace({"a_2": "00a_2"})
+    protocol = reference_per_subject(manifest, reference=reference_rule(
+        {"reference": {"rule": "list", "list": str(listed)}}))  # fmt: skip
+    assert protocol.references["image_id"].tolist() == ["00a_2", "b_1"]
+    assert protocol.reference_rule == "list (refs.txt; 1 listed ids not in the manifest)"
 
 
 def test_table1_states_the_reference_rule(tmp_path: Path) -> None:
@@ -228,3 +232,51 @@ def test_table1_states_the_reference_rule(tmp_path: Path) -> None:
     again = read_protocol(tmp_path)
     assert again.reference_rule == "best (pose: arc)"
     assert dataset_overview("toy", "paper", again)["reference_rule"].item() == "best (pose: arc)"
+
+
+def test_references_command_writes_a_list_the_list_rule_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`colourfr references`: per subject the first image in (session, id) order among
+    those matching --where, as a list file that rule list reads back (FRGC's case: the
+    first controlled still)."""
+    import yaml
+
+    from colourfr.cli import main
+    from colourfr.protocol import reference_rule
+
+    rows = [  # image_id, subject, session, expression
+        ("s1_c2", "s1", "2004-01-02", "controlled"),
+        ("s1_u1", "s1", "2004-01-01", "uncontrolled"),
+        ("s1_c1", "s1", "2004-01-01", "controlled"),
+        ("s2_u1", "s2", "2004-02-01", "uncontrolled"),
+        ("s2_c3", "s2", "2004-03-01", "controlled"),
+    ]
+    for image_id, *_ in rows:
+        (tmp_path / f"{image_id}.png").write_bytes(b"")
+    pd.DataFrame(
+        [
+            {"image_id": i, "subject_id": s, "path": f"{i}.png", "session": d, "expression": e}
+            for i, s, d, e in rows
+        ]
+    ).to_csv(tmp_path / "images.csv", index=False)
+    config = tmp_path / "mine.yaml"
+    config.write_text(yaml.safe_dump({"datasets": {"mine": {
+        "format": "csv", "root": str(tmp_path),
+        "options": {"image_list": str(tmp_path / "images.csv")}}}}))  # fmt: skip
+    out = tmp_path / "lists" / "mine.txt"
+    code = main(["references", "--configfile", str(config), "--dataset", "mine",
+                 "--where", "expression=controlled", "--out", str(out)])  # fmt: skip
+    assert code == 0 and "2 references of 2 subjects" in capsys.readouterr().err
+    rule = reference_rule({"reference": {"rule": "list", "list": str(out)}})
+    assert rule.listed == {"s1_c1", "s2_c3"}
+    for where, message in (
+        (["--where", "pose=fa"], "no image matches {'pose': 'fa'}"),
+        (["--where", "camera=x"], "no column 'camera'"),
+        (["--where", "expression"], "expected COLUMN=VALUE"),
+    ):
+        code = main(["references", "--configfile", str(config), "--dataset", "mine",
+                     *where, "--out", str(out)])  # fmt: skip
+        assert code == 2 and message in capsys.readouterr().err
+    code = main(["references", "--configfile", str(config), "--dataset", "other", "--out", "x"])
+    assert code == 2 and "'other' is not in" in capsys.readouterr().err

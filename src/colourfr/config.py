@@ -233,7 +233,10 @@ def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
                 resolved = _resolve(str(reference["list"]), base)
                 reference["list"] = str(resolved)
                 if not resolved.is_file():
-                    problems.append(f"{where}.list: file not found: {resolved}")
+                    problems.append(
+                        f"{where}.list: file not found: {resolved} (one image id per line; "
+                        "`colourfr references` writes one from the dataset, docs/datasets.md)"
+                    )
         if rule == "best":
             if not (reference.get("quality") or reference.get("pose")):
                 problems.append(f"{where}: rule best needs quality and/or pose")
