@@ -422,7 +422,8 @@ def write_skin_tone_tables(
     caption = (
         "Colour shift per colouriser and skin-tone group: colourised minus original, in the "
         "same cheek and forehead region (mean [95 % subject-bootstrap interval]). Negative "
-        "ΔITA: darker or yellower skin; positive: lighter."
+        "ΔITA: darker or yellower skin; positive: lighter. Images and subjects: those with a "
+        "defined ΔITA (an original without colour, b* = 0, has none)."
     )
     shift_paths = (paths["shift_csv"], paths["shift_md"], paths["shift_tex"])
     _write_pair(shift, readable, shift_paths, caption, "tab:skin-tone-shift")
