@@ -391,3 +391,33 @@ def test_config_refuses_bins_with_a_gap_naming_the_key(tmp_path: Path) -> None:
     message = str(error.value)
     assert "skin_tone.bins: gap between bins 'dark'" in message
     assert "skin_tone.system: 'no-such-system' is not a recognition instance" in message
+
+
+def test_skin_tone_tables_without_a_colouriser(tmp_path: Path) -> None:
+    """A run with every colouriser disabled still writes the group and shift tables."""
+    from colourfr.reporting.skin_tone import (
+        BootstrapPlan,
+        colour_shift_table,
+        plot_delta_ita,
+        write_skin_tone_tables,
+    )
+
+    bins = ita_bins(CHARDON_BINS)
+    groups = pd.DataFrame({"subject_id": ["a"], "group": ["tan"]})
+    tones = pd.DataFrame(
+        [{"image_id": "a_1", "variant": "original", "L": 60.0, "a": 10.0, "b": 20.0,
+          "hue": 63.4, "ita": 26.6, "n_pixels": 10, "failure": None}]
+    )  # fmt: skip
+    shift = colour_shift_table(
+        tones, pd.Series({"a_1": "a"}), groups, {}, bins, BootstrapPlan(replicates=10)
+    )
+    assert shift.empty and "delta_ita_low" in shift.columns
+    distribution = pd.DataFrame(
+        {"group": ["tan"], "subjects": [1], "subjects_pct": [100.0], "images": [1], "flag": [""]}
+    )
+    names = ("groups_csv", "groups_md", "groups_tex", "shift_csv", "shift_md", "shift_tex")
+    paths = {name: tmp_path / f"{name}.txt" for name in names}
+    write_skin_tone_tables(distribution, shift, "Chardon et al. 1991", paths)
+    plot_delta_ita(shift, tmp_path / "delta.png")
+    assert (tmp_path / "delta.png").read_bytes().startswith(b"\x89PNG")
+    assert "Chardon" in paths["groups_md"].read_text()

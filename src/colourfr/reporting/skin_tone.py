@@ -22,6 +22,13 @@ from colourfr.metrics.differential import GroupRates, differential_summary, grou
 from colourfr.skin_tone import UNKNOWN_GROUP, ItaBin, ciede2000, hue_difference, subject_groups
 
 FLAG_TOO_SMALL = "too few subjects for an interval"
+_MEASURES = ("delta_ita", "delta_hue", "delta_L", "ciede2000")
+#: Columns of the colour-shift table (also when no colouriser is enabled).
+SHIFT_COLUMNS = [
+    "colouriser", "group", "images", "subjects", "ita_original", "ita_colourised",
+    *[f"{m}{suffix}" for m in _MEASURES for suffix in ("", "_low", "_high")],
+    "flag",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -227,14 +234,14 @@ def colour_shift_table(
                 "ita_original": float(valid["ita_original"].mean()) if len(valid) else math.nan,
                 "ita_colourised": float(valid["ita_colourised"].mean()) if len(valid) else math.nan,
             }
-            for column in ("delta_ita", "delta_hue", "delta_L", "ciede2000"):
+            for column in _MEASURES:
                 mean, low, high = subject_bootstrap_mean(
                     part[column].tolist(), part["subject_id"].tolist(), plan
                 )
                 row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
             row["flag"] = FLAG_TOO_SMALL if n_subjects < plan.min_subjects else ""
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SHIFT_COLUMNS)
 
 
 # -- differential performance --------------------------------------------------------------
