@@ -202,8 +202,32 @@ def test_download_settings(minimal: dict) -> None:
     assert validate_config(minimal)["datasets"]["toy"]["archive_sha256"] == "A" * 64
 
 
+def test_threads_come_from_the_plugin_unless_the_instance_sets_them(
+    minimal: dict, tmp_path: Path
+) -> None:
+    exemplar = tmp_path / "exemplar.png"
+    exemplar.write_bytes(b"")
+    minimal["colourisers"] = {
+        "ex": {"plugin": "exemplar-transfer", "params": {"exemplar": str(exemplar)}}
+    }
+    minimal["recognition"]["dlib4"] = {"plugin": "dlib-resnet", "threads": 4}
+    config = validate_config(minimal)
+    assert config["recognition"]["dlib"]["threads"] == 1  # dlib declares one core
+    assert config["recognition"]["dlib4"]["threads"] == 4
+    assert config["colourisers"]["ex"]["threads"] == 1
+
+
+def test_a_spec_with_bad_threads_is_unusable() -> None:
+    from colourfr.registry import PluginSpec, spec_problems
+
+    for bad in (0, 1.5, True):
+        spec = PluginSpec(name="p", factory="m:f", summary="s", threads=bad)  # type: ignore[arg-type]
+        assert any("threads must be a positive integer" in p for p in spec_problems(spec, "p"))
+
+
 def test_readme_plugin_tables_match_the_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["plugins", "--markdown"]) == 0
+    # The built-ins only: a plugin package installed beside colourfr documents its own.
+    assert cli_main(["plugins", "--markdown", "--distribution", "colourfr"]) == 0
     output = capsys.readouterr().out
     text = (REPO / "config" / "README.md").read_text()
     begin, end = "<!-- BEGIN PLUGINS -->\n", "<!-- END PLUGINS -->"
@@ -212,7 +236,7 @@ def test_readme_plugin_tables_match_the_command(capsys: pytest.CaptureFixture[st
     # The block ends with exactly one newline before the END marker.
     assert block == output.rstrip("\n") + "\n", (
         "config/README.md is out of date: replace the block between the PLUGINS markers "
-        "with the output of `colourfr plugins --markdown`"
+        "with the output of `colourfr plugins --markdown --distribution colourfr`"
     )
 
 

@@ -97,6 +97,8 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
             except ConfigError as exc:  # not installed, or a broken plugin distribution
                 problems.append(f"{where}.plugin: {exc}")
                 continue
+            if instance.get("threads") is None:
+                instance["threads"] = spec.threads
             params = instance.setdefault("params", {})
             problems.extend(validate_against(spec.params_schema, params, f"{where}.params"))
             for key in spec.path_params:

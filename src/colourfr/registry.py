@@ -100,6 +100,10 @@ class PluginSpec:
     #: would exceed ``memory.image_budget_mb``. Measure it with bench/memory; the default
     #: is deliberately generous.
     bytes_per_pixel: float = 100.0
+    #: Cores one job of the plugin keeps busy, measured (bench/threads): the ``threads``
+    #: its jobs declare unless the instance sets its own. Declaring more than the plugin
+    #: uses holds cores idle that another job could run on.
+    threads: int = 1
     #: Filled in at discovery: the distribution whose entry point registered the spec.
     distribution: str = ""
 
@@ -143,6 +147,8 @@ def spec_problems(spec: Any, entry_name: str) -> list[str]:
             problems.append(f"path/plan params not in params_schema: {', '.join(unknown)}")
     if not isinstance(spec.conda_env, str) or not spec.conda_env:
         problems.append("conda_env must be a non-empty string")
+    if isinstance(spec.threads, bool) or not isinstance(spec.threads, int) or spec.threads < 1:
+        problems.append(f"threads must be a positive integer, got {spec.threads!r}")
     return problems
 
 

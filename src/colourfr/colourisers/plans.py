@@ -137,7 +137,7 @@ def trained_unet_plan(context: PlanContext) -> WorkflowPlan:
                 },
                 summary=f"trains {context.where()} on the people of {people}",
                 conda_env="train",
-                threads=int(settings.get("threads", 1)),
+                threads=int(settings.get("threads") or 1),
                 mem_mb=max(int(settings.get("mem_mb", 0)), 6000),
                 runtime_min=720,  # the cpu preset on 2 cores; a GPU needs far less
                 gpu=context.gpu,

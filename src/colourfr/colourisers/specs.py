@@ -70,6 +70,7 @@ def _deoldify(variant: str, summary: str) -> PluginSpec:
         # bench/memory: chroma upsampled to full size in row blocks, YUV merge (26 B/px)
         bytes_per_pixel=30.0,
         uses_gpu=True,
+        threads=2,  # torch's convolutions use the job's cores
         conda_env="colourisers",
         plan="colourfr.colourisers.plans:deoldify_plan",
         cache_subdir="deoldify",
@@ -143,6 +144,7 @@ TRAINED_UNET = PluginSpec(
     # bench/memory: chroma upsampled to full size in row blocks, YUV merge (26 B/px)
     bytes_per_pixel=30.0,
     uses_gpu=True,
+    threads=2,  # torch's convolutions use the job's cores (training and colourisation)
     conda_env="colourisers",
     plan="colourfr.colourisers.plans:trained_unet_plan",
     plan_only_params=("lfw_root", "profile", "training"),

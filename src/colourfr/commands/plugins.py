@@ -22,14 +22,19 @@ def _default(schema: dict[str, Any]) -> str:
     return json.dumps(schema["default"]) if "default" in schema else "—"
 
 
-def plugins_markdown() -> str:
+def plugins_markdown(distribution: str | None = None) -> str:
+    """Parameter tables of the installed plugins (of one distribution, when given)."""
     lines: list[str] = []
     for family, title in FAMILIES.items():
         lines.append(f"### {title}\n")
         for spec in registry_for(family):
+            if distribution is not None and spec.distribution != distribution:
+                continue
             gpu = " (can use a GPU)" if spec.uses_gpu else ""
+            threads = f"{spec.threads} thread{'s' if spec.threads > 1 else ''} per job"
             lines.append(
-                f"#### `{spec.name}`{gpu}\n\n{spec.summary} (from `{spec.distribution}`)\n"
+                f"#### `{spec.name}`{gpu}\n\n{spec.summary} (from `{spec.distribution}`; "
+                f"{threads})\n"
             )
             properties = spec.params_schema.get("properties", {})
             if not properties:
@@ -45,7 +50,7 @@ def plugins_markdown() -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.markdown:
-        print(plugins_markdown())
+        print(plugins_markdown(args.distribution))
         return 0
     print("family\tplugin\tdistribution\tsummary")
     for family in FAMILIES:
@@ -63,4 +68,9 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plugins", help="list plugins and their parameters")
     parser.add_argument("--markdown", action="store_true", help="parameter tables as Markdown")
+    parser.add_argument(
+        "--distribution",
+        metavar="NAME",
+        help="only the plugins of this distribution (e.g. colourfr, for config/README.md)",
+    )
     parser.set_defaults(func=run)

@@ -54,6 +54,7 @@ def _faceqnet(version: str) -> PluginSpec:
         params_schema=FACEQNET_PARAMS,
         path_params=("model_path",),
         uses_gpu=True,
+        threads=2,  # TensorFlow's convolutions use the job's cores
         conda_env="quality-tf",
         plan="colourfr.quality.plans:model_file_plan",
         cache_subdir="faceqnet",

@@ -70,6 +70,8 @@ INSIGHTFACE_ARCFACE = PluginSpec(
     uses_gpu=True,
     # bench/memory: decoding, detection on a copy of at most max_detect_side (29 B/px)
     bytes_per_pixel=35.0,
+    # bench/threads: onnxruntime's intra-op threads keep 1.8 cores busy at 2 threads
+    threads=2,
     conda_env_gpu="recognition-gpu",
     plan="colourfr.recognition.plans:insightface_plan",
     plan_only_params=("pack_dir", "mxnet_symbol", "mxnet_params"),
@@ -102,4 +104,6 @@ DLIB_RESNET = PluginSpec(
     uses_gpu=False,
     # bench/memory: decoding, detection on a copy of at most max_detect_side (49 B/px)
     bytes_per_pixel=55.0,
+    # bench/threads: dlib's CPU code runs on one core whatever the job declares
+    threads=1,
 )
