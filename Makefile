@@ -10,10 +10,14 @@ BIN := $(VENV)/bin
 LOCK := requirements/lock.txt
 SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
+# Test tiers (tests/conftest.py marks them): unit, workflow (starts Snakemake), faults
+# (kills processes mid-write). Workers of pytest-xdist; 0 runs them in this process.
+PYTEST_WORKERS ?= 2
+UNIT_TIER := not workflow and not faults and not slow and not slurm and not network
 LATEST_VENV ?= .venv-latest
 EXTRAS := train,quality-tf,test,bench,slurm,dev
 
-.PHONY: run test setup system-packages lint format dag report clean-results lock \
+.PHONY: run test test-unit setup system-packages lint format dag report clean-results lock \
 	test-latest setup-gpu check-lock
 
 check-lock:
@@ -45,8 +49,13 @@ setup: system-packages $(BIN)/colourfr
 run: setup
 	$(BIN)/snakemake --cores all --resources gpu=1 $(SNAKEMAKE_ARGS)
 
+# Every tier; the tests that read the shared reduced experiment stay on one worker.
 test: setup
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 $(PYTEST_ARGS)
+
+# The unit tier alone: no Snakemake, no whole experiment (a few minutes).
+test-unit: setup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "$(UNIT_TIER)" --durations=10 $(PYTEST_ARGS)
 
 # The GPU variant (CUDA torch from PyPI, onnxruntime-gpu); see docs/environment.md.
 setup-gpu:
@@ -70,7 +79,7 @@ test-latest: system-packages
 	  --constraint constraints.txt --editable '.[$(EXTRAS)]'
 	$(LATEST_VENV)/bin/pip freeze --all --exclude-editable > $(LATEST_VENV)/freeze.txt
 	$(LATEST_VENV)/bin/python tools/lock.py diff $(LATEST_VENV)/freeze.txt || true
-	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q $(PYTEST_ARGS)
+	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Style and static checks (CI runs this): Snakemake's linter, ruff, formatting of the
 # Python (ruff format) and of the Snakefiles (snakefmt; its shfmt lives in .venv/bin), mypy.

@@ -1,20 +1,53 @@
-"""Shared test fixtures: paths into ../shared (read in place, never copied), and the
-synthetic inputs several recognition systems are tested on."""
+"""Shared fixtures and the test tiers.
+
+Tiers, marked here from the fixtures a test uses (never by hand):
+
+- ``workflow``: starts Snakemake (the ``snakemake`` fixture) or reads a whole experiment;
+- ``faults``: kills processes mid-write (the ``fault_injection`` fixture);
+- everything else is a unit test: ``make test-unit`` runs only those.
+
+``make test`` runs every tier in parallel (pytest-xdist, ``--dist loadgroup``): the tests
+that read the shared reduced experiment form one group, so one worker builds it once while
+the other runs the rest. Paths into ../shared are read in place, never copied.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Callable
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from helpers.snakemake import ALLOWED_TESTS, Snakemake, reduced_config_args
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 LFW_ROOT = SHARED / "data" / "lfw"
+FAULT_INJECTION = Path(__file__).resolve().parent / "fault_injection"
+
+#: Fixtures whose users are workflow tests, and the one whose users are fault tests.
+WORKFLOW_FIXTURES = frozenset({"snakemake", "reduced_experiment"})
+FAULT_FIXTURES = frozenset({"fault_injection"})
+#: Fixtures whose users share one experiment: one xdist worker runs them all.
+EXPERIMENT_GROUP = "reduced-experiment"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & FAULT_FIXTURES:
+            item.add_marker(pytest.mark.faults)
+        if fixtures & WORKFLOW_FIXTURES:
+            item.add_marker(pytest.mark.workflow)
+        if fixtures & (FAULT_FIXTURES | {"snakemake"}):
+            ALLOWED_TESTS.add(item.nodeid)
+        if "reduced_experiment" in fixtures:
+            item.add_marker(pytest.mark.xdist_group(EXPERIMENT_GROUP))
 
 
 @pytest.fixture(scope="session")
@@ -30,32 +63,113 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def reduced_experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """The whole experiment on config/reduced.yaml, run once, uninterrupted:
-    (results folder, the --configfile arguments that made it)."""
+def snakemake() -> Snakemake:
+    """Starts the workflow; asking for it makes a test a `workflow` test."""
+    return Snakemake()
+
+
+@pytest.fixture(scope="session")
+def fault_injection() -> Callable[..., dict[str, str]]:
+    """``env(patterns, state=None, scope=None)``: the environment under which a Python
+    process is killed at the commit of an output matching one of the patterns
+    (tests/fault_injection/sitecustomize.py says how); asking for it makes a test a
+    `faults` test."""
+
+    def env(patterns: list[str], state: Path | None = None, scope: str | None = None) -> dict:
+        path = os.pathsep.join(
+            [str(FAULT_INJECTION), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+        variables = {"PYTHONPATH": path, "COLOURFR_KILL_BEFORE_COMMIT": ";".join(patterns)}
+        if state is not None:
+            variables["COLOURFR_KILL_STATE"] = str(state)
+        if scope is not None:
+            variables["COLOURFR_KILL_SCOPE"] = scope
+        return {**os.environ, **variables}
+
+    return env
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder of this test session that every xdist worker sees (the session's own
+    temporary root: no other session shares it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on ``path`` (created), across processes."""
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def reduced_experiment(snakemake: Snakemake, shared_tmp: Path) -> tuple[Path, list[str]]:
+    """The whole experiment on config/reduced.yaml, run once per test session,
+    uninterrupted: (results folder, the --configfile arguments that made it). Read it;
+    tests that change it take ``experiment_copy``."""
     if not (LFW_ROOT / "pairs.txt").is_file():
         pytest.skip("../shared LFW not available")
-    results = tmp_path_factory.mktemp("experiment")
-    overlay = results / "overlay.yaml"
-    overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
-    configs = ["--configfile", str(REPO / "config" / "reduced.yaml"), str(overlay)]
-    snakemake = str(Path(sys.executable).with_name("snakemake"))
-    result = subprocess.run(
-        [snakemake, "--cores", "2", *configs],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=3000,
-        check=False,
-    )
-    # What the user saw (ends in .log: left out of result comparisons).
-    (results / "snakemake-console.log").write_text(result.stdout + result.stderr)
-    if result.returncode != 0:
-        raise AssertionError(f"the reduced experiment failed:\n{result.stdout}\n{result.stderr}")
+    results = shared_tmp / "reduced-experiment"
+    overlay = shared_tmp / "reduced-experiment.yaml"
+    configs = reduced_config_args(overlay)
+    done = shared_tmp / "reduced-experiment.complete"
+    with _locked(shared_tmp / "reduced-experiment.lock"):
+        if not done.is_file():
+            shutil.rmtree(results, ignore_errors=True)
+            results.mkdir()
+            overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
+            run = snakemake.run(*configs, check=False)
+            # What the user saw (ends in .log: left out of result comparisons).
+            (results / "snakemake-console.log").write_text(run.stdout + run.stderr)
+            if run.returncode != 0:
+                raise AssertionError(
+                    f"the reduced experiment failed:\n{run.stdout[-5000:]}\n{run.stderr[-5000:]}"
+                )
+            done.touch()
     return results, configs
 
 
-HUGE_STRIP_WIDTH = 8200  # the issue's "huge": a longer side above 8000 px
+@pytest.fixture
+def experiment_copy(reduced_experiment: tuple[Path, list[str]], tmp_path: Path) -> Path:
+    """A copy of the reduced experiment's results (timestamps kept, so Snakemake sees
+    them up to date) that a test may change; the --configfile overlay points at it."""
+    reference, _ = reduced_experiment
+    results = tmp_path / "results"
+    shutil.copytree(reference, results, symlinks=True)
+    return results
+
+
+#: LFW people of the tiny dataset (none is in the colourisers' training split): the
+#: smallest experiment that reaches every stage, with two shards per variant.
+TINY_PEOPLE = {"Adel_Al-Jubeir": 3, "Abid_Hamid_Mahmud_Al-Tikriti": 3}
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(lfw_root: Path, shared_tmp: Path) -> Path:
+    """A folder dataset (root/<subject>/<image>) of two LFW subjects, three images each,
+    copied once per session."""
+    root = shared_tmp / "tiny-dataset"
+    with _locked(shared_tmp / "tiny-dataset.lock"):
+        if not root.is_dir():
+            building = shared_tmp / "tiny-dataset.building"
+            shutil.rmtree(building, ignore_errors=True)
+            for person, count in TINY_PEOPLE.items():
+                (building / person).mkdir(parents=True)
+                for image in sorted((lfw_root / "images_deepfunneled" / person).glob("*.jpg"))[
+                    :count
+                ]:
+                    shutil.copy2(image, building / person / image.name)
+            building.rename(root)
+    return root
+
+
+HUGE_STRIP_WIDTH = 8200  # a longer side above 8000 px
 HUGE_FACE_LEFT = 4000
 
 

@@ -23,10 +23,10 @@ import writers
 KINDS = sorted(writers.OUTPUTS)
 
 
-def write_in_subprocess(kind: str, path: Path, version: int, kill: bool) -> int:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FAULT_INJECTION), *sys.path]))
-    if kill:
-        env |= {"COLOURFR_KILL_BEFORE_COMMIT": f"*/{path.name}", "COLOURFR_KILL_SCOPE": "job"}
+def killed_write(fault_injection, kind: str, path: Path, version: int) -> int:
+    """Writes in a subprocess killed at the output's commit; returns its exit status."""
+    env = fault_injection([f"*/{path.name}"], scope="job")
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], *sys.path])
     code = f"import writers; from pathlib import Path; writers.write({kind!r}, Path({str(path)!r}), {version})"
     return subprocess.run(
         [sys.executable, "-c", code], check=False, env=env, timeout=120
@@ -39,7 +39,7 @@ def leftovers(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_killed_writer_leaves_no_output_and_the_next_write_cleans_up(
-    kind: str, tmp_path: Path
+    fault_injection, kind: str, tmp_path: Path
 ) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
@@ -47,7 +47,7 @@ def test_a_killed_writer_leaves_no_output_and_the_next_write_cleans_up(
     reference = tmp_path / "reference" / writers.OUTPUTS[kind]
     reference.parent.mkdir()
 
-    assert write_in_subprocess(kind, path, 3, kill=True) == -signal.SIGKILL
+    assert killed_write(fault_injection, kind, path, 3) == -signal.SIGKILL
     assert not path.exists()
     assert leftovers(folder), "the kill came before the temporary copy was complete"
 
@@ -64,11 +64,13 @@ REMOVED_BY_A_REWRITE = {"recognition_shard"}
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_killed_rewrite_keeps_the_previous_output_whole(kind: str, tmp_path: Path) -> None:
+def test_a_killed_rewrite_keeps_the_previous_output_whole(
+    fault_injection, kind: str, tmp_path: Path
+) -> None:
     path = tmp_path / writers.OUTPUTS[kind]
     writers.write(kind, path, 2)
     before = writers.read(kind, path)
-    assert write_in_subprocess(kind, path, 5, kill=True) == -signal.SIGKILL
+    assert killed_write(fault_injection, kind, path, 5) == -signal.SIGKILL
     if kind in REMOVED_BY_A_REWRITE:
         assert not path.exists()
     else:

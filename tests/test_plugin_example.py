@@ -1,12 +1,10 @@
 """A plugin distribution, pip-installed next to colourfr and named only in a config file,
-runs through the whole workflow (issue 13): the worked example in
+runs through the whole workflow: the worked example in
 examples/colourfr-plugin-example, and a package the repository has never seen."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,25 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers.packages import environment_with, pip_install_target
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "colourfr-plugin-example"
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
-
-def pip_install_target(package: Path, target: Path) -> dict[str, str]:
-    """``pip install --target`` (nothing in the project's environment changes); returns
-    the environment that puts the target on the path of every job."""
-    # pip builds in the source tree (build/): build from a copy so the checkout stays clean.
-    source = target.with_name(target.name + "-source")
-    shutil.copytree(package, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--target", str(target), str(source)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    path = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path}
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
@@ -45,14 +28,26 @@ def run(command: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
 
 
 @pytest.fixture(scope="module")
-def example_run(tmp_path_factory: pytest.TempPathFactory, lfw_root: Path) -> tuple[Path, dict]:
+def example_run(
+    snakemake, tmp_path_factory: pytest.TempPathFactory, tiny_dataset: Path
+) -> tuple[Path, dict]:
+    """The example's config on the tiny dataset (two subjects), then the report."""
     work = tmp_path_factory.mktemp("plugin-example")
-    env = pip_install_target(EXAMPLE, work / "site")
+    env = environment_with("colourfr-plugin-example", EXAMPLE, work / "site")
     overlay = work / "overlay.yaml"
-    overlay.write_text(yaml.safe_dump({"results_dir": str(work / "results")}))
+    overlay.write_text(yaml.safe_dump({
+        "results_dir": str(work / "results"),
+        "datasets": {
+            "lfw": {"enabled": False},
+            "tiny": {"format": "folder", "root": str(tiny_dataset), "protocols": ["paper"]},
+        },
+        "sharding": {"shard_size": 3},
+    }))  # fmt: skip
     configs = [str(REPO / "config" / "reduced.yaml"), str(EXAMPLE / "config.yaml"), str(overlay)]
-    run([SNAKEMAKE, "--cores", "2", "--configfile", *configs], env)
-    run([SNAKEMAKE, "--configfile", *configs, "--report", str(work / "report.html")], env)
+    snakemake.run("--configfile", *configs, env=env)
+    snakemake.run(
+        "--configfile", *configs, "--report", str(work / "report.html"), env=env, cores=None
+    )
     return work, env
 
 
@@ -66,7 +61,7 @@ def test_example_package_unit_tests_pass(example_run: tuple[Path, dict]) -> None
 
 def test_example_plugins_reach_tables_figures_and_report(example_run: tuple[Path, dict]) -> None:
     work, _ = example_run
-    lfw = work / "results" / "lfw"
+    lfw = work / "results" / "tiny"
     # The colouriser's palette was fitted by the artifact rule its plan declared.
     palette = json.loads((work / "results" / "models" / "mean-chroma" / "palette.json").read_text())
     assert palette["n_images"] == 100 and 0 < palette["a_star"] < 40
@@ -114,7 +109,7 @@ NEW_PLUGIN = {
 
 
 def test_a_package_the_repository_has_never_seen_plans_into_the_dag(
-    tmp_path: Path, lfw_root: Path
+    snakemake, tmp_path: Path, lfw_root: Path
 ) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
@@ -130,14 +125,12 @@ def test_a_package_the_repository_has_never_seen_plans_into_the_dag(
     assert "colourisers\tinverted\tnever-seen-colouriser\t" in plugins
     manifest = tmp_path / "results" / "lfw" / "manifest.csv"
     configs = [str(REPO / "config" / "reduced.yaml"), str(config)]
-    run([SNAKEMAKE, "--cores", "2", str(manifest), "--configfile", *configs], env)
-    planned = run([SNAKEMAKE, "--cores", "2", "--dry-run", "--configfile", *configs], env)
-    assert "colourised-mine" in planned and "s4-mine" in planned
+    snakemake.run(str(manifest), "--configfile", *configs, env=env)
+    planned = snakemake.run("--dry-run", "--configfile", *configs, env=env)
+    assert "colourised-mine" in planned.stdout + planned.stderr
+    assert "s4-mine" in planned.stdout + planned.stderr
     # Without the package installed, the config names a plugin that is not there.
-    missing = subprocess.run(
-        [SNAKEMAKE, "--dry-run", "--configfile", *configs],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    missing = snakemake.run("--dry-run", "--configfile", *configs, check=False)
     assert missing.returncode != 0
     assert "colourisers.mine.plugin: unknown colouriser plugin 'inverted'; installed:" in (
         missing.stdout + missing.stderr

@@ -1,4 +1,4 @@
-"""Identification mode in the workflow (issue 14, on by default): on a copy of the reduced
+"""Identification mode in the workflow (on by default): on a copy of the reduced
 experiment's results with its identification outputs deleted, the run redoes only the
 identify and identification_metrics jobs, whose numbers follow from the search tables and
 agree with the score files; `identification.enabled: false` asks for none of them."""
@@ -8,26 +8,21 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from helpers.snakemake import reduced_config_args
 
 from colourfr.identification import closed_set
 from colourfr.metrics.identification import cmc, searches
 from colourfr.scores import read_scores
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
 
 def test_identification_on_the_reduced_experiment(
-    reduced_experiment: tuple[Path, list[str]], tmp_path: Path
+    snakemake, experiment_copy: Path, tmp_path: Path
 ) -> None:
-    reference, _ = reduced_experiment
-    results = tmp_path / "results"
-    shutil.copytree(reference, results, symlinks=True)  # keeps the timestamps
+    results = experiment_copy
     system = "arcface-mobilefacenet"
     folder = results / "lfw" / "identification" / "paper" / system
     assert (folder / "identification.csv").is_file()  # part of the default run
@@ -36,22 +31,18 @@ def test_identification_on_the_reduced_experiment(
         if figure.stem in ("cmc", "fnir_fpir"):
             figure.unlink()
 
-    def snakemake(*extra: str, overlay: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    def run(*extra: str, overlay: dict[str, object]) -> subprocess.CompletedProcess[str]:
         path = tmp_path / "overlay.yaml"
         path.write_text(yaml.safe_dump({"results_dir": str(results), **overlay}))
-        return subprocess.run(
-            [SNAKEMAKE, *extra, "--cores", "2", "--configfile",
-             str(REPO / "config" / "reduced.yaml"), str(path)],
-            cwd=REPO, capture_output=True, text=True, timeout=1200, check=False,
-        )  # fmt: skip
+        return snakemake.run(*extra, *reduced_config_args(path), check=False)
 
-    off = snakemake("-n", overlay={"identification": {"enabled": False}})
+    off = run("-n", overlay={"identification": {"enabled": False}})
     assert off.returncode == 0, off.stdout[-3000:] + off.stderr[-3000:]
     planned = set(re.findall(r"^(?:local)?rule (\w+):", off.stdout + off.stderr, re.MULTILINE))
     assert not planned & {"identify", "identification_metrics"}
-    run = snakemake(overlay={})
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    ran = set(re.findall(r"^(?:local)?rule (\w+):", run.stdout + run.stderr, re.MULTILINE))
+    done = run(overlay={})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ran = set(re.findall(r"^(?:local)?rule (\w+):", done.stdout + done.stderr, re.MULTILINE))
     assert {"identify", "identification_metrics"} <= ran
     assert not ran & {"embed", "compare", "colourise", "metrics"}
 
