@@ -37,6 +37,7 @@ FAULT_FIXTURES = frozenset({"fault_injection"})
 EXPERIMENT_GROUP = "reduced-experiment"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))

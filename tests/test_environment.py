@@ -3,6 +3,7 @@ compared with the running environment in provenance (issue 12)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -158,6 +159,32 @@ def test_comparison_names_what_differs(tmp_path: Path) -> None:
     assert compare_with_lock(tmp_path / "nowhere").headline().startswith("No lock file")
 
 
+def test_plugin_packages_extend_the_lock_and_are_not_drift(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / LOCK_FILE).write_text("numpy==2.4.6\n")
+    installed = {"numpy": "2.4.6", "colourfr-sepia": "1.0", "sepia-helper": "0.3"}
+    comparison = compare_with_lock(tmp_path, installed, plugins={"colourfr_sepia": "1.0"})
+    assert comparison.extensions == {"colourfr-sepia": "1.0"}
+    # The plugin is no drift; a dependency it brought along that the lock lacks still is.
+    assert comparison.unlocked == {"sepia-helper": "0.3"} and not comparison.matches
+    installed.pop("sepia-helper")
+    comparison = compare_with_lock(tmp_path, installed, plugins={"colourfr-sepia": "1.0"})
+    assert comparison.matches
+    assert comparison.headline() == (
+        f"The running environment matches {LOCK_FILE} with plugin packages colourfr-sepia 1.0."
+    )
+
+
+def test_plugin_distributions_are_those_with_colourfr_entry_points() -> None:
+    from colourfr.environment import plugin_distributions
+
+    found = plugin_distributions()
+    assert "colourfr" not in found
+    for name in found:
+        distribution = importlib.metadata.distribution(name)
+        assert any(ep.group.startswith("colourfr.") for ep in distribution.entry_points)
+
+
 def test_provenance_states_whether_this_environment_is_the_locked_one() -> None:
     text = "\n".join(environment_markdown(ROOT))
     comparison = compare_with_lock(ROOT)
@@ -172,6 +199,7 @@ def test_provenance_states_whether_this_environment_is_the_locked_one() -> None:
     reason="make test-latest runs the newest releases on purpose",
 )
 def test_this_environment_is_the_locked_one() -> None:
+    # Plugin packages installed beside colourfr are extensions, allowed here.
     comparison = compare_with_lock(ROOT)
     if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
         pytest.skip(f"not the project's .venv ({sys.prefix})")

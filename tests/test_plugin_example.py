@@ -17,6 +17,8 @@ from helpers.packages import environment_with, pip_install_target
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "colourfr-plugin-example"
+RECOGNISER = REPO / "examples" / "colourfr-lbp-recogniser"
+EXAMPLES = {"colourfr-plugin-example": EXAMPLE, "colourfr-lbp-recogniser": RECOGNISER}
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
@@ -31,9 +33,10 @@ def run(command: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
 def example_run(
     snakemake, tmp_path_factory: pytest.TempPathFactory, tiny_dataset: Path
 ) -> tuple[Path, dict]:
-    """The example's config on the tiny dataset (two subjects), then the report."""
+    """Both example packages' configs on the tiny dataset (two subjects), then the
+    report."""
     work = tmp_path_factory.mktemp("plugin-example")
-    env = environment_with("colourfr-plugin-example", EXAMPLE, work / "site")
+    env = environment_with(EXAMPLES, work / "site")
     overlay = work / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({
         "results_dir": str(work / "results"),
@@ -43,7 +46,12 @@ def example_run(
         },
         "sharding": {"shard_size": 3},
     }))  # fmt: skip
-    configs = [str(REPO / "config" / "reduced.yaml"), str(EXAMPLE / "config.yaml"), str(overlay)]
+    configs = [
+        str(REPO / "config" / "reduced.yaml"),
+        str(EXAMPLE / "config.yaml"),
+        str(RECOGNISER / "config.yaml"),
+        str(overlay),
+    ]
     snakemake.run("--configfile", *configs, env=env)
     snakemake.run(
         "--configfile", *configs, "--report", str(work / "report.html"), env=env, cores=None
@@ -51,12 +59,24 @@ def example_run(
     return work, env
 
 
-def test_example_package_unit_tests_pass(example_run: tuple[Path, dict]) -> None:
+@pytest.mark.parametrize("package", sorted(EXAMPLES))
+def test_example_package_unit_tests_pass(example_run: tuple[Path, dict], package: str) -> None:
     _, env = example_run
-    run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
-        env,
-    )
+    tests = EXAMPLES[package] / "tests"
+    run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)], env)
+
+
+def test_the_example_recogniser_reaches_every_table(example_run: tuple[Path, dict]) -> None:
+    work, _ = example_run
+    tiny = work / "results" / "tiny"
+    performance = pd.read_csv(tiny / "metrics" / "paper" / "lbp" / "performance.csv")
+    assert {"s1", "s2", "s3", "s4-mean-chroma", "s5-mean-chroma"} <= set(performance["file"])
+    records = pd.read_parquet(tiny / "recognition" / "lbp" / "original" / "s0000.parquet")
+    assert set(records["selection_rule"]) == {"largest"}  # the base class's default
+    assert (tiny / "identification" / "paper" / "lbp" / "identification.csv").is_file()
+    assert "recognition system lbp" in (work / "report.html").read_text(errors="replace")
+    provenance = (work / "results" / "provenance.md").read_text()
+    assert "| colourfr-lbp-recogniser | 0.1.0 |" in provenance
 
 
 def test_example_plugins_reach_tables_figures_and_report(example_run: tuple[Path, dict]) -> None:
@@ -77,7 +97,13 @@ def test_example_plugins_reach_tables_figures_and_report(example_run: tuple[Path
     report = (work / "report.html").read_text(errors="replace")
     assert "mean-chroma" in report and "sharpness" in report
     provenance = (work / "results" / "provenance.md").read_text()
-    assert "| colourfr-plugin-example | (not locked) | 0.1.0 |" in provenance
+    # An extension of the locked environment, not drift.
+    assert "with plugin packages colourfr-lbp-recogniser 0.1.0, colourfr-plugin-example 0.1.0" in (
+        provenance
+    )
+    assert (
+        "### Plugin packages" in provenance and "| colourfr-plugin-example | 0.1.0 |" in provenance
+    )
 
 
 NEW_PLUGIN = {

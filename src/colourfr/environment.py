@@ -56,6 +56,23 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
+#: Entry-point groups of colourfr plugins start with this (colourfr.registry).
+PLUGIN_GROUP_PREFIX = "colourfr."
+
+
+def plugin_distributions() -> dict[str, str]:
+    """Installed distributions other than colourfr that register colourfr plugins (an
+    entry point in a ``colourfr.*`` group): ``{canonical name: version}``."""
+    found: dict[str, str] = {}
+    for distribution in importlib.metadata.distributions():
+        name = distribution.metadata["Name"]
+        if not name or canonical_name(name) == "colourfr":
+            continue
+        if any(ep.group.startswith(PLUGIN_GROUP_PREFIX) for ep in distribution.entry_points):
+            found.setdefault(canonical_name(name), distribution.version)
+    return found
+
+
 def _public(version: str) -> str:
     # A local label (+cpu, +cu130) names the build, not the release the lock pins.
     return version.split("+", 1)[0]
@@ -70,6 +87,9 @@ class EnvironmentComparison:
     unlocked: dict[str, str] = field(default_factory=dict)
     #: in the lock but not installed (a partial environment, e.g. one conda env per rule)
     missing: dict[str, str] = field(default_factory=dict)
+    #: plugin packages installed beside colourfr and not in the lock: extensions of the
+    #: locked environment, not drift (their own dependencies still count as unlocked)
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @property
     def matches(self) -> bool:
@@ -78,9 +98,15 @@ class EnvironmentComparison:
     def headline(self) -> str:
         if self.lock_sha256 is None:
             return f"No lock file ({LOCK_FILE}) was found: the environment is not locked."
+        plugins = (
+            " with plugin packages "
+            + ", ".join(f"{name} {version}" for name, version in sorted(self.extensions.items()))
+            if self.extensions
+            else ""
+        )
         if self.matches:
             extra = f" ({len(self.missing)} locked packages not installed)" if self.missing else ""
-            return f"The running environment matches {LOCK_FILE}{extra}."
+            return f"The running environment matches {LOCK_FILE}{extra}{plugins}."
         parts = []
         if self.different:
             parts.append(f"{len(self.different)} with other versions")
@@ -90,6 +116,7 @@ class EnvironmentComparison:
             f"WARNING: the running environment differs from {LOCK_FILE}: "
             + ", ".join(parts)
             + " (see the table below); results may not reproduce."
+            + (f" Also installed:{plugins}." if plugins else "")
         )
 
 
@@ -97,13 +124,25 @@ def compare_with_lock(
     repository: str | os.PathLike[str],
     installed: dict[str, str] | None = None,
     ignore: tuple[str, ...] = ("colourfr",),
+    plugins: dict[str, str] | None = None,
 ) -> EnvironmentComparison:
+    """This environment (or ``installed``) against the lock. Plugin packages (``plugins``,
+    default: :func:`plugin_distributions` of this environment) that the lock does not
+    name are extensions, not drift."""
     lock = Path(repository) / LOCK_FILE
     if not lock.exists():
         return EnvironmentComparison(lock_sha256=None)
     locked = locked_versions(repository)
-    installed = installed_versions() if installed is None else installed
-    ignored = {canonical_name(name) for name in ignore}
+    if installed is None:
+        installed = installed_versions()
+        plugins = plugin_distributions() if plugins is None else plugins
+    plugins = {canonical_name(name): v for name, v in (plugins or {}).items()}
+    extensions = {
+        name: version
+        for name, version in installed.items()
+        if name in plugins and name not in locked
+    }
+    ignored = {canonical_name(name) for name in ignore} | set(extensions)
     different = {
         name: (locked[name], version)
         for name, version in installed.items()
@@ -116,4 +155,4 @@ def compare_with_lock(
     }
     missing = {name: version for name, version in locked.items() if name not in installed}
     digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    return EnvironmentComparison(digest, different, unlocked, missing)
+    return EnvironmentComparison(digest, different, unlocked, missing, extensions)

@@ -89,9 +89,12 @@ class AlignedEmbedder(abc.ABC):
     :meth:`locate` (detect, choose, align; fill in the record) and :meth:`embed_faces`.
     """
 
+    #: The system's name in records and provenance.
     name: str
+    #: Length of an embedding row.
     embedding_dim: int
-    selection_rule: str
+    #: Which face of several is used (colourfr.recognition.selection), per record.
+    selection_rule: str = "largest"
 
     @abc.abstractmethod
     def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
@@ -100,6 +103,15 @@ class AlignedEmbedder(abc.ABC):
     @abc.abstractmethod
     def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
         """An (N, D) matrix of raw (not yet normalised) embeddings of aligned faces."""
+
+    def provenance(self) -> dict[str, Any]:
+        """What the embed job logs and records about the system; extend it with the
+        model files (and their sha256) and settings that decide the embeddings."""
+        return {
+            "system": self.name,
+            "embedding_dim": int(self.embedding_dim),
+            "selection_rule": self.selection_rule,
+        }
 
     def process(
         self, images: Sequence[np.ndarray], image_ids: Sequence[str]

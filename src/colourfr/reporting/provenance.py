@@ -161,6 +161,23 @@ def environment_markdown(repository: str | os.PathLike[str]) -> list[str]:
             for name, installed in sorted(comparison.unlocked.items())
         ]
         lines.append("")
+    if comparison.extensions:
+        lines += [
+            "### Plugin packages",
+            "",
+            (
+                "Installed beside colourfr, not in the lock: they extend the locked "
+                "environment (an entry point in a `colourfr.*` group); pin them yourself "
+                "to reproduce."
+            ),
+            "",
+            "| package | version |",
+            "|---|---|",
+        ]
+        lines += [
+            f"| {name} | {version} |" for name, version in sorted(comparison.extensions.items())
+        ]
+        lines.append("")
     if comparison.missing:
         lines += [
             "Locked but not installed here: "

@@ -1,0 +1,1 @@
+"""colourfr-lbp-recogniser: a recognition system plugin written from docs/plugins.md."""
