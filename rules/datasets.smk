@@ -9,6 +9,35 @@ from colourfr.datasets.download import (
 )
 
 
+def protocol_files(dataset, protocol):
+    """The files a protocol of a dataset reads: its reference list, LFW's pairs file (when
+    the dataset is not one the workflow downloads, whose files exist only after the fetch)."""
+    options = CFG["protocols"][protocol]
+    files = []
+    reference = options.get("reference") or {}
+    if reference.get("rule") == "list" and reference.get("list"):
+        files.append(reference["list"])
+    settings = CFG["datasets"][dataset]
+    if options["kind"] == "lfw-pairs" and not downloaded_by_workflow(settings):
+        pairs = options.get("pairs_file", "pairs.txt")
+        files.append(os.path.join(dataset_root(settings, dataset, RES), pairs))
+    return files
+
+
+def manifest_files(dataset):
+    """Every file the manifest job reads besides the images: the subject lists, the files
+    the dataset's options name (an image list), and its protocols' files (the job checks
+    that each protocol can be built). As inputs, an edit of any of them reruns it."""
+    settings = CFG["datasets"][dataset]
+    spec = registry_for("datasets").get(settings["format"])
+    options = settings.get("options", {})
+    files = list(settings["subjects"]["exclude_lists"])
+    files += [options[key] for key in spec.path_params if options.get(key)]
+    for protocol in protocols_for(dataset):
+        files += protocol_files(dataset, protocol)
+    return sorted(set(files))
+
+
 rule fetch_dataset:
     # Only for datasets with `download: true` and `root: null`. allow_downloads is not a
     # param: it permits the network access but does not change what is fetched, so
@@ -42,6 +71,7 @@ checkpoint manifest:
             if downloaded_by_workflow(CFG["datasets"][w.dataset])
             else []
         ),
+        lists=lambda w: manifest_files(w.dataset),
     output:
         manifest=f"{R}/{{dataset}}/manifest.csv",
         issues=f"{R}/{{dataset}}/manifest_issues.csv",
@@ -73,6 +103,7 @@ rule protocol:
         # reference rule best: the scores of the original images that choose the references
         quality=lambda w: reference_quality_tables(w.dataset, w.protocol),
         detections=lambda w: reference_detection_shards(w.dataset, w.protocol),
+        lists=lambda w: protocol_files(w.dataset, w.protocol),
     output:
         summary=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
         references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",

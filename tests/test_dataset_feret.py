@@ -404,3 +404,16 @@ def test_listing_becomes_a_manifest_and_a_cross_session_protocol(
     # reference: fa of the subject's first day; probes: images of its later days
     assert protocol.references["image_id"].tolist() == ["00001_930831_fa", "00740_940422_fa"]
     assert sorted(protocol.probes["image_id"]) == ["00001_940128_fa_a", "00740_960530_fa"]
+
+
+def test_references_command_output_round_trips(feret: Path, tmp_path: Path) -> None:
+    from helpers.references import references_round_trip
+
+    dataset = {
+        "format": "feret",
+        "root": str(feret),
+        "options": {"decompress_dir": str(tmp_path / "ppm")},
+    }
+    written, chosen = references_round_trip(dataset, tmp_path, "pose=fa")
+    assert written == chosen
+    assert len(chosen) == len({image.subject for image in IMAGES if image.pose == "fa"})

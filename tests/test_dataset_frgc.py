@@ -386,3 +386,12 @@ def test_listing_becomes_a_manifest_and_a_cross_session_protocol(frgc: Path) -> 
     # reference: first recording of the first day; probes: the other days' recordings
     assert protocol.references["image_id"].tolist() == ["nd1R00010", "nd1R00030"]
     assert sorted(protocol.probes["image_id"]) == ["nd1R00020", "nd1R00031"]
+
+
+def test_references_command_output_round_trips(frgc: Path, tmp_path: Path) -> None:
+    from helpers.references import references_round_trip
+
+    dataset = {"format": "frgc", "root": str(frgc)}
+    written, chosen = references_round_trip(dataset, tmp_path, "expression=controlled")
+    assert written == chosen
+    assert len(chosen) == len({still.subject for still in TARGET})

@@ -185,7 +185,8 @@ def test_snakemake_report_holds_the_results(
 def test_summary_page_and_console_headline(experiment: tuple[Path, list[str]]) -> None:
     """results/summary.md holds the primary operating point of every system
     with intervals, and the run ends by printing its headline."""
-    from colourfr.reporting.summary import headline_of, percent
+    from colourfr.reporting.numbers import percent
+    from colourfr.reporting.summary import headline_of
 
     results, _ = experiment
     summary = (results / "summary.md").read_text()

@@ -280,3 +280,55 @@ def test_references_command_writes_a_list_the_list_rule_reads(
         assert code == 2 and message in capsys.readouterr().err
     code = main(["references", "--configfile", str(config), "--dataset", "other", "--out", "x"])
     assert code == 2 and "'other' is not in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("layout", ["folder", "csv", "lfw"])
+def test_references_command_output_round_trips(tmp_path: Path, layout: str) -> None:
+    """The list the command writes names every subject's reference in the ids the dataset
+    uses (folder ids carry the subject folder: ``subject/file``)."""
+    from helpers.references import references_round_trip
+
+    root = tmp_path / "faces"
+    people = {"Ann_Lee": 2, "Bo_Chan": 3}
+    for person, count in people.items():
+        (root / "images" / person).mkdir(parents=True)
+        for index in range(1, count + 1):
+            (root / "images" / person / f"{person}_{index:04d}.jpg").write_bytes(b"")
+    if layout == "folder":
+        dataset = {"format": "folder", "root": str(root / "images")}
+    elif layout == "lfw":
+        dataset = {"format": "lfw", "root": str(root), "options": {"images_dir": "images"}}
+    else:
+        rows = [
+            {"image_id": f"{p} #{i}", "subject_id": p, "path": f"images/{p}/{p}_{i:04d}.jpg"}
+            for p, count in people.items()
+            for i in range(1, count + 1)
+        ]
+        pd.DataFrame(rows).to_csv(root / "list.csv", index=False)
+        dataset = {
+            "format": "csv",
+            "root": str(root),
+            "options": {"image_list": str(root / "list.csv")},
+        }
+    written, chosen = references_round_trip(dataset, tmp_path)
+    assert written == chosen and len(chosen) == len(people)
+    if layout == "folder":
+        assert chosen == ["Ann_Lee/Ann_Lee_0001", "Bo_Chan/Bo_Chan_0001"]
+
+
+def test_one_column_reference_list_with_an_image_id_header(tmp_path: Path) -> None:
+    from colourfr.protocol import read_reference_list
+
+    listed = tmp_path / "refs.csv"
+    listed.write_text("image_id\nAnn/Ann_0001\nBo/Bo_0002\n")
+    assert read_reference_list(listed) == {"Ann/Ann_0001", "Bo/Bo_0002"}
+
+
+def test_listed_file_names_resolve_to_ids_with_folders() -> None:
+    from colourfr.protocol import resolve_listed
+
+    ids = ["a/a_1", "a/a_2", "b/b_1", "c/x", "d/x"]
+    # Exact ids stay; a bare file name finds its folder when only one id has that name.
+    assert resolve_listed(frozenset({"a/a_2", "b_1", "x", "zz"}), ids) == {
+        "a/a_2", "b/b_1", "x", "zz",
+    }  # fmt: skip

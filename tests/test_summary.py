@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from colourfr.reporting.failures import failed_jobs, failure_report, last_error_line
-from colourfr.reporting.summary import SystemResults, build_summary, headline_of, percent
+from colourfr.reporting.numbers import percent
+from colourfr.reporting.summary import SystemResults, build_summary, headline_of
 
 PERFORMANCE = pd.DataFrame(
     {

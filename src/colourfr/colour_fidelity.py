@@ -34,7 +34,7 @@ from skimage import color
 from colourfr.errors import ImageReadError, ManifestError
 from colourfr.images import read_rgb
 from colourfr.io.status import STATUS_OK
-from colourfr.io.tables import write_table
+from colourfr.io.tables import markdown, write_table
 
 METRIC_COLUMNS = (
     "ciede2000",
@@ -259,7 +259,7 @@ def write_summary(
         shown,
         md=markdown_path,
         tex=latex_path,
-        markdown_text=header + shown.to_markdown(index=False, floatfmt=".2f") + "\n",
+        markdown_text=header + markdown(shown, floatfmt=".2f"),
         caption="Colour fidelity against the original colour images (CIEDE2000, "
         "chroma and a*b* errors: lower is closer; colourfulness: Hasler and "
         "Süsstrunk 2003).",

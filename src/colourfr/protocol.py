@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +173,9 @@ def reference_per_subject(
     probes: list[dict[str, str]] = []
     description = reference.description
     if reference.rule == RULE_LIST:
+        reference = replace(
+            reference, listed=resolve_listed(reference.listed, manifest["image_id"])
+        )
         # Ids of images the subject selection dropped (a dataset-wide list such as FERET's
         # fa partition names every subject) are not an error; a mistyped id is, through the
         # subject left without its listed reference.
@@ -292,12 +295,11 @@ def lfw_pairs(manifest: pd.DataFrame, pairs_file: str | os.PathLike[str]) -> Pro
 _LISTED_SUFFIXES = (".bz2", ".gz", ".ppm", ".pgm", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
 
-def _listed_id(line: str) -> str:
-    """The image id of one list line (a ``<subject> <file>`` line: the file), without
-    directories and image-file endings."""
-    fields = line.split()
-    entry = fields[1] if len(fields) == 2 else line.strip()
-    entry = entry.replace("\\", "/").rsplit("/", 1)[-1]
+def _normalised_entry(entry: str) -> str:
+    """A listed id with ``\\`` as ``/``, ``./`` and repeated slashes dropped and image-file
+    endings removed. Folders stay: folder datasets' ids are ``subject/file``."""
+    parts = [part for part in entry.strip().replace("\\", "/").split("/") if part not in ("", ".")]
+    entry = "/".join(parts)
     changed = True
     while changed:
         changed = False
@@ -307,23 +309,60 @@ def _listed_id(line: str) -> str:
     return entry
 
 
+def _listed_candidates(entry: str) -> list[str]:
+    """The ids one list line may name, most literal first: the whole line, then, for a
+    ``<subject> <file>`` line as FERET's partition files have, the file."""
+    candidates = [_normalised_entry(entry)]
+    fields = entry.split()
+    if len(fields) == 2:
+        candidates.append(_normalised_entry(fields[1]))
+    return candidates
+
+
 def read_reference_list(path: str | os.PathLike[str]) -> frozenset[str]:
-    """Reference image ids: one per line (a line ``<subject> <file name>``, as FERET's
-    partition files have, gives the file's stem), or a CSV with an ``image_id`` column."""
+    """The entries of a reference list: one per line (comments start with ``#``), or the
+    ``image_id`` column of a CSV whose header names one (a one-column file headed
+    ``image_id`` included). :func:`resolve_listed` finds the image ids they name."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ManifestError(f"reference list {path}: cannot read it ({exc})") from None
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and "," in lines[0] and "image_id" in [c.strip() for c in lines[0].split(",")]:
-        column = [c.strip() for c in lines[0].split(",")].index("image_id")
-        ids = [line.split(",")[column].strip() for line in lines[1:]]
+    lines = [line for line in lines if not line.startswith("#")]
+    header = [c.strip().strip('"') for c in lines[0].split(",")] if lines else []
+    if "image_id" in header:
+        column = header.index("image_id")
+        entries = [line.split(",")[column].strip().strip('"') for line in lines[1:]]
     else:
-        ids = [_listed_id(line) for line in lines if not line.startswith("#")]
-    if not ids:
+        entries = lines
+    entries = [entry for entry in entries if entry]
+    if not entries:
         raise ManifestError(f"reference list {path}: no image id in it")
-    return frozenset(ids)
+    return frozenset(entries)
+
+
+def resolve_listed(listed: frozenset[str], image_ids: Iterable[str]) -> frozenset[str]:
+    """The manifest ids the listed entries name. Of an entry's candidates (the line, or
+    the file of a ``<subject> <file>`` line), the first equal to an id names it; else the
+    first whose last part (``subject/file`` -> ``file``) is the last part of exactly one
+    id (lists of file names against ids with folders). An entry that names no id stays
+    as it is, and counts as not in the manifest."""
+    ids = set(map(str, image_ids))
+    by_name: dict[str, list[str]] = {}
+    for image_id in ids:
+        by_name.setdefault(image_id.rsplit("/", 1)[-1], []).append(image_id)
+    resolved = set()
+    for entry in listed:
+        candidates = _listed_candidates(entry)
+        exact = [c for c in candidates if c in ids]
+        named = [
+            by_name[c.rsplit("/", 1)[-1]][0]
+            for c in candidates
+            if len(by_name.get(c.rsplit("/", 1)[-1], [])) == 1
+        ]
+        resolved.add((exact or named or candidates)[0])
+    return frozenset(resolved)
 
 
 def reference_rule(

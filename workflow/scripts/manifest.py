@@ -44,6 +44,7 @@ manifest = build_manifest(
     shard_size=snakemake.params.shard_size,
     threads=snakemake.threads,
     fail_on_bad_image=dataset["fail_on_bad_image"],
+    merge_case_variants=subjects["merge_case_variants"],
 )
 warnings = pd.DataFrame(columns=list(ISSUE_COLUMNS))
 if dataset["suspicious"]["check"]:

@@ -201,4 +201,6 @@ def exemplar_plan(context: PlanContext) -> WorkflowPlan:
                 f"{context.where('params')}: set exemplar (a colour image) or lfw_root; "
                 "training_data.root is null, so there is no default exemplar to pick from"
             )
+        # The pick reads the people file: an edit of it reruns the colourisation.
+        inputs["training_people"] = os.path.join(str(params["lfw_root"]), params["people_file"])
     return WorkflowPlan(context.plugin, params, inputs)

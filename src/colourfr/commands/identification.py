@@ -101,9 +101,11 @@ def format_identification(records: list[dict[str, Any]], fmt: str) -> str:
         ]
     )
     notes = sorted({r["note"] for r in records if r["note"]})
+    from colourfr.io.tables import latex, markdown
+
     if fmt == "md":
-        text = layout.to_markdown(index=False, disable_numparse=True) + "\n"
+        text = markdown(layout, numparse=False)
         return text + "".join(f"\n{note}\n" for note in notes)
     if fmt == "tex":
-        return layout.to_latex(index=False, escape=True)
+        return latex(layout)
     raise MetricsArgumentError(f"unknown format {fmt!r}")

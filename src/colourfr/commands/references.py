@@ -70,6 +70,7 @@ def first_per_subject(listing: Any, conditions: dict[str, str]) -> Any:
 def run(args: argparse.Namespace) -> int:
     from colourfr.config import merge_configs, read_config_file
     from colourfr.datasets import REGISTRY
+    from colourfr.datasets.manifest import normalise_ids
     from colourfr.io.atomic import write_text
 
     merged: dict[str, Any] = {}
@@ -86,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"datasets.{args.dataset}.root is not set")
     reader = REGISTRY.get(dataset["format"]).load_factory()
     listing = reader(Path(dataset["root"]), **dataset.get("options", {}))
+    # The ids as the manifest will spell them.
+    merge = bool(dataset.get("subjects", {}).get("merge_case_variants", False))
+    listing = normalise_ids(
+        listing.astype({"image_id": str, "subject_id": str}), args.dataset, merge
+    )
     chosen = first_per_subject(listing, _conditions(args.where))
     header = f"# {args.dataset}: first image per subject in (session, image id) order"
     if args.where:

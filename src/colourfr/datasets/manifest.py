@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -153,6 +154,57 @@ def _check_canonical_ids(listing: pd.DataFrame, dataset: str) -> None:
     )
 
 
+def normalised_id(value: str) -> str:
+    """An id as every step uses it: Unicode NFC (a name typed on one system and listed by
+    another is one name), surrounding whitespace stripped."""
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _case_variants(values: pd.Series) -> tuple[str, str] | None:
+    """Two distinct values of ``values`` that differ only in case, or None."""
+    seen: dict[str, str] = {}
+    for value in sorted(set(values)):
+        folded = value.casefold()
+        if folded in seen:
+            return seen[folded], value
+        seen[folded] = value
+    return None
+
+
+def normalise_ids(listing: pd.DataFrame, dataset: str, merge_case: bool = False) -> pd.DataFrame:
+    """Subject and image ids normalised (:func:`normalised_id`); subject ids that then
+    differ only in case are one subject under its first spelling (in sorted order) when
+    ``merge_case``, else an error naming both; image ids that differ only in case are
+    always an error (their output files would be one file on a case-insensitive disk)."""
+    listing = listing.assign(
+        subject_id=listing["subject_id"].map(normalised_id),
+        image_id=listing["image_id"].map(normalised_id),
+    )
+    variants = _case_variants(listing["subject_id"])
+    if variants is not None and merge_case:
+        spelling: dict[str, str] = {}
+        for value in sorted(set(listing["subject_id"])):
+            spelling.setdefault(value.casefold(), value)
+        listing["subject_id"] = listing["subject_id"].map(lambda v: spelling[v.casefold()])
+    elif variants is not None:
+        first, second = variants
+        paths = [listing.loc[listing["subject_id"] == name, "path"].iloc[0] for name in variants]
+        raise ManifestError(
+            f"dataset {dataset}: subject ids {first!r} ({paths[0]}) and {second!r} "
+            f"({paths[1]}) differ only in case: spell them alike, or set "
+            f"datasets.{dataset}.subjects.merge_case_variants: true to make them one subject"
+        )
+    variants = _case_variants(listing["image_id"])
+    if variants is not None:
+        paths = [listing.loc[listing["image_id"] == name, "path"].iloc[0] for name in variants]
+        raise ManifestError(
+            f"dataset {dataset}: image ids {variants[0]!r} ({paths[0]}) and {variants[1]!r} "
+            f"({paths[1]}) differ only in case; their outputs would be one file on a "
+            "case-insensitive disk: rename one"
+        )
+    return listing
+
+
 def _check_image_ids(listing: pd.DataFrame, dataset: str) -> None:
     _check_canonical_ids(listing, dataset)
     duplicated = listing[listing["image_id"].duplicated(keep=False)]
@@ -219,6 +271,7 @@ def build_manifest(
     shard_size: int = 1000,
     threads: int = 1,
     fail_on_bad_image: bool = False,
+    merge_case_variants: bool = False,
 ) -> pd.DataFrame:
     """Validate a raw listing and return the manifest (see MANIFEST_COLUMNS)."""
     missing_columns = [c for c in RAW_COLUMNS if c not in listing.columns]
@@ -231,6 +284,7 @@ def build_manifest(
     if listing.empty:
         raise ManifestError(f"dataset {dataset}: no images found{_empty_folders(subject_issues)}")
     listing = listing.loc[:, list(RAW_COLUMNS)].astype(str)
+    listing = normalise_ids(listing, dataset, merge_case=merge_case_variants)
     _check_image_ids(listing, dataset)
     listing = select_subjects(listing, selection)
     if listing.empty:
@@ -294,7 +348,7 @@ def read_subject_list(paths: Iterable[str | os.PathLike[str]]) -> frozenset[str]
         except OSError as exc:
             raise ManifestError(f"cannot read subject list {path}: {exc}") from None
         for line in lines:
-            field = line.split("\t")[0].strip()
+            field = normalised_id(line.split("\t")[0])
             if field and not field.isdigit():
                 names.add(field)
     return frozenset(names)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import html
 import re
 
+from colourfr.io.escape import MARKDOWN_SPECIALS
+from colourfr.io.escape import html as escape_html
+
 _STYLE = """
 body { font-family: sans-serif; font-size: 14px; margin: 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.8em 0; }
@@ -22,14 +25,42 @@ pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
 """
 
 
+# A backslash-escaped special character (colourfr.io.escape.markdown) is held as a
+# private-use code point while the inline markup is read, then put back as itself.
+_ESCAPED = re.compile(r"\\([" + re.escape(MARKDOWN_SPECIALS) + r"])")
+_HELD = 0xE000
+
+
 def _inline(text: str) -> str:
-    escaped = html.escape(text, quote=False)
+    held = _ESCAPED.sub(lambda m: chr(_HELD + MARKDOWN_SPECIALS.index(m.group(1))), text)
+    escaped = html.escape(held, quote=False)
     escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+    for index, char in enumerate(MARKDOWN_SPECIALS):
+        escaped = escaped.replace(chr(_HELD + index), html.escape(char, quote=False))
+    return escaped
 
 
 def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    """The cells of a pipe-table row; an escaped ``\\|`` stays inside its cell."""
+    row = line.strip()
+    row = row.removeprefix("|")
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    cells, current, i = [], "", 0
+    while i < len(row):
+        if row[i] == "\\" and i + 1 < len(row):
+            current += row[i : i + 2]
+            i += 2
+            continue
+        if row[i] == "|":
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += row[i]
+        i += 1
+    cells.append(current.strip())
+    return cells
 
 
 def _table(lines: list[str]) -> str:
@@ -96,7 +127,7 @@ def markdown_to_html(text: str, title: str = "") -> str:
         else:
             blocks.append(f"<p>{_inline(' '.join(g.strip() for g in group))}</p>")
         i = j
-    head = f"<title>{html.escape(title)}</title>" if title else ""
+    head = f"<title>{escape_html(title)}</title>" if title else ""
     return (
         f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{head}<style>{_STYLE}</style>'
         "</head><body>\n" + "\n".join(blocks) + "\n</body></html>\n"

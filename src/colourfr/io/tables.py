@@ -9,32 +9,57 @@ rendering from the frame.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from colourfr.io import escape
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
 from colourfr.io.html import markdown_to_html
 
 
-def markdown(frame: pd.DataFrame, title: str = "", caption: str = "", floatfmt: str = "g") -> str:
-    """A Markdown table, optionally under a ``# title`` and a caption paragraph."""
+def _escaped(frame: pd.DataFrame, escape_text: Callable[[Any], str]) -> pd.DataFrame:
+    """The frame with its header and text cells escaped (numbers stay numbers)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            shown[column] = values.map(lambda v: v if pd.isna(v) else escape_text(v))
+    shown.columns = [escape_text(c) for c in shown.columns]
+    return shown
+
+
+def markdown(
+    frame: pd.DataFrame,
+    title: str = "",
+    caption: str = "",
+    floatfmt: str = "g",
+    numparse: bool = True,
+) -> str:
+    """A Markdown table (cells escaped: a label with ``|`` stays in its column),
+    optionally under a ``# title`` and a caption paragraph (both written as given)."""
     head = f"# {title}\n\n" if title else ""
     if caption:
         head += caption.rstrip() + "\n\n"
-    return head + frame.to_markdown(index=False, floatfmt=floatfmt) + "\n"
+    table = _escaped(frame, escape.markdown).to_markdown(
+        index=False, floatfmt=floatfmt, disable_numparse=not numparse
+    )
+    return head + table + "\n"
 
 
 def latex(
     frame: pd.DataFrame, caption: str = "", label: str = "", float_format: str | None = None
 ) -> str:
-    """A LaTeX ``table`` with caption and label (booktabs rules)."""
+    """A LaTeX ``table`` with caption and label (booktabs rules); cells, header and
+    caption escaped."""
     formatter = (lambda value: float_format % value) if float_format else None
-    return frame.to_latex(
+    return _escaped(frame, escape.latex).to_latex(
         index=False,
-        escape=True,
-        caption=caption or None,
+        escape=False,
+        caption=escape.latex(caption) if caption else None,
         label=label or None,
         float_format=formatter,
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from colourfr.io.tables import markdown
+
 COLUMNS = ("rule", "jobs", "wall_s_total", "wall_s_max", "cpu_s_total", "peak_rss_mb_max")
 
 
@@ -60,4 +62,4 @@ def benchmark_markdown(summary: pd.DataFrame) -> str:
             "peak_rss_mb_max": "peak memory, largest job (MB)",
         }
     )
-    return header + shown.to_markdown(index=False, floatfmt=".1f") + "\n"
+    return header + markdown(shown, floatfmt=".1f")

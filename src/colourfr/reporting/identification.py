@@ -16,10 +16,11 @@ import pandas as pd
 
 from colourfr.identification import closed_set, open_set
 from colourfr.io.figures import save_figure
-from colourfr.io.tables import write_table
+from colourfr.io.tables import latex, markdown, write_table
 from colourfr.metrics.bootstrap import _percentile_interval, _weighted_threshold
 from colourfr.metrics.identification import Searches, cmc, fnir, fpir_thresholds
 from colourfr.metrics.paired import mcnemar_test
+from colourfr.reporting.numbers import percent
 from colourfr.reporting.styles import curve_styles
 
 
@@ -139,15 +140,6 @@ def rank1_mcnemar(
     return pd.DataFrame(rows)
 
 
-def _pct(value: Any, low: Any = None, high: Any = None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    text = f"{100 * value:.3f}"
-    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-        text += f" [{100 * low:.3f}, {100 * high:.3f}]"
-    return text
-
-
 def identification_layout(results: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     """Scenario, rank-1 %, FNIR % at each FPIR target, FTA % (mated, non-mated)."""
     rows = []
@@ -155,14 +147,14 @@ def identification_layout(results: pd.DataFrame, labels: Mapping[str, str]) -> p
         first = group.iloc[0]
         row = {
             "Scenario": labels.get(str(scenario), str(scenario)),
-            "Rank-1 (%)": _pct(first["rank1"], first["rank1_low"], first["rank1_high"]),
+            "Rank-1 (%)": percent(first["rank1"], first["rank1_low"], first["rank1_high"]),
         }
         for record in group.itertuples():
-            row[f"FNIR (%) at FPIR {100 * record.fpir_target:g} %"] = _pct(
+            row[f"FNIR (%) at FPIR {100 * record.fpir_target:g} %"] = percent(
                 record.fnir, record.fnir_low, record.fnir_high
             )
-        row["FTA mated (%)"] = _pct(first["fta_mated"])
-        row["FTA non-mated (%)"] = _pct(first["fta_non_mated"])
+        row["FTA mated (%)"] = percent(first["fta_mated"])
+        row["FTA non-mated (%)"] = percent(first["fta_non_mated"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -187,7 +179,7 @@ def write_identification_report(
         f"Identification per scenario: closed-set rank-1 over the full gallery; open-set FNIR "
         f"at FPIR with thresholds from {labels.get(baseline, baseline)}'s non-mated searches "
         + ", ".join(
-            f"(FPIR {100 * r.fpir_target:g} %: T = {r.threshold:.4f}, achieved {_pct(r.fpir)} %)"
+            f"(FPIR {100 * r.fpir_target:g} %: T = {r.threshold:.4f}, achieved {percent(r.fpir)} %)"
             for r in thresholds.itertuples()
             if r.threshold is not None and not pd.isna(r.threshold)
         )
@@ -202,9 +194,9 @@ def write_identification_report(
         markdown_text="# Identification\n\n"
         + caption
         + "\n\n"
-        + layout.to_markdown(index=False, disable_numparse=True)
+        + markdown(layout, numparse=False)
         + "\n",
-        latex_text=layout.to_latex(index=False, escape=True, caption=caption),
+        latex_text=latex(layout, caption=caption),
     )
     from colourfr.io.csv import write_csv
 

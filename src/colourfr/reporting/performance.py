@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
+from colourfr.io import escape
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
-from colourfr.io.tables import write_table
+from colourfr.io.tables import markdown, write_table
 from colourfr.reporting.evaluation import (
     CI_FIELDS,
     MCNEMAR_FIELDS,
@@ -32,6 +33,7 @@ from colourfr.reporting.evaluation import (
     mcnemar_pairs,
     records_for_json,
 )
+from colourfr.reporting.numbers import fixed, percent, with_interval
 from colourfr.reporting.verification_figures import (
     plot_det,
     plot_frr_vs_threshold,
@@ -43,26 +45,6 @@ from colourfr.scores import (
 )
 
 # --------------------------------------------------------------------------- Table 3
-
-
-def _percent(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{100.0 * float(value):.3f}"
-
-
-def _plain(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf"
-    return f"{float(value):.{digits}f}"
-
-
-def _with_interval(point: str, low: Any, high: Any, scale: float) -> str:
-    if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
-        return point
-    return f"{point} [{scale * float(low):.3f}, {scale * float(high):.3f}]"
 
 
 #: Column of :func:`table3` holding each row's note (why a threshold is missing or weak);
@@ -86,22 +68,21 @@ def table3(table: pd.DataFrame, scenario_labels: Mapping[str, str] | None = None
     rows = []
     for record in ordered.to_dict(orient="records"):
 
-        def cell(key: str, scale: float, formatted: str, row: dict[str, Any] = record) -> str:
-            if not has_ci:
-                return formatted
-            return _with_interval(formatted, row.get(f"{key}_low"), row.get(f"{key}_high"), scale)
+        def cell(key: str, scale: float, row: dict[str, Any] = record) -> str:
+            low, high = (row.get(f"{key}_{end}") if has_ci else None for end in ("low", "high"))
+            return with_interval(row[key], low, high, scale=scale)
 
         rows.append(
             {
                 "FMR target (%)": f"{100.0 * record['fmr_target']:g}",
                 "Scenario": labels.get(record["file"], record["file"]),
-                "d'": cell("d_prime", 1.0, _plain(record["d_prime"])),
-                "FTA (%)": cell("fta", 100.0, _percent(record["fta"])),
-                "FNMR (%)": cell("fnmr", 100.0, _percent(record["fnmr"])),
-                "FRR (%)": cell("frr", 100.0, _percent(record["frr"])),
-                "EER (%)": _percent(record.get("eer")),
-                "Threshold": _plain(record["threshold"], 4),
-                "Achieved FMR (%)": _percent(record["fmr"]),
+                "d'": cell("d_prime", 1.0),
+                "FTA (%)": cell("fta", 100.0),
+                "FNMR (%)": cell("fnmr", 100.0),
+                "FRR (%)": cell("frr", 100.0),
+                "EER (%)": percent(record.get("eer")),
+                "Threshold": fixed(record["threshold"], 4),
+                "Achieved FMR (%)": percent(record["fmr"]),
                 NOTE_COLUMN: _note_text(record.get("note")),
             }
         )
@@ -145,43 +126,23 @@ def _markdown(frame: pd.DataFrame) -> str:
     """A Markdown table; row notes become ``[n]`` markers and numbered lines below it."""
     visible, refs, notes = _split_notes(frame)
     marked = _marked_index(visible.columns)
-    header = "| " + " | ".join(visible.columns) + " |"
+    header = "| " + " | ".join(escape.markdown(c) for c in visible.columns) + " |"
     rule = "|" + "|".join(["---"] * len(visible.columns)) + "|"
     body = []
     for row, ref in zip(visible.itertuples(index=False), refs):
-        cells = [str(v) for v in row]
+        cells = [escape.markdown(v) for v in row]
         if ref is not None:
             cells[marked] += f" [{ref}]"
         body.append("| " + " | ".join(cells) + " |")
     text = "\n".join([header, rule, *body]) + "\n"
     if notes:
         # One paragraph per note: consecutive Markdown lines would merge into one.
-        text += "\n" + "\n\n".join(f"[{n}] {note}" for n, note in enumerate(notes, 1)) + "\n"
+        text += (
+            "\n"
+            + "\n\n".join(f"[{n}] {escape.markdown(note)}" for n, note in enumerate(notes, 1))
+            + "\n"
+        )
     return text
-
-
-# One pass (str.translate), so that the braces of one replacement are not escaped again.
-# Notes contain "<" and ">", which LaTeX's default OT1 encoding prints as other glyphs.
-_LATEX_SPECIALS = str.maketrans(
-    {
-        "\\": r"\textbackslash{}",
-        "%": r"\%",
-        "_": r"\_",
-        "&": r"\&",
-        "#": r"\#",
-        "$": r"\$",
-        "{": r"\{",
-        "}": r"\}",
-        "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}",
-        "<": r"\textless{}",
-        ">": r"\textgreater{}",
-    }
-)
-
-
-def _latex_escape(text: str) -> str:
-    return text.translate(_LATEX_SPECIALS)
 
 
 def _latex(frame: pd.DataFrame, caption: str) -> str:
@@ -192,10 +153,10 @@ def _latex(frame: pd.DataFrame, caption: str) -> str:
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_latex_escape(caption)}}}",
+        rf"\caption{{{escape.latex(caption)}}}",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
-        " & ".join(_latex_escape(c) for c in visible.columns) + r" \\",
+        " & ".join(escape.latex(c) for c in visible.columns) + r" \\",
         r"\midrule",
     ]
     previous_target = None
@@ -203,7 +164,7 @@ def _latex(frame: pd.DataFrame, caption: str) -> str:
         if previous_target is not None and row[0] != previous_target:
             lines.append(r"\midrule")
         previous_target = row[0]
-        cells = [_latex_escape(str(v)) for v in row]
+        cells = [escape.latex(str(v)) for v in row]
         if ref is not None:
             cells[marked] += rf"\textsuperscript{{{ref}}}"  # after escaping: real markup
         lines.append(" & ".join(cells) + r" \\")
@@ -211,7 +172,7 @@ def _latex(frame: pd.DataFrame, caption: str) -> str:
     if notes:
         lines.append(r"\par\smallskip\footnotesize")
         for number, note in enumerate(notes, 1):
-            lines.append(rf"\textsuperscript{{{number}}}~{_latex_escape(note)}\par")
+            lines.append(rf"\textsuperscript{{{number}}}~{escape.latex(note)}\par")
     lines += [r"\end{table}"]
     return "\n".join(lines) + "\n"
 
@@ -270,7 +231,7 @@ def mcnemar_html(tests: pd.DataFrame, labels: Mapping[str, str]) -> str:
     )
     text = (
         "# McNemar tests\n\nPaired reject decisions (FTA counts as reject) on the same "
-        "genuine pairs at the baseline's thresholds.\n\n" + shown.to_markdown(index=False) + "\n"
+        "genuine pairs at the baseline's thresholds.\n\n" + markdown(shown)
     )
     return markdown_to_html(text, "McNemar tests")
 

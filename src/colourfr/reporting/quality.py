@@ -6,7 +6,6 @@ and :mod:`colourfr.quality.edc`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from colourfr.io import escape
 from colourfr.io.figures import save_figure
 from colourfr.io.tables import write_table
 from colourfr.quality.edc import EDCCurve
 from colourfr.quality.statistics import STAT_COLUMNS
+from colourfr.reporting.numbers import fixed
 
 DIGITS = 3
-
-
-def _fixed(value: Any, digits: int = DIGITS) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{float(value):.{digits}f}"
 
 
 def rounded_table(stats: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
@@ -41,26 +36,14 @@ def markdown_table(stats: pd.DataFrame, digits: int = DIGITS) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in stats.itertuples(index=False):
         cells = [
-            str(row.estimator),
-            str(row.variant),
+            escape.markdown(row.estimator),
+            escape.markdown(row.variant),
             str(row.n),
             str(row.n_failed),
-            *(_fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
+            *(fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def _latex_escape(text: str) -> str:
-    for char, escaped in (
-        ("\\", r"\textbackslash{}"),
-        ("_", r"\_"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("#", r"\#"),
-    ):
-        text = text.replace(char, escaped)
-    return text
 
 
 def latex_table(stats: pd.DataFrame, digits: int = DIGITS, caption: str = "") -> str:
@@ -68,7 +51,7 @@ def latex_table(stats: pd.DataFrame, digits: int = DIGITS, caption: str = "") ->
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_latex_escape(caption)}}}",
+        rf"\caption{{{escape.latex(caption)}}}",
         r"\label{tab:quality-statistics}",
         r"\begin{tabular}{llrrrrrrr}",
         r"\hline",
@@ -77,11 +60,11 @@ def latex_table(stats: pd.DataFrame, digits: int = DIGITS, caption: str = "") ->
     ]
     for row in stats.itertuples(index=False):
         cells = [
-            _latex_escape(str(row.estimator)),
-            _latex_escape(str(row.variant)),
+            escape.latex(str(row.estimator)),
+            escape.latex(str(row.variant)),
             str(row.n),
             str(row.n_failed),
-            *(_fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
+            *(fixed(getattr(row, column), digits) for column in STAT_COLUMNS),
         ]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\hline", r"\end{tabular}", r"\end{table}"]

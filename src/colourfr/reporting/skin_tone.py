@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from colourfr.metrics.differential import GroupRates, differential_summary, group_rates
+from colourfr.reporting.numbers import with_interval
 from colourfr.skin_tone import UNKNOWN_GROUP, ItaBin, ciede2000, hue_difference, subject_groups
 
 FLAG_TOO_SMALL = "too few subjects for an interval"
@@ -356,23 +357,10 @@ def differential_tables(
 # -- output ---------------------------------------------------------------------------------
 
 
-def _pct(value: object) -> str:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "—"
-    return "—" if not math.isfinite(number) else f"{100.0 * number:.2f}"
-
-
 def _interval(row: Mapping[str, object], key: str, scale: float = 100.0, digits: int = 2) -> str:
-    value = row.get(key)
-    low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
-    if value is None or not math.isfinite(float(value)):  # type: ignore[arg-type]
-        return "—"
-    text = f"{scale * float(value):.{digits}f}"  # type: ignore[arg-type]
-    if low is not None and math.isfinite(float(low)):  # type: ignore[arg-type]
-        text += f" [{scale * float(low):.{digits}f}, {scale * float(high):.{digits}f}]"  # type: ignore[arg-type]
-    return text
+    return with_interval(
+        row.get(key), row.get(f"{key}_low"), row.get(f"{key}_high"), scale=scale, digits=digits
+    )
 
 
 def _write_pair(
@@ -385,11 +373,11 @@ def _write_pair(
 ) -> None:
     """Every field as CSV; the formatted table (numbers kept as formatted) as Markdown and
     LaTeX with ``caption``; ``after``: more Markdown below the table."""
-    from colourfr.io.tables import write_table
+    from colourfr.io.tables import markdown, write_table
 
     csv, md, tex = paths
     write_table(full, csv=csv)
-    text = f"{caption}\n\n{readable.to_markdown(index=False, disable_numparse=True)}\n{after}"
+    text = f"{caption}\n\n{markdown(readable, numparse=False)}{after}"
     write_table(readable, md=md, tex=tex, caption=caption, markdown_text=text, label=label)
 
 
@@ -444,7 +432,7 @@ def write_differential_tables(
     paths: Mapping[str, str | os.PathLike[str]],
     alpha: float = 0.5,
 ) -> None:
-    from colourfr.io.tables import write_table
+    from colourfr.io.tables import markdown, write_table
 
     records = rows.to_dict("records")
     readable = pd.DataFrame(
@@ -485,7 +473,7 @@ def write_differential_tables(
         f"fairness discrepancy rate FDR (1 = equal) and GARBE (0 = equal), alpha = {alpha:g}."
     )
     write_table(summary, csv=paths["summary_csv"])
-    after = f"\nAcross groups:\n\n{measures.to_markdown(index=False, disable_numparse=True)}\n"
+    after = f"\nAcross groups:\n\n{markdown(measures, numparse=False)}"
     table_paths = (paths["rows_csv"], paths["md"], paths["tex"])
     _write_pair(rows, readable, table_paths, caption, "tab:differential", after)
 

@@ -8,11 +8,13 @@ colourised scenario against its greyscale counterpart. Read from the metrics rul
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+from colourfr.io import escape
+from colourfr.reporting.numbers import percent
 
 #: Lines between these markers in summary.md are the headline the console shows.
 HEADLINE_START = "<!-- headline -->"
@@ -26,16 +28,6 @@ class SystemResults:
     system: str
     performance: pd.DataFrame  # performance.csv
     paired_tests: pd.DataFrame  # mcnemar.csv
-
-
-def percent(value: float, low: float | None = None, high: float | None = None) -> str:
-    """``12.345 [10.000, 15.000]`` (per cent, three decimals); ``n/a`` for NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    text = f"{100 * value:.3f}"
-    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-        text += f" [{100 * low:.3f}, {100 * high:.3f}]"
-    return text
 
 
 def _at(table: pd.DataFrame, fmr: float) -> pd.DataFrame:
@@ -67,7 +59,8 @@ def system_section(results: SystemResults, fmr: float, labels: Mapping[str, str]
     ]
     for row in rows.itertuples():
         lines.append(
-            f"| {labels.get(row.file, row.file)} | {percent(row.fta, row.fta_low, row.fta_high)}"
+            f"| {escape.markdown(labels.get(row.file, row.file))} | "
+            f"{percent(row.fta, row.fta_low, row.fta_high)}"
             f" | {percent(row.fnmr, row.fnmr_low, row.fnmr_high)}"
             f" | {percent(row.frr, row.frr_low, row.frr_high)} |"
         )
@@ -83,8 +76,9 @@ def system_section(results: SystemResults, fmr: float, labels: Mapping[str, str]
         ]
         for test in tests.itertuples():
             lines.append(
-                f"| {labels.get(test.scenario_a, test.scenario_a)} | "
-                f"{labels.get(test.scenario_b, test.scenario_b)} | {test.only_a_rejects} | "
+                f"| {escape.markdown(labels.get(test.scenario_a, test.scenario_a))} | "
+                f"{escape.markdown(labels.get(test.scenario_b, test.scenario_b))} | "
+                f"{test.only_a_rejects} | "
                 f"{test.only_b_rejects} | {test.p_value:.3g} |"
             )
     return lines
