@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers.data import TINY_PEOPLE
 from helpers.snakemake import ALLOWED_TESTS, Snakemake, reduced_config_args
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,11 +145,6 @@ def experiment_copy(reduced_experiment: tuple[Path, list[str]], tmp_path: Path) 
     results = tmp_path / "results"
     shutil.copytree(reference, results, symlinks=True)
     return results
-
-
-#: LFW people of the tiny dataset (none is in the colourisers' training split): the
-#: smallest experiment that reaches every stage, with two shards per variant.
-TINY_PEOPLE = {"Adel_Al-Jubeir": 3, "Abid_Hamid_Mahmud_Al-Tikriti": 3}
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from helpers.data import TINY_PEOPLE
 from helpers.snakemake import reduced_config_args
-
-from conftest import TINY_PEOPLE
 
 
 def test_edited_subject_and_reference_lists_rerun_what_reads_them(
