@@ -67,27 +67,11 @@ def test_table3_and_summary_with_a_label_holding_a_pipe() -> None:
     header = len(_cells(rows[0]))
     assert all(len(_cells(row)) == header for row in rows)
     assert all(len(row) == header for row in html_rows(markdown_to_html(table)))
-    summary = build_summary(
-        [
-            SystemResults(
-                "lfw",
-                "paper",
-                "arc",
-                performance,
-                pd.DataFrame(
-                    columns=[
-                        "scenario_a",
-                        "scenario_b",
-                        "fmr_target",
-                        "only_a_rejects",
-                        "only_b_rejects",
-                        "p_value",
-                    ]
-                ),
-            )
-        ],  # fmt: skip
-        0.001,
-        labels,
+    no_tests = pd.DataFrame(
+        columns=["scenario_a", "scenario_b", "fmr_target", "only_a_rejects", "only_b_rejects"]
+        + ["p_value"]
     )
+    results = SystemResults("lfw", "paper", "arc", performance, no_tests)
+    summary = build_summary([results], 0.001, labels)
     table_rows = [line for line in summary.splitlines() if line.startswith("| ")]
     assert table_rows and {len(_cells(row)) for row in table_rows} == {4}
