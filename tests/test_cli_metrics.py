@@ -272,3 +272,12 @@ def test_mcnemar_fields_against_a_reference_file(files, capsys) -> None:
     assert isinstance(other["mcnemar_only_vs_rejects"], int)
     assert other["mcnemar_p_value"] == pytest.approx(1.0)  # 1 vs 2 discordant: p = 1
     assert records["s1.csv"]["mcnemar_p_value"] is None
+
+
+def test_a_plot_folder_that_is_a_file_is_one_line_naming_it(files, tmp_path: Path, capsys) -> None:
+    baseline, other = files
+    taken = tmp_path / "plots"
+    taken.write_text("a file where the plots would go")
+    code = main(["metrics", str(other), "--baseline", str(baseline), "--plot", str(taken)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and str(taken) in err and "Traceback" not in err

@@ -312,3 +312,17 @@ def test_blocked_greyscale_equals_the_whole_image_at_once(monkeypatch: pytest.Mo
     rgb = np.random.default_rng(7).integers(0, 256, (37, 29, 3), dtype=np.uint8)
     monkeypatch.setattr(images, "GREY_BLOCK_PIXELS", 100)  # 3 rows per block, ragged end
     np.testing.assert_array_equal(images.rec709_luma(rgb), images._rec709_block(rgb))
+
+
+def test_cli_greyscale_to_a_folder_is_one_line_and_leaves_nothing(
+    lfw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colourfr.cli import main
+
+    source = next((lfw_root / "images_deepfunneled" / "Aaron_Eckhart").glob("*.jpg"))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["greyscale", str(source), str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a folder" in err and str(folder) in err
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -234,3 +234,23 @@ def test_unsupported_ops_and_foreign_files_are_named(tmp_path):
     (tmp_path / "text.pb").write_text("not a graph at all")
     with pytest.raises(GraphParseError, match="text.pb"):
         convert_lightqnet(tmp_path / "text.pb")
+
+
+def test_import_lightqnet_given_an_onnx_model_is_one_line(tmp_path, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from colourfr.cli import main as cli_main
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+    )
+    model = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph), model)
+    assert cli_main(["models", "import-lightqnet", str(model), str(tmp_path / "out.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a frozen TensorFlow GraphDef" in err and str(model) in err
+    assert not (tmp_path / "out.onnx").exists()

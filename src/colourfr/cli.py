@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ColourfrError as exc:
         print(f"colourfr {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file the user named: one line naming it, not a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"colourfr {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -269,12 +269,24 @@ def read_grey(path: str | os.PathLike[str]) -> np.ndarray:
     return rec709_luma(rgb)
 
 
-def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
-    """Write an 8-bit PNG (single-channel for (H, W), RGB for (H, W, 3)) atomically."""
+def write_png(path: str | os.PathLike[str], image: np.ndarray, *, durable: bool = True) -> None:
+    """Write an 8-bit PNG (single-channel for (H, W), RGB for (H, W, 3)).
+
+    ``durable``: atomically, through a temporary copy of this writer's own (synced to disk
+    before the rename). ``False`` for a file inside a folder that
+    :func:`colourfr.io.atomic.atomic_directory` builds: the folder is the unit that appears
+    whole or not at all, and it is synced once, which costs a shard far less than a sync
+    per image."""
+    from colourfr.io.atomic import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if image.dtype != np.uint8 or image.ndim not in (2, 3):
         raise ValueError(f"expected uint8 (H, W) or (H, W, 3), got {image.shape} {image.dtype}")
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(image).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a PNG file name", str(path))
+    if not durable:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(path, format="PNG")
+        return
+    with atomic_path(path) as temporary:
+        Image.fromarray(image).save(temporary, format="PNG")

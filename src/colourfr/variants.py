@@ -70,7 +70,7 @@ def make_greyscale(index: pd.DataFrame, out_dir: str | os.PathLike[str]) -> pd.D
         for row, rgb, status, detail in iter_readable(index):
             path = ""
             if rgb is not None:
-                write_png(output_path(building, row["image_id"]), rec709_luma(rgb))
+                write_png(output_path(building, row["image_id"]), rec709_luma(rgb), durable=False)
                 path = str(output_path(final, row["image_id"]))
             rows.append(
                 {"image_id": row["image_id"], "path": path, "status": status, "detail": detail}

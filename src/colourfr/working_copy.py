@@ -86,7 +86,7 @@ def working_index(
                 rows.append({**row, "path": "", "status": exc.reason, "detail": exc.detail})
                 continue
             relative = Path(f"{row['image_id']}.png")
-            write_png(building / relative, reduced)
+            write_png(building / relative, reduced, durable=False)
             rows.append(
                 {
                     **row,

@@ -152,7 +152,7 @@ def colourise_index(
                         f"colouriser {plugin} returned {rgb.shape} {rgb.dtype} for a "
                         f"{grey.shape} image ({image_id}); expected (H, W, 3) uint8"
                     )
-                write_png(output_path(building, image_id), rgb)
+                write_png(output_path(building, image_id), rgb, durable=False)
                 results[image_id] = {
                     "path": str(output_path(final, image_id)),
                     "status": STATUS_OK,

@@ -134,7 +134,9 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it becomes ``path``.
 
     A folder of per-image outputs (a shard's PNGs) is complete or absent: a killed job
-    leaves only the hidden temporary folder, which the next run removes.
+    leaves only the hidden temporary folder, which the next run removes. The files are
+    flushed to disk (one ``sync`` for the folder, not one per file) before the rename, so
+    a power cut after it cannot leave empty images under the real name.
     """
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +146,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         _before_commit(destination)
+        os.sync()
         os.chmod(tmp, 0o777 & ~_umask())
         if destination.exists():
             shutil.rmtree(destination)

@@ -52,6 +52,9 @@ def _signed(value: int) -> int:
 
 def _fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
     """(field number, wire type, value) of a message: ints, or bytes for wire type 2."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        # Another protobuf (an ONNX model) has a number where a GraphDef has a message.
+        raise GraphParseError("not a frozen TensorFlow GraphDef (a field has the wrong type)")
     position = 0
     while position < len(data):
         key, position = _varint(data, position)
