@@ -40,3 +40,9 @@ class ImageReadError(ColourfrError):
 class PluginLoadError(ConfigError):
     """An installed plugin cannot be used: its entry point fails to import, its spec is
     invalid, or two distributions register the same name. Names the distribution."""
+
+
+class PluginRuntimeError(ColourfrError):
+    """A plugin's model runtime failed, or broke its contract, on inputs that are not to
+    blame (an onnxruntime or CUDA error, too few results): the job fails so that it can
+    be rerun, instead of counting the images as failures to acquire."""

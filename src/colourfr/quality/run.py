@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,28 @@ def _batches(n: int, size: int) -> Iterator[range]:
         yield range(start, min(n, start + size))
 
 
+def _checked(
+    estimator: Any, scores: Any, reasons: Any, details: dict[str, Any], n: int
+) -> tuple[np.ndarray, list[Any]]:
+    """The estimator's answer for ``n`` faces, or a PluginRuntimeError naming it."""
+    from colourfr.errors import PluginRuntimeError
+
+    name = getattr(estimator, "name", type(estimator).__name__)
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    reasons = list(reasons)
+    lengths = {"scores": len(scores), "reasons": len(reasons)}
+    lengths.update(
+        {f"detail {key!r}": len(np.asarray(v).reshape(-1)) for key, v in details.items()}
+    )
+    wrong = {what: length for what, length in lengths.items() if length != n}
+    if wrong:
+        found = ", ".join(f"{length} {what}" for what, length in wrong.items())
+        raise PluginRuntimeError(
+            f"quality estimator {name}: score() returned {found} for {n} faces"
+        )
+    return scores, reasons
+
+
 def score_shard(
     estimator: QualityEstimator,
     index: pd.DataFrame,
@@ -144,6 +167,7 @@ def score_shard(
             batch_scores, reasons, details = estimator.score_details(images, faces)  # type: ignore[attr-defined]
         else:
             batch_scores, reasons = estimator.score(images, faces)
+        batch_scores, reasons = _checked(estimator, batch_scores, reasons, details, len(readable))
         scores[readable] = batch_scores
         for position, reason in zip(readable, reasons):
             if reason:

@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from colourfr.errors import PluginRuntimeError
+
 # The failure reasons, re-exported where plugins have always imported them from.
 from colourfr.io.status import (
     FAILURE_EXTRACTION,
@@ -113,9 +115,23 @@ class AlignedEmbedder(abc.ABC):
             "selection_rule": self.selection_rule,
         }
 
+    #: Whether a call of this object's :meth:`locate` (detector, alignment) and of its
+    #: :meth:`embed_faces` (recogniser) has completed in this process: from then on an
+    #: exception of that part is a property of the image that raised it.
+    _locate_works: bool = False
+    _embed_works: bool = False
+
     def process(
         self, images: Sequence[np.ndarray], image_ids: Sequence[str]
     ) -> tuple[list[FaceRecord], np.ndarray]:
+        """Locate every face, embed the aligned ones in one call, scatter back.
+
+        An exception of :meth:`locate` or :meth:`embed_faces` is the image's (recorded as
+        an extraction failure with the error text) only where the runtime provably works:
+        another image of the job went through it. Where none did (a missing operator, a
+        CUDA error, a broken model), it raises :class:`PluginRuntimeError`: an error of
+        the machine fails the job, never the samples. A batch the recogniser refuses is
+        retried face by face, so that one bad face does not fail its batch."""
         if len(images) != len(image_ids):
             raise ValueError(f"{len(images)} images but {len(image_ids)} image ids")
         records = [
@@ -124,25 +140,64 @@ class AlignedEmbedder(abc.ABC):
         embeddings = np.full((len(images), self.embedding_dim), np.nan, dtype=np.float32)
         faces: list[np.ndarray] = []
         rows: list[int] = []
+        located: list[tuple[int, BaseException]] = []
+        embedded: list[tuple[int, BaseException]] = []
         for row, (image, record) in enumerate(zip(images, records)):
-            face = self.locate(image, record)
+            try:
+                face = self.locate(image, record)
+            except Exception as exc:  # noqa: BLE001 - attributed below
+                located.append((row, exc))
+                continue
+            self._locate_works = True
             if face is not None:
                 faces.append(face)
                 rows.append(row)
-        if not faces:
-            return records, embeddings
-        try:
-            raw = self.embed_faces(faces)
-        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
-            for row in rows:
+        raw: dict[int, np.ndarray] = {}
+        if faces:
+            try:
+                matrix = self._checked_embeddings(self.embed_faces(faces), len(faces))
+                raw = dict(zip(rows, matrix))
+                self._embed_works = True
+            except PluginRuntimeError:
+                raise
+            except Exception:  # noqa: BLE001 - retried face by face, attributed below
+                for row, face in zip(rows, faces):
+                    try:
+                        raw[row] = self._checked_embeddings(self.embed_faces([face]), 1)[0]
+                        self._embed_works = True
+                    except PluginRuntimeError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - attributed below
+                        embedded.append((row, exc))
+        for where, raised, works in (
+            ("detector or alignment error", located, self._locate_works),
+            ("recogniser error", embedded, self._embed_works),
+        ):
+            if raised and not works:
+                row, exc = raised[0]
+                raise PluginRuntimeError(
+                    f"recognition system {self.name}: {where} on every image, e.g. "
+                    f"{records[row].image_id!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+            for row, exc in raised:
                 records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = f"recogniser error: {type(exc).__name__}: {exc}"
-            return records, embeddings
-        normalised, usable = l2_normalise_rows(raw)
-        for position, row in enumerate(rows):
-            if usable[position]:
-                embeddings[row] = normalised[position]
-            else:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = "embedding not finite or zero"
+                records[row].detail = f"{where}: {type(exc).__name__}: {exc}"
+        if raw:
+            ordered = sorted(raw)
+            normalised, usable = l2_normalise_rows(np.stack([raw[r] for r in ordered]))
+            for position, row in enumerate(ordered):
+                if usable[position]:
+                    embeddings[row] = normalised[position]
+                else:
+                    records[row].failure = FAILURE_EXTRACTION
+                    records[row].detail = "embedding not finite or zero"
         return records, embeddings
+
+    def _checked_embeddings(self, matrix: Any, n_faces: int) -> np.ndarray:
+        matrix = np.asarray(matrix, dtype=np.float32)
+        if matrix.shape != (n_faces, self.embedding_dim):
+            raise PluginRuntimeError(
+                f"recognition system {self.name}: embed_faces returned shape {matrix.shape} "
+                f"for {n_faces} faces; expected ({n_faces}, {self.embedding_dim})"
+            )
+        return matrix

@@ -30,7 +30,6 @@ import numpy as np
 from colourfr.assets import sha256_of
 from colourfr.errors import AssetError, ConfigError
 from colourfr.recognition.base import (
-    FAILURE_EXTRACTION,
     FAILURE_NO_FACE,
     FAILURE_TOO_SMALL,
     FAILURE_UNREADABLE,
@@ -170,12 +169,9 @@ class DlibResNet(AlignedEmbedder):
             record.failure, record.detail = FAILURE_TOO_SMALL, detail
             return None
         image = np.ascontiguousarray(image)
-        try:
-            boxes, scale = self._detect(image)
-        except Exception as exc:  # noqa: BLE001 - dlib raises RuntimeError subclasses on odd input
-            record.failure = FAILURE_EXTRACTION
-            record.detail = f"detector error: {type(exc).__name__}: {exc}"
-            return None
+        # dlib raises RuntimeError subclasses on odd input: AlignedEmbedder.process records
+        # them against the image once the detector is known to work.
+        boxes, scale = self._detect(image)
         if scale < 1.0:
             record.extra["detection_scale"] = round(scale, 6)
         record.n_faces = int(boxes.shape[0])
@@ -187,19 +183,14 @@ class DlibResNet(AlignedEmbedder):
         record.det_score = float(boxes[chosen, 4])
         record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
         x1, y1, x2, y2 = (round(v) for v in boxes[chosen, :4])
-        try:
-            shape = self._shape_predictor(image, self._dlib.rectangle(x1, y1, x2, y2))
-            points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-            record.landmarks = dlib_points_to_landmarks(points)
-            record.extra["landmark_scheme"] = LANDMARK_SCHEME
-            record.extra["dlib_points"] = points.tolist()
-            return np.asarray(
-                self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
-            )
-        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
-            record.failure = FAILURE_EXTRACTION
-            record.detail = f"alignment error: {type(exc).__name__}: {exc}"
-            return None
+        shape = self._shape_predictor(image, self._dlib.rectangle(x1, y1, x2, y2))
+        points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        record.landmarks = dlib_points_to_landmarks(points)
+        record.extra["landmark_scheme"] = LANDMARK_SCHEME
+        record.extra["dlib_points"] = points.tolist()
+        return np.asarray(
+            self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        )
 
     def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
         descriptors = self._recogniser.compute_face_descriptor(faces, self.num_jitters)

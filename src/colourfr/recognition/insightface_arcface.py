@@ -40,7 +40,6 @@ import numpy as np
 from colourfr.assets import sha256_of
 from colourfr.errors import AssetError, ConfigError
 from colourfr.recognition.base import (
-    FAILURE_EXTRACTION,
     FAILURE_NO_FACE,
     FAILURE_TOO_SMALL,
     FAILURE_UNREADABLE,
@@ -263,12 +262,9 @@ class InsightFaceArcFace(AlignedEmbedder):
         if detail is not None:
             record.failure, record.detail = FAILURE_TOO_SMALL, detail
             return None
-        try:
-            boxes, landmarks, scale = self._detect(image)
-        except Exception as exc:  # noqa: BLE001 - onnxruntime/OpenCV errors are per-image failures
-            record.failure = FAILURE_EXTRACTION
-            record.detail = f"detector error: {type(exc).__name__}: {exc}"
-            return None
+        # An exception here is attributed by AlignedEmbedder.process: the image's where the
+        # runtime provably works, else the machine's (the job fails).
+        boxes, landmarks, scale = self._detect(image)
         if scale < 1.0:
             record.extra["detection_scale"] = round(scale, 6)
         record.n_faces = int(boxes.shape[0])
@@ -280,17 +276,11 @@ class InsightFaceArcFace(AlignedEmbedder):
         record.det_score = float(boxes[chosen, 4])
         record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
         record.landmarks = landmarks[chosen].copy()
-        try:
-            from insightface.utils import face_align
+        from insightface.utils import face_align
 
-            # norm_crop's own matrix, warped as OpenCV 4.x did (OpenCV 5 changed warpAffine).
-            matrix = face_align.estimate_norm(landmarks[chosen], self.crop_size)
-            crop = opencv4_warp_affine(image, matrix, (self.crop_size, self.crop_size))
-        except Exception as exc:  # noqa: BLE001 - a per-image failure, never a crash
-            record.failure = FAILURE_EXTRACTION
-            record.detail = f"alignment error: {type(exc).__name__}: {exc}"
-            return None
-        return crop
+        # norm_crop's own matrix, warped as OpenCV 4.x did (OpenCV 5 changed warpAffine).
+        matrix = face_align.estimate_norm(landmarks[chosen], self.crop_size)
+        return opencv4_warp_affine(image, matrix, (self.crop_size, self.crop_size))
 
     # -- RecognitionSystem -------------------------------------------------------------
 
