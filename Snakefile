@@ -51,6 +51,17 @@ rule all:
         all_targets,
 
 
+onstart:
+    # One run per results folder, from any checkout (colourfr.run_lock).
+    from colourfr.errors import ColourfrError
+    from colourfr.run_lock import acquire_results_lock
+
+    try:
+        acquire_results_lock(R, workflow.basedir)
+    except ColourfrError as _error:
+        raise WorkflowError(str(_error)) from None
+
+
 onsuccess:
     from colourfr.reporting.summary import headline_of
 

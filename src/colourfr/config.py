@@ -215,6 +215,35 @@ def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
     return problems
 
 
+def _check_results_dir(config: dict[str, Any], base: Path) -> list[str]:
+    """The results folder is a folder of its own: not empty, not ``/``, not a dataset's
+    root or inside one, and holding no dataset (the run would list its own figures as
+    images, and rebuild the manifest every time)."""
+    value = str(config.get("results_dir", ""))
+    if not value.strip():
+        return ["results_dir: empty; name a folder for the results (default: results)"]
+    results = _resolve(value, base)
+    if results == Path(results.anchor):
+        return [f"results_dir: {value!r} is the root of the filesystem; name a folder of its own"]
+    problems = []
+    for name, dataset in config.get("datasets", {}).items():
+        root = dataset.get("root")
+        if not dataset.get("enabled", True) or not root:
+            continue
+        root_path = _resolve(str(root), base)
+        if results == root_path or results.is_relative_to(root_path):
+            problems.append(
+                f"results_dir: {results} is inside datasets.{name}.root ({root_path}); the "
+                "results would become images of the dataset: put them elsewhere"
+            )
+        elif root_path.is_relative_to(results):
+            problems.append(
+                f"results_dir: {results} holds datasets.{name}.root ({root_path}); put the "
+                "results in a folder of their own"
+            )
+    return problems
+
+
 def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
     """Reference selection: the list file exists; rule best names enabled instances."""
     problems: list[str] = []
@@ -318,6 +347,7 @@ def validate_config(config: Mapping[str, Any], base_dir: str | os.PathLike[str] 
     base = Path(base_dir).resolve()
     checks: list[tuple[tuple[str, ...], Callable[[], list[str]]]] = [
         (("datasets", "protocols"), lambda: _check_datasets(validated, base)),
+        (("results_dir", "datasets"), lambda: _check_results_dir(validated, base)),
         (FAMILIES, lambda: _check_instances(validated, base)),
         (("scenarios", "metrics"), lambda: _check_scenarios(validated)),
         (("skin_tone", "recognition"), lambda: _check_skin_tone(validated)),
