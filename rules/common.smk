@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 from snakemake.exceptions import WorkflowError
 
-from colourfr.config import config_warnings, validate_config
+from colourfr.config import config_warnings, skin_tone_skipped, validate_config
 from colourfr.datasets.download import dataset_root
 from colourfr.datasets.fingerprint import dataset_fingerprint
 from colourfr.errors import ConfigError
@@ -406,7 +406,7 @@ def identification_targets(dataset):
 
 def skin_tone_system():
     """The recognition instance whose detections in the original images place the region."""
-    return CFG["skin_tone"]["system"] or enabled("recognition")[0]
+    return CFG["skin_tone"]["system"]
 
 
 def skin_tone_inputs(wildcards):
@@ -425,7 +425,7 @@ def colourised_variants():
 
 
 def skin_tone_protocols(dataset):
-    if not CFG["skin_tone"]["enabled"] or not enabled("recognition"):
+    if not CFG["skin_tone"]["enabled"] or skin_tone_skipped(CFG):
         return []
     return [
         p

@@ -7,21 +7,15 @@ from colourfr.datasets.download import (
     downloaded_by_workflow,
     manifest_settings,
 )
+from colourfr.protocol import protocol_files
 
 
-def protocol_files(dataset, protocol):
-    """The files a protocol of a dataset reads: its reference list, LFW's pairs file (when
-    the dataset is not one the workflow downloads, whose files exist only after the fetch)."""
-    options = CFG["protocols"][protocol]
-    files = []
-    reference = options.get("reference") or {}
-    if reference.get("rule") == "list" and reference.get("list"):
-        files.append(reference["list"])
+def protocol_inputs(dataset, protocol):
+    """The files the protocol reads (colourfr.protocol.protocol_files); a dataset the
+    workflow downloads has them only after the fetch, which the manifest depends on."""
     settings = CFG["datasets"][dataset]
-    if options["kind"] == "lfw-pairs" and not downloaded_by_workflow(settings):
-        pairs = options.get("pairs_file", "pairs.txt")
-        files.append(os.path.join(dataset_root(settings, dataset, RES), pairs))
-    return files
+    root = None if downloaded_by_workflow(settings) else dataset_root(settings, dataset, RES)
+    return protocol_files(CFG["protocols"][protocol], root)
 
 
 def manifest_files(dataset):
@@ -34,7 +28,7 @@ def manifest_files(dataset):
     files = list(settings["subjects"]["exclude_lists"])
     files += [options[key] for key in spec.path_params if options.get(key)]
     for protocol in protocols_for(dataset):
-        files += protocol_files(dataset, protocol)
+        files += protocol_inputs(dataset, protocol)
     return sorted(set(files))
 
 
@@ -103,7 +97,7 @@ rule protocol:
         # reference rule best: the scores of the original images that choose the references
         quality=lambda w: reference_quality_tables(w.dataset, w.protocol),
         detections=lambda w: reference_detection_shards(w.dataset, w.protocol),
-        lists=lambda w: protocol_files(w.dataset, w.protocol),
+        lists=lambda w: protocol_inputs(w.dataset, w.protocol),
     output:
         summary=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
         references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",

@@ -114,19 +114,60 @@ def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
     recognition = config.get("recognition", {})
     if not any(i["enabled"] for i in recognition.values()):
         problems.append("recognition: no recognition system is enabled")
+    with_landmarks = [n for n in recognition if _gives_five_landmarks(config, n)]
     for name, instance in config.get("quality", {}).items():
         if not instance["enabled"]:
             continue
+        needs = _quality_needs_landmarks(instance)
         detector = instance.get("detector")
         if detector is None:
             enabled = [n for n, i in recognition.items() if i["enabled"]]
-            if enabled:
-                instance["detector"] = enabled[0]
+            usable = [n for n in enabled if n in with_landmarks] if needs else enabled
+            if usable or enabled:
+                instance["detector"] = (usable or enabled)[0]
+                detector = instance["detector"]
         elif detector not in recognition or not recognition[detector]["enabled"]:
             problems.append(
                 f"quality.{name}.detector: {detector!r} is not an enabled recognition system"
             )
+            continue
+        if needs and detector is not None and detector not in with_landmarks:
+            problems.append(
+                f"quality.{name}.detector: {detector!r} (plugin "
+                f"{recognition[detector].get('plugin')!r}) records no five landmarks, and "
+                f"quality plugin {instance['plugin']!r} scores aligned faces: name a "
+                f"recognition system that records them ({_landmark_plugins()}), or disable "
+                f"quality.{name}"
+            )
     return problems
+
+
+def _spec_or_none(family: str, plugin: str | None) -> Any:
+    try:
+        return registry_for(family).get(str(plugin))
+    except ConfigError:  # reported where the instance is checked
+        return None
+
+
+def _gives_five_landmarks(config: dict[str, Any], name: str) -> bool:
+    instance = config.get("recognition", {}).get(name, {})
+    spec = _spec_or_none("recognition", instance.get("plugin", name))
+    return bool(instance.get("enabled", True) and spec is not None and spec.five_landmarks)
+
+
+def _quality_needs_landmarks(instance: dict[str, Any]) -> bool:
+    spec = _spec_or_none("quality", instance.get("plugin"))
+    return bool(spec is not None and spec.needs_five_landmarks)
+
+
+def _landmark_plugins() -> str:
+    registry = registry_for("recognition")
+    names = []
+    for name in registry.names():
+        spec = _spec_or_none("recognition", name)
+        if spec is not None and spec.five_landmarks:
+            names.append(name)
+    return ", ".join(names) or "none installed"
 
 
 def _check_plans(config: dict[str, Any]) -> list[str]:
@@ -275,6 +316,12 @@ def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
                 value = reference.get(key)
                 if value and value not in enabled[family]:
                     problems.append(f"{where}.{key}: {value!r} is not an enabled {family} instance")
+            pose = reference.get("pose")
+            if pose and pose in enabled["recognition"] and not _gives_five_landmarks(config, pose):
+                problems.append(
+                    f"{where}.pose: {pose!r} records no five landmarks, which measure the "
+                    f"pose: name one that does ({_landmark_plugins()})"
+                )
     return problems
 
 
@@ -320,6 +367,20 @@ def _check_skin_tone(config: dict[str, Any]) -> list[str]:
         )
     elif system is not None and not config["recognition"][system].get("enabled", True):
         problems.append(f"skin_tone.system: recognition instance {system!r} is not enabled")
+    elif section.get("enabled", True):
+        # The region is placed by the five landmarks of the original image's record.
+        with_landmarks = [
+            n for n in config.get("recognition", {}) if _gives_five_landmarks(config, n)
+        ]
+        if system is None and with_landmarks:
+            section["system"] = with_landmarks[0]
+        elif system is not None and system not in with_landmarks:
+            plugin = config["recognition"][system].get("plugin")
+            problems.append(
+                f"skin_tone.system: {system!r} (plugin {plugin!r}) records no five landmarks, "
+                f"which place the skin region: name one that does ({_landmark_plugins()}), "
+                "or set skin_tone.enabled: false"
+            )
     return problems
 
 
@@ -431,4 +492,17 @@ def config_warnings(config: Mapping[str, Any]) -> list[str]:
             f"no colouriser is enabled: scenario(s) {', '.join(needs_colour)} (colourised "
             "reference or probe) are skipped; enable one under colourisers to run them"
         )
+    if skin_tone_skipped(config):
+        warnings.append(
+            "skin tone is skipped: no enabled recognition system records the five landmarks "
+            f"that place the skin region ({_landmark_plugins()} do); enable one, or set "
+            "skin_tone.enabled: false to silence this"
+        )
     return warnings
+
+
+def skin_tone_skipped(config: Mapping[str, Any]) -> bool:
+    """Skin tone is on, but no enabled system places its region (the validated config
+    then leaves ``skin_tone.system`` null): its rules plan nothing."""
+    section = config.get("skin_tone", {})
+    return bool(section.get("enabled", True)) and section.get("system") is None

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -399,6 +400,26 @@ def reference_rule(
     return ReferenceRule()
 
 
+def pairs_file_of(options: Mapping[str, Any], dataset_root: str | None) -> Path:
+    """The pair list a pair-list protocol reads (relative names are below the dataset)."""
+    pairs_file = Path(str(options.get("pairs_file", "pairs.txt")))
+    if not pairs_file.is_absolute() and dataset_root is not None:
+        pairs_file = Path(dataset_root) / pairs_file
+    return pairs_file
+
+
+def protocol_files(options: Mapping[str, Any], dataset_root: str | None) -> list[str]:
+    """The files building the protocol of ``options`` reads: its reference list, its pair
+    list (when the dataset's root is known, i.e. not one still to be downloaded)."""
+    files = []
+    reference = options.get("reference") or {}
+    if reference.get("rule") == RULE_LIST and reference.get("list"):
+        files.append(str(reference["list"]))
+    if options["kind"] == KIND_LFW_PAIRS and dataset_root is not None:
+        files.append(str(pairs_file_of(options, dataset_root)))
+    return files
+
+
 def build_protocol(
     manifest: pd.DataFrame,
     options: dict,
@@ -417,10 +438,7 @@ def build_protocol(
             reference=reference_rule(options, quality, pose),
         )
     if kind == KIND_LFW_PAIRS:
-        pairs_file = Path(options.get("pairs_file", "pairs.txt"))
-        if not pairs_file.is_absolute() and dataset_root is not None:
-            pairs_file = Path(dataset_root) / pairs_file
-        return lfw_pairs(manifest, pairs_file)
+        return lfw_pairs(manifest, pairs_file_of(options, dataset_root))
     raise ManifestError(f"unknown protocol kind {kind!r}")
 
 

@@ -104,6 +104,13 @@ class PluginSpec:
     #: its jobs declare unless the instance sets its own. Declaring more than the plugin
     #: uses holds cores idle that another job could run on.
     threads: int = 1
+    #: Recognition: its records carry the five landmarks of InsightFace's template (eye
+    #: centres, nose tip, mouth corners), which place the skin-tone region, align faces for
+    #: quality estimators and measure pose. False: a box only, or other points.
+    five_landmarks: bool = False
+    #: Quality: it scores from the five landmarks of its detector's records (aligned
+    #: crops), so its ``detector:`` must be a system with ``five_landmarks``.
+    needs_five_landmarks: bool = False
     #: Filled in at discovery: the distribution whose entry point registered the spec.
     distribution: str = ""
 

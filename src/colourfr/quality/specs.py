@@ -87,6 +87,7 @@ LIGHTQNET = PluginSpec(
     uses_gpu=False,
     # bench/memory: decoding, the landmark warp from the full image (43 B/px measured)
     bytes_per_pixel=50.0,
+    needs_five_landmarks=True,  # the 96x96 crop is aligned on them
     plan="colourfr.quality.plans:lightqnet_plan",
     cache_subdir="lightqnet",
 )
@@ -121,4 +122,5 @@ ISO29794_5 = PluginSpec(
         },
     },
     uses_gpu=False,
+    needs_five_landmarks=True,  # the face region is placed by them
 )

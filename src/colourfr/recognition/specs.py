@@ -72,6 +72,7 @@ INSIGHTFACE_ARCFACE = PluginSpec(
     bytes_per_pixel=35.0,
     # bench/threads: onnxruntime's intra-op threads keep 1.8 cores busy at 2 threads
     threads=2,
+    five_landmarks=True,
     conda_env_gpu="recognition-gpu",
     plan="colourfr.recognition.plans:insightface_plan",
     plan_only_params=("pack_dir", "mxnet_symbol", "mxnet_params"),
