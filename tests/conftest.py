@@ -6,25 +6,25 @@ Tiers, marked here from the fixtures a test uses (never by hand):
 - ``faults``: kills processes mid-write (the ``fault_injection`` fixture);
 - everything else is a unit test: ``make test-unit`` runs only those.
 
-``make test`` runs every tier in parallel (pytest-xdist, ``--dist loadgroup``): the tests
-that read the shared reduced experiment form one group, so one worker builds it once while
-the other runs the rest. Paths into ../shared are read in place, never copied.
+``make test`` runs every tier on pytest-xdist workers. The reduced experiment that many
+workflow tests read is built once per session, in the background from the end of
+collection (tests/helpers/experiment.py); its readers run last and the tests with
+experiments of their own first, so that the workers rarely wait. Paths into ../shared
+are read in place, never copied.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from helpers.data import TINY_PEOPLE
-from helpers.snakemake import ALLOWED_TESTS, Snakemake, reduced_config_args
+from helpers.experiment import SharedExperiment, locked
+from helpers.snakemake import ALLOWED_TESTS, Snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -34,11 +34,18 @@ FAULT_INJECTION = Path(__file__).resolve().parent / "fault_injection"
 #: Fixtures whose users are workflow tests, and the one whose users are fault tests.
 WORKFLOW_FIXTURES = frozenset({"snakemake", "reduced_experiment"})
 FAULT_FIXTURES = frozenset({"fault_injection"})
-#: Fixtures whose users share one experiment: one xdist worker runs them all.
-EXPERIMENT_GROUP = "reduced-experiment"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def run_order(item: pytest.Item) -> int:
+    """0: tests that start experiments of their own (the long ones, first); 1: the rest;
+    2: readers of the shared reduced experiment (last: it is built meanwhile)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "reduced_experiment" in fixtures:
+        return 2
+    return 0 if fixtures & (FAULT_FIXTURES | {"snakemake"}) else 1
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by the marks added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -48,8 +55,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.workflow)
         if fixtures & (FAULT_FIXTURES | {"snakemake"}):
             ALLOWED_TESTS.add(item.nodeid)
-        if "reduced_experiment" in fixtures:
-            item.add_marker(pytest.mark.xdist_group(EXPERIMENT_GROUP))
+    items.sort(key=run_order)  # stable: the file order within each group
+
+
+def _session_folder(config: pytest.Config) -> Path:
+    """The folder of this session that every xdist worker sees (see ``shared_tmp``)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Selected (after -m and -k) tests read the shared experiment: start building it now.
+    if (LFW_ROOT / "pairs.txt").is_file() and any(
+        "reduced_experiment" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        SharedExperiment(_session_folder(session.config)).start()
 
 
 @pytest.fixture(scope="session")
@@ -92,49 +112,20 @@ def fault_injection() -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def shared_tmp(pytestconfig: pytest.Config) -> Path:
     """A folder of this test session that every xdist worker sees (the session's own
     temporary root: no other session shares it)."""
-    base = tmp_path_factory.getbasetemp()
-    return base if worker_id == "master" else base.parent
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Holds an exclusive lock on ``path`` (created), across processes."""
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return _session_folder(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def reduced_experiment(snakemake: Snakemake, shared_tmp: Path) -> tuple[Path, list[str]]:
+def reduced_experiment(shared_tmp: Path) -> tuple[Path, list[str]]:
     """The whole experiment on config/reduced.yaml, run once per test session,
     uninterrupted: (results folder, the --configfile arguments that made it). Read it;
     tests that change it take ``experiment_copy``."""
     if not (LFW_ROOT / "pairs.txt").is_file():
         pytest.skip("../shared LFW not available")
-    results = shared_tmp / "reduced-experiment"
-    overlay = shared_tmp / "reduced-experiment.yaml"
-    configs = reduced_config_args(overlay)
-    done = shared_tmp / "reduced-experiment.complete"
-    with _locked(shared_tmp / "reduced-experiment.lock"):
-        if not done.is_file():
-            shutil.rmtree(results, ignore_errors=True)
-            results.mkdir()
-            overlay.write_text(yaml.safe_dump({"results_dir": str(results)}))
-            run = snakemake.run(*configs, check=False)
-            # What the user saw (ends in .log: left out of result comparisons).
-            (results / "snakemake-console.log").write_text(run.stdout + run.stderr)
-            if run.returncode != 0:
-                raise AssertionError(
-                    f"the reduced experiment failed:\n{run.stdout[-5000:]}\n{run.stderr[-5000:]}"
-                )
-            done.touch()
-    return results, configs
+    return SharedExperiment(shared_tmp).wait()
 
 
 @pytest.fixture
@@ -152,7 +143,7 @@ def tiny_dataset(lfw_root: Path, shared_tmp: Path) -> Path:
     """A folder dataset (root/<subject>/<image>) of two LFW subjects, three images each,
     copied once per session."""
     root = shared_tmp / "tiny-dataset"
-    with _locked(shared_tmp / "tiny-dataset.lock"):
+    with locked(shared_tmp / "tiny-dataset.lock"):
         if not root.is_dir():
             building = shared_tmp / "tiny-dataset.building"
             shutil.rmtree(building, ignore_errors=True)

@@ -34,13 +34,16 @@ def test_tiers_follow_the_fixtures() -> None:
         FakeItem("t.py::reads", ("reduced_experiment", "snakemake")),
         FakeItem("t.py::kills", ("fault_injection",)),
     ]
-    conftest.pytest_collection_modifyitems(None, items)  # type: ignore[arg-type]
     unit, starts, reads, kills = items
+    conftest.pytest_collection_modifyitems(None, items)  # type: ignore[arg-type]
     assert unit.marker_names() == set() and unit.nodeid not in ALLOWED_TESTS
     assert starts.marker_names() == {"workflow"} and starts.nodeid in ALLOWED_TESTS
-    assert reads.marker_names() == {"workflow", "xdist_group"}
-    assert reads.markers[-1].kwargs == {} and reads.markers[-1].args == (conftest.EXPERIMENT_GROUP,)
+    assert reads.marker_names() == {"workflow"}
     assert kills.marker_names() == {"faults"} and kills.nodeid in ALLOWED_TESTS
+    # Own experiments first, unit tests next, readers of the shared experiment last.
+    assert [item.nodeid for item in items] == [
+        "t.py::starts", "t.py::kills", "t.py::unit", "t.py::reads",
+    ]  # fmt: skip
 
 
 def test_a_unit_test_cannot_start_snakemake() -> None:

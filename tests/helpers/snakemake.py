@@ -19,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 REDUCED_CONFIG = REPO / "config" / "reduced.yaml"
-_EXECUTABLE = str(Path(sys.executable).with_name("snakemake"))
+EXECUTABLE = str(Path(sys.executable).with_name("snakemake"))
 
 #: Node ids of the collected tests that may start Snakemake (conftest fills it).
 ALLOWED_TESTS: set[str] = set()
@@ -61,7 +61,7 @@ class Snakemake:
     """Runs the repository's workflow (``--cores 2`` unless ``cores`` says otherwise)."""
 
     #: The command, for a test that must start it itself (its own logging, a cluster).
-    executable = _EXECUTABLE
+    executable = EXECUTABLE
 
     def run(
         self,
@@ -79,7 +79,7 @@ class Snakemake:
                 f"{test} starts Snakemake without the `snakemake` fixture: ask for the "
                 "fixture, which marks the test `workflow` (tests/conftest.py)"
             )
-        command = [_EXECUTABLE, *(["--cores", str(cores)] if cores else []), *args]
+        command = [EXECUTABLE, *(["--cores", str(cores)] if cores else []), *args]
         result = subprocess.run(
             command,
             cwd=cwd,
