@@ -49,9 +49,9 @@ setup: system-packages $(BIN)/colourfr
 run: setup
 	$(BIN)/snakemake --cores all --resources gpu=1 $(SNAKEMAKE_ARGS)
 
-# Every tier; the tests that read the shared reduced experiment stay on one worker.
+# Every tier (tests/conftest.py orders them so that the workers rarely wait).
 test: setup
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=10 $(PYTEST_ARGS)
 
 # The unit tier alone: no Snakemake, no whole experiment (a few minutes).
 test-unit: setup
@@ -79,7 +79,7 @@ test-latest: system-packages
 	  --constraint constraints.txt --editable '.[$(EXTRAS)]'
 	$(LATEST_VENV)/bin/pip freeze --all --exclude-editable > $(LATEST_VENV)/freeze.txt
 	$(LATEST_VENV)/bin/python tools/lock.py diff $(LATEST_VENV)/freeze.txt || true
-	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	COLOURFR_LOCK_DRIFT_OK=1 $(LATEST_VENV)/bin/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Style and static checks (CI runs this): Snakemake's linter, ruff, formatting of the
 # Python (ruff format) and of the Snakefiles (snakefmt; its shfmt lives in .venv/bin), mypy.
