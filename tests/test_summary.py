@@ -203,3 +203,19 @@ def test_partial_report_hint_puts_targets_before_the_config_files() -> None:
     hint = partial_report_hint(["r/a.html", "r/b.csv"], "--configfile c.yaml")
     assert hint.endswith("snakemake --report report.html r/a.html r/b.csv --configfile c.yaml")
     assert "nothing to report" in partial_report_hint([])
+
+
+def test_last_error_is_a_serious_record_or_an_exception_not_a_progress_line(tmp_path: Path) -> None:
+    log = tmp_path / "job.log"
+    log.write_text(
+        "2026-12-07 10:00:00,001 INFO colourfr.embed: 10/20 images (50 %), 0 error(s)\n"
+        "2026-12-07 10:00:01,002 WARNING colourfr.embed: image a/1 has no face\n"
+        "2026-12-07 10:00:02,003 INFO colourfr.embed: error: none so far, 20/20 images\n"
+    )
+    assert last_error_line(log).endswith("WARNING colourfr.embed: image a/1 has no face")
+    log.write_text(
+        "2026-12-07 10:00:00,001 INFO colourfr.embed: started\nTraceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        "colourfr.errors.PluginRuntimeError: recognition system x: recogniser error\n"
+    )
+    assert last_error_line(log).startswith("colourfr.errors.PluginRuntimeError: recognition")

@@ -85,12 +85,32 @@ def _resolve(path: str, base: Path) -> Path:
     return candidate if candidate.is_absolute() else (base / candidate)
 
 
+#: Names that become folders, file names and Snakemake wildcards: a dataset, protocol,
+#: recognition system or quality estimator; a colouriser's name is part of its variant's
+#: (``colourised-<name>``), whose wildcard takes lower case, digits and ``-`` only.
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_COLOURISER_NAME = re.compile(r"[a-z0-9-]+")
+
+
+def _name_problem(where: str, name: str, pattern: re.Pattern[str], allowed: str) -> list[str]:
+    if pattern.fullmatch(name) and name not in (".", ".."):
+        return []
+    message = f"{where}: the name {name!r} may hold {allowed} only (it names folders, files"
+    return [message + " and the workflow's wildcards)"]
+
+
 def _check_instances(config: dict[str, Any], base: Path) -> list[str]:
     problems: list[str] = []
     for family in FAMILIES:
         registry = registry_for(family)
         for name, instance in config.get(family, {}).items():
             where = f"{family}.{name}"
+            if family == "colourisers":
+                problems += _name_problem(
+                    where, name, _COLOURISER_NAME, "lower-case letters, digits and '-'"
+                )
+            else:
+                problems += _name_problem(where, name, _NAME, "letters, digits, '_', '.' and '-'")
             plugin_name = instance.setdefault("plugin", name)
             try:
                 spec = registry.get(plugin_name)
@@ -217,6 +237,7 @@ def _check_datasets(config: dict[str, Any], base: Path) -> list[str]:
     protocols = config["protocols"]
     for name, dataset in config["datasets"].items():
         where = f"datasets.{name}"
+        problems += _name_problem(where, name, _NAME, "letters, digits, '_', '.' and '-'")
         try:
             spec = registry.get(dataset["format"])
         except ConfigError as exc:
@@ -293,6 +314,9 @@ def _check_protocols(config: dict[str, Any], base: Path) -> list[str]:
         for family in ("quality", "recognition")
     }
     for name, protocol in config["protocols"].items():
+        problems += _name_problem(
+            f"protocols.{name}", name, _NAME, "letters, digits, '_', '.' and '-'"
+        )
         reference = protocol.get("reference", {})
         where = f"protocols.{name}.reference"
         rule = reference.get("rule", "first")

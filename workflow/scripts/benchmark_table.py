@@ -9,13 +9,9 @@ from colourfr.logs import setup_script_logging
 from colourfr.reporting.benchmarks import benchmark_markdown, summarise_benchmarks
 
 log = setup_script_logging(snakemake)
-own = {Path(p).resolve() for p in snakemake.output}
-files = sorted(
-    p
-    # The folder the table itself is in: every job's benchmark file is one level below.
-    for p in Path(snakemake.output.csv).parent.glob("*/*.tsv")
-    if p.resolve() not in own
-)
+# This run's jobs only; a job that wrote none (killed, or run before benchmarks existed)
+# has no row.
+files = [Path(p) for p in snakemake.params.benchmarks if Path(p).is_file()]
 summary = summarise_benchmarks(files)
 write_csv(summary, snakemake.output.csv)
 text = benchmark_markdown(summary)

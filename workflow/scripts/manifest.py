@@ -65,13 +65,15 @@ if not warnings.empty:
     issues = pd.concat([issues, warnings], ignore_index=True)
 log.info(
     "%s: %d images of %d subjects in %d shards; %d unreadable (recorded as FTA), "
-    "%d subject(s) without images (recorded)",
+    "%d flagged as suspicious (%s), %d subject(s) without images (recorded)",
     dataset_name,
     len(manifest),
     manifest["subject_id"].nunique(),
     manifest["shard"].nunique(),
-    int((issues["image_id"] != "").sum()),
-    int((issues["image_id"] == "").sum()),
+    int((manifest["status"] != "ok").sum()),
+    len(warnings),
+    "left out" if dataset["suspicious"]["exclude"] else "kept",
+    len(listing_issues(manifest)),
 )
 # A protocol that cannot be built (no genuine pair, a broken pair list) stops the run
 # here, before any image job (the protocol rule writes the files later).

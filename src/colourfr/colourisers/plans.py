@@ -190,6 +190,11 @@ def exemplar_plan(context: PlanContext) -> WorkflowPlan:
     training people needs the config's LFW root."""
     params = dict(context.params)
     inputs: dict[str, str] = {}
+    if int(params.get("window", 5)) % 2 == 0:
+        raise ConfigError(
+            f"{context.where('params.window')}: {params['window']} is even; the luminance "
+            "deviation needs an odd neighbourhood (3, 5, 7, ...) centred on the pixel"
+        )
     if params.get("exemplar"):
         inputs["exemplar"] = str(params["exemplar"])
     else:

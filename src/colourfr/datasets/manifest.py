@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -240,6 +241,32 @@ def select_subjects(listing: pd.DataFrame, selection: SubjectSelection) -> pd.Da
     return kept
 
 
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_an_image_file(path: str) -> str | None:
+    """Why a listed path cannot be an image file ("does not exist", "a FIFO ...", with the
+    link's target where it is a link), or None for a regular file or a broken link (the
+    latter is recorded as missing, an FTA)."""
+    link = f" (a link to {os.readlink(path)})" if os.path.islink(path) else ""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None if link else "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}){link}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return kind + link
+
+
 def _probe_image(path: str) -> tuple[int, int, str, str]:
     try:
         rgb, note = read_rgb_noting(path)
@@ -294,10 +321,14 @@ def build_manifest(
         )
     # A CSV naming a file that is not there is a listing error; a symbolic link that
     # points nowhere is the dataset's own state, recorded as missing (FTA) with its target.
-    absent = [p for p in listing["path"] if not os.path.isfile(p) and not os.path.islink(p)]
-    if absent:
+    # Anything that is not a file (a FIFO, /dev/zero, a folder) would block or never end
+    # when read: an error naming it, before any image is read.
+    odd = [(p, what) for p in listing["path"] if (what := not_an_image_file(p))]
+    if odd:
+        path, what = odd[0]
         raise ManifestError(
-            f"dataset {dataset}: {len(absent)} listed image file(s) do not exist, e.g. {absent[0]}"
+            f"dataset {dataset}: {len(odd)} listed image path(s) are not image files, e.g. "
+            f"{path}: {what}"
         )
     listing = listing.sort_values(["subject_id", "image_id"], kind="stable").reset_index(drop=True)
     inspected = inspect_images(list(listing["path"]), threads=threads)

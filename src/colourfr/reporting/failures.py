@@ -11,7 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_ERROR_LINE = re.compile(r"(Error|Exception|error:|Killed|Traceback)")
+# A line of colourfr's job logs (colourfr.logs): time, level, logger.
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (?P<level>[A-Z]+) ")
+_SERIOUS_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
+# Outside the logging format: a Python exception line, a kill, a tool's "error:" line.
+_ERROR_LINE = re.compile(r"^([\w.]*(Error|Exception|Exit|Interrupt)\b|Killed\b)|(?i:error:)")
 
 
 @dataclass
@@ -59,13 +63,19 @@ def failed_jobs(snakemake_log: str) -> list[FailedJob]:
 
 
 def last_error_line(path: str | Path) -> str:
-    """The last line of a job's log that looks like an error (else its last line)."""
+    """The last line of a job's log at WARNING or above, or the last exception line of a
+    traceback (else its last line)."""
     try:
         lines = [line.strip() for line in Path(path).read_text(errors="replace").splitlines()]
     except OSError:
         return "(log file not found)"
     lines = [line for line in lines if line]
     for line in reversed(lines):
+        logged = _LOG_LINE.match(line)
+        if logged:  # a log record counts by its level only (progress lines say "error" too)
+            if logged.group("level") in _SERIOUS_LEVELS:
+                return line
+            continue
         if _ERROR_LINE.search(line) and not line.startswith("Traceback"):
             return line
     return lines[-1] if lines else "(empty log)"
