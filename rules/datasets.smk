@@ -123,6 +123,7 @@ rule dataset_overview:
             f"{R}/{w.dataset}/protocols/{{protocol}}/protocol.json",
             protocol=protocols_for(w.dataset),
         ),
+        issues=f"{R}/{{dataset}}/manifest_issues.csv",
     output:
         csv=f"{R}/{{dataset}}/tables/dataset_overview.csv",
         md=f"{R}/{{dataset}}/tables/dataset_overview.md",

@@ -139,6 +139,7 @@ def test_empty_subject_folders_are_recorded(folder_dataset: Path) -> None:
             "path": str((folder_dataset / "dave").resolve()),
             "status": "no_images",
             "detail": issues["detail"].iloc[0],
+            "same_as": "",
         }
     ]
     assert ".png" in issues["detail"].iloc[0]

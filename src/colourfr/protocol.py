@@ -479,8 +479,12 @@ def read_protocol(directory: str | os.PathLike[str]) -> Protocol:
     )
 
 
-def dataset_overview(dataset: str, protocol_name: str, protocol: Protocol) -> pd.DataFrame:
-    """The paper's Table 1 row: subjects, images, genuine and impostor comparison counts."""
+def dataset_overview(
+    dataset: str, protocol_name: str, protocol: Protocol, duplicate_impostors: int = 0
+) -> pd.DataFrame:
+    """The paper's Table 1 row: subjects, images, genuine and impostor comparison counts,
+    and how many impostor comparisons are between copies of one photo filed under two
+    subjects (colourfr.datasets.suspicious)."""
     subjects = pd.concat([protocol.references["subject_id"], protocol.probes["subject_id"]])
     images = pd.concat([protocol.references["image_id"], protocol.probes["image_id"]])
     return pd.DataFrame(
@@ -495,6 +499,7 @@ def dataset_overview(dataset: str, protocol_name: str, protocol: Protocol) -> pd
                 "probes": len(protocol.probes),
                 "genuine_comparisons": protocol.genuine_count(),
                 "impostor_comparisons": protocol.impostor_count(),
+                "duplicate_impostors": int(duplicate_impostors),
             }
         ]
     )

@@ -357,9 +357,9 @@ def build_manifest(
 def manifest_issues(manifest: pd.DataFrame) -> pd.DataFrame:
     """Images that could not be decoded (they stay in the manifest and count as FTA
     downstream), then the subject-level issues of the listing (empty ``image_id``)."""
-    bad = manifest.loc[manifest["status"] != STATUS_OK, list(ISSUE_COLUMNS)]
+    bad = manifest.loc[manifest["status"] != STATUS_OK, list(ISSUE_COLUMNS[:-1])].assign(same_as="")
     subjects = pd.DataFrame(
-        [("", i.subject_id, i.path, i.status, i.detail) for i in listing_issues(manifest)],
+        [("", i.subject_id, i.path, i.status, i.detail, "") for i in listing_issues(manifest)],
         columns=list(ISSUE_COLUMNS),
         dtype=str,
     )

@@ -19,7 +19,8 @@ RAW_COLUMNS: tuple[str, ...] = (
     "expression",
 )
 MANIFEST_COLUMNS: tuple[str, ...] = (*RAW_COLUMNS, "width", "height", "status", "detail", "shard")
-ISSUE_COLUMNS: tuple[str, ...] = ("image_id", "subject_id", "path", "status", "detail")
+#: ``same_as``: for a duplicate, the image it duplicates (empty for other issues).
+ISSUE_COLUMNS: tuple[str, ...] = ("image_id", "subject_id", "path", "status", "detail", "same_as")
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
