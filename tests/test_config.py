@@ -247,6 +247,35 @@ def test_consumers_of_five_landmarks_need_a_system_that_records_them(
     assert "insightface-arcface" in message  # what would do
 
 
+def test_names_and_settings_a_job_would_trip_on_are_config_errors(
+    minimal: dict, tmp_path: Path
+) -> None:
+    exemplar = tmp_path / "exemplar.png"
+    exemplar.write_bytes(b"")
+    minimal["datasets"]["my faces"] = minimal["datasets"].pop("toy")
+    minimal["colourisers"] = {
+        "Mine_1": {"plugin": "exemplar-transfer", "params": {"exemplar": str(exemplar)}},
+        "ex": {"plugin": "exemplar-transfer", "params": {"exemplar": str(exemplar), "window": 4}},
+    }
+    minimal["metrics"] = {"fmr_targets": [0.001, 0.001]}
+    with pytest.raises(ConfigError) as info:
+        validate_config(minimal)
+    message = str(info.value)
+    assert "datasets.my faces: the name 'my faces' may hold letters, digits" in message
+    assert "colourisers.Mine_1: the name 'Mine_1' may hold lower-case letters" in message
+    assert "metrics.fmr_targets" in message and "non-unique" in message
+
+
+def test_an_even_exemplar_window_is_refused_at_config_time(minimal: dict, tmp_path: Path) -> None:
+    exemplar = tmp_path / "exemplar.png"
+    exemplar.write_bytes(b"")
+    minimal["colourisers"] = {
+        "ex": {"plugin": "exemplar-transfer", "params": {"exemplar": str(exemplar), "window": 4}}
+    }
+    with pytest.raises(ConfigError, match=r"colourisers.ex.params.window: 4 is even"):
+        validate_config(minimal)
+
+
 def test_readme_plugin_tables_match_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     # The built-ins only: a plugin package installed beside colourfr documents its own.
     assert cli_main(["plugins", "--markdown", "--distribution", "colourfr"]) == 0
