@@ -389,7 +389,7 @@ def test_a_typo_in_training_overrides_is_a_config_error_at_start(minimal: dict) 
 
 
 def test_schema_and_semantic_problems_of_different_sections_come_in_one_pass() -> None:
-    # Issue 17.6: a schema error in one section no longer hides the checks of the others.
+    # A schema error in one section no longer hides the checks of the others.
     config = workflow_config(REPO)
     config["sharding"] = {"shard_size": 0}  # schema
     config["recognition"]["arcface-mobilefacenet"]["plugin"] = "arcfcae"  # registry
@@ -462,7 +462,7 @@ def test_configuration_presets_are_valid(files: list[str], tmp_path: Path) -> No
         assert sorted(config["datasets"]) == ["feret", "frgc"]
         assert config["recognition"]["arcface-buffalo_l"]["params"]["pack"] == "buffalo_l"
         assert [s["id"] for s in config["scenarios"]] == ["s1", "s2", "s3", "s4", "s5"]
-        for name in ("feret", "frgc"):  # issue 18: the paper's references are lists
+        for name in ("feret", "frgc"):  # the paper's references are lists
             (protocol,) = config["datasets"][name]["protocols"]
             assert config["protocols"][protocol]["reference"]["rule"] == "list"
         assert len(gpu_instances) == 4

@@ -1,5 +1,5 @@
 """The lock (requirements/lock.txt): consistent with pyproject.toml, used by make setup,
-compared with the running environment in provenance (issue 12)."""
+compared with the running environment in provenance."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures fit to print (issue 16.5): labels not ids, distinct line styles and markers,
+"""Figures fit to print: labels not ids, distinct line styles and markers,
 a curve without errors drawn and said so, per cent on error axes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""bob and pyeer score files in, bob out, and `colourfr metrics` --label/--plot (issue 16.6)."""
+"""bob and pyeer score files in, bob out, and `colourfr metrics` --label/--plot."""
 
 from __future__ import annotations
 

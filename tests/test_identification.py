@@ -1,4 +1,4 @@
-"""Identification metrics (issue 14): hand-worked cases, properties, CLI."""
+"""Identification metrics: hand-worked cases, properties, CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Memory bounded by design (issue 17.1): per-pixel costs, the budget's pixel limit, an
+"""Memory bounded by design: per-pixel costs, the budget's pixel limit, an
 image above it recorded as too_large in each per-image step (never decoded), and job
 memory from the shard's largest image."""
 

@@ -1,4 +1,4 @@
-"""The plugin contract (issue 13): entry-point discovery, one clear error per broken
+"""The plugin contract: entry-point discovery, one clear error per broken
 plugin distribution, the spec carries what the workflow needs, the workflow names none."""
 
 from __future__ import annotations

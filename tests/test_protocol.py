@@ -134,7 +134,7 @@ def test_malformed_pairs_file(tmp_path: Path) -> None:
         parse_lfw_pairs(bad)
 
 
-# ---- reference selection (issue 18) ------------------------------------------------
+# ---- reference selection ------------------------------------------------
 
 FRONTAL = [[30.0, 40.0], [70.0, 40.0], [50.0, 60.0], [35.0, 80.0], [65.0, 80.0]]
 

@@ -1,4 +1,4 @@
-"""Skin tone (issue 15): CIELAB, hue, ITA, CIEDE2000, the face region, ITA groups and
+"""Skin tone: CIELAB, hue, ITA, CIEDE2000, the face region, ITA groups and
 the differential-performance measures, on hand-worked cases and reference code."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""results/summary.md and the failed-jobs report (issue 16.2), on hand-made inputs."""
+"""results/summary.md and the failed-jobs report, on hand-made inputs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Skin tone in the workflow (issue 15, on by default): the reduced experiment writes the
+"""Skin tone in the workflow (on by default): the reduced experiment writes the
 per-image tones of every variant, the subjects' groups, the colour shift per colouriser
 and group, and per system the rates per group; the rates follow from the score files
 and the groups, and the grey variant's ITA is undefined, not failed."""

@@ -1,4 +1,4 @@
-"""Working copies of large images (datasets.<name>.working_resolution, issue 18)."""
+"""Working copies of large images (datasets.<name>.working_resolution)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 Each (step, size) runs in a fresh process: imports and models are loaded, the current RSS
 is read, the step runs on one image, and the peak RSS (ru_maxrss) minus that baseline,
 divided by the image's pixels, is the step's cost per pixel, decoding included. The
-"before" rows are the whole-image computations the project used until issue 17 (kept here,
+"before" rows are the whole-image computations the project used before the blocked computations (kept here,
 not in the library), so the table shows what blocking saved. colourfr.memory's
 STEP_BYTES_PER_PIXEL must stay at or above the measured figures (a test checks the
 recorded JSON against it).

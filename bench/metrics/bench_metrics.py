@@ -73,7 +73,7 @@ def measure_ours(total: int) -> dict[str, Any]:
 
 
 def _pyeer_read_with_our_rule(stats: Any, target: float) -> dict[str, float]:
-    """pyeer's curve, read with the issue's rule: the most permissive pyeer threshold
+    """pyeer's curve, read with colourfr's rule: the most permissive pyeer threshold
     whose FMR does not exceed the target (pyeer accepts score <= t for dissimilarities)."""
     fmr = np.asarray(stats.fmr)
     fnmr = np.asarray(stats.fnmr)
@@ -200,7 +200,7 @@ def measure_stream_exactness(total: int, block: int) -> dict[str, Any]:
 
 def measure_design_difference(n_impostor: int = 1800, seed: int = 3) -> dict[str, Any]:
     """Where pyeer's FMR1000 differs by design: it takes the operating point whose FMR is
-    *closest* to 0.001, which may exceed it; the issue's rule never exceeds the target.
+    *closest* to 0.001, which may exceed it; colourfr's rule never exceeds the target.
     With N = 1800 the reachable FMRs near 0.001 are 1/1800 (0.00056) and 2/1800 (0.00111)."""
     from colourfr.metrics import evaluate_scenario
 

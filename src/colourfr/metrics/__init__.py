@@ -2,7 +2,7 @@
 
 All functions are pure and typed; file reading lives in :mod:`colourfr.scores`.
 
-Conventions (the issue's definitions, implemented exactly):
+Conventions (ISO/IEC 19795-1's definitions as the paper uses them, implemented exactly):
 
 * scores are *dissimilarities*: a comparison is accepted (a "match") iff ``score < t``;
 * the threshold for a target FMR comes from the N valid (finite) impostor scores sorted

@@ -101,7 +101,7 @@ def too_small_detail(image: np.ndarray, min_side: int = MIN_IMAGE_SIDE) -> str |
 def detection_scale(image_shape: tuple[int, ...], max_side: int) -> float:
     """Factor (<= 1) to shrink an image so its longer side is at most ``max_side``.
 
-    Huge images (the issue names > 8000 px) are detected on a shrunken copy: the
+    Huge images (a longer side above 8000 px) are detected on a shrunken copy: the
     detectors work at a few hundred pixels anyway (SCRFD resizes to det_size with
     bilinear interpolation, which aliases badly over large factors), so an area-averaged
     copy loses nothing and bounds the time and memory. Landmarks are mapped back to the
