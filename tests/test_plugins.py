@@ -6,9 +6,11 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import re
+import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from colourfr import registry as registry_module
@@ -28,6 +30,7 @@ from colourfr.registry import (
     ENTRY_POINT_GROUPS,
     PluginSpec,
     Registry,
+    build,
     factory_arguments,
     registry_for,
 )
@@ -303,3 +306,70 @@ def test_conda_environments_resolve_by_name_package_or_path(tmp_path: Path) -> N
         for spec in registry_for(family):
             for gpu in (False, True):
                 assert Path(conda_env_file(spec.environment(gpu), REPO)).is_file(), spec.name
+
+
+def test_a_recogniser_written_from_the_docs_runs_through_the_embed_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_registries: None, lfw_root: Path
+) -> None:
+    """The recogniser snippet of docs/plugins.md, as a module of its own, registered,
+    built the one way (which checks its contract) and run over LFW images by the embed
+    step's loop."""
+    import pandas as pd
+
+    from colourfr.recognition.records import embed_index
+
+    text = (REPO / "docs" / "plugins.md").read_text()
+    block = text.split("<!-- BEGIN RECOGNISER SNIPPET -->")[1].split("<!-- END RECOGNISER")[0]
+    code = block.split("```python\n", 1)[1].rsplit("```", 1)[0]
+    (tmp_path / "my_recogniser.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_recogniser
+
+    registry_for("recognition").register(my_recogniser.CENTRE_CROP)
+    system = build("recognition", "centre-crop", {})
+    paths = sorted((lfw_root / "images_deepfunneled" / "Aaron_Peirsol").glob("*.jpg"))[:3]
+    index = pd.DataFrame({"image_id": [p.stem for p in paths], "path": list(map(str, paths)),
+                          "status": "ok"})  # fmt: skip
+    records, embeddings = embed_index(system, index, batch_size=2)
+    assert [r.failure for r in records] == [None, None, None]
+    assert embeddings.shape == (3, 64)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
+    assert system.provenance()["system"] == "centre-crop"
+
+
+def test_a_plugin_missing_a_member_is_refused_when_it_loads_naming_it(
+    fresh_registries: None,
+) -> None:
+    from colourfr.recognition.base import AlignedEmbedder
+
+    class NoEmbedding(AlignedEmbedder):  # locate only: embed_faces left out
+        name = "no-embedding"
+        embedding_dim = 4
+
+        def locate(self, image, record):
+            return image
+
+    class NoProvenance:
+        name = "no-provenance"
+
+        def score(self, images, faces):
+            return np.zeros(len(images)), [None] * len(images)
+
+        provenance = None
+
+    module = type(sys)("contract_cases")
+    module.NoEmbedding, module.NoProvenance = NoEmbedding, NoProvenance
+    sys.modules["contract_cases"] = module
+    try:
+        registry_for("recognition").register(
+            PluginSpec("no-embedding", "contract_cases:NoEmbedding", "s")
+        )
+        registry_for("quality").register(
+            PluginSpec("no-provenance", "contract_cases:NoProvenance", "s")
+        )
+        with pytest.raises(PluginLoadError, match="recognition plugin 'no-embedding'.*embed_faces"):
+            build("recognition", "no-embedding", {})
+        with pytest.raises(PluginLoadError, match="no `provenance`"):
+            build("quality", "no-provenance", {})
+    finally:
+        del sys.modules["contract_cases"]

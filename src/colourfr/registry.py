@@ -373,8 +373,9 @@ def build(
     factory = spec.load_factory()
     if threads is not None and _accepts(factory, "threads"):
         arguments["threads"] = int(threads)
+    where = f"{family}.{instance}" if instance else f"{family} plugin {plugin!r}"
     try:
-        return factory(**arguments)
+        built = factory(**arguments)
     except (AssetError, ConfigError) as exc:
         if instance is None:
             raise
@@ -383,3 +384,59 @@ def build(
         except TypeError:  # pragma: no cover - a subclass with another signature
             raise exc from None
         raise prefixed from exc
+    except TypeError as exc:
+        if "abstract" not in str(exc):
+            raise
+        # A subclass of a family's base class that leaves out a member it must give.
+        raise PluginLoadError(
+            f"{where} ({spec.factory}, from {spec.distribution}): {exc}"
+        ) from None
+    problems = contract_problems(family, built, spec)
+    if problems:
+        raise PluginLoadError(
+            f"{where} ({spec.factory}, from {spec.distribution}) does not keep its family's "
+            f"contract: {'; '.join(problems)} (docs/plugins.md, section 1)"
+        )
+    return built
+
+
+#: What the workflow calls on each family's objects: (member, kind, what it is for).
+CONTRACTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "colourisers": (
+        ("colourise", "method", "colourise(grey_images) -> list of (H, W, 3) uint8"),
+        ("provenance", "method", "provenance() -> dict, logged and recorded by every job"),
+    ),
+    "recognition": (
+        ("process", "method", "process(images, image_ids) -> (records, embeddings)"),
+        ("embedding_dim", "positive int", "the length of an embedding row"),
+        ("name", "str", "the system's name in records and provenance"),
+        ("provenance", "method", "provenance() -> dict, logged and recorded by every job"),
+    ),
+    "quality": (
+        ("score", "method", "score(images, faces) -> (scores, reasons)"),
+        ("name", "str", "the estimator's name in tables"),
+        ("provenance", "method", "provenance() -> dict, logged and recorded by every job"),
+    ),
+}
+
+
+def contract_problems(family: str, target: Any, spec: PluginSpec | None = None) -> list[str]:
+    """The members the workflow calls that ``target`` (a built plugin object) lacks or
+    has in the wrong form; empty if it keeps the contract of ``family``."""
+    members = list(CONTRACTS.get(family, ()))
+    if family == "colourisers" and spec is not None and spec.trained_on_subjects:
+        members.append(("training_subjects", "method", "training_subjects() -> set of subject ids"))
+    problems = []
+    for member, kind, purpose in members:
+        value = getattr(target, member, None)
+        if value is None:
+            problems.append(f"no `{member}` ({purpose})")
+        elif kind == "method" and not callable(value):
+            problems.append(f"`{member}` is not callable ({purpose})")
+        elif kind == "positive int" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            problems.append(f"`{member}` is {value!r}, not a positive int ({purpose})")
+        elif kind == "str" and not isinstance(value, str):
+            problems.append(f"`{member}` is {value!r}, not a str ({purpose})")
+    return problems

@@ -35,7 +35,8 @@ import numpy as np
 from colourfr.assets import Asset, pinned_asset, resolve_asset, sha256_of
 from colourfr.errors import AssetError, ColourfrError
 from colourfr.quality.assets import FACEQNET_V0, FACEQNET_V1
-from colourfr.quality.faces import crop_to_bbox, unusable_reason
+from colourfr.quality.base import FaceQualityEstimator
+from colourfr.quality.faces import crop_to_bbox
 from colourfr.recognition.base import FaceRecord
 
 INPUT_SIZE = 224
@@ -98,8 +99,10 @@ def load_faceqnet_model(path: str | os.PathLike[str], label: str) -> Any:
     return model
 
 
-class FaceQnet:
+class FaceQnet(FaceQualityEstimator):
     """Quality estimator ``faceqnet-v0`` / ``faceqnet-v1``."""
+
+    needs = "bbox"
 
     def __init__(
         self,
@@ -124,33 +127,17 @@ class FaceQnet:
         # A pinned digest has just been verified; otherwise it is computed on demand.
         self._weights_sha256: str | None = self.asset.sha256
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        """Clipped scores for an (N, 224, 224, 3) float32 BGR batch."""
-        if len(batch) == 0:
-            return np.empty(0, dtype=np.float64)
-        raw = self.model.predict(batch, batch_size=self.predict_batch_size, verbose=0)
-        return clip_scores(raw)
+    def prepare(self, image: np.ndarray, face: FaceRecord) -> np.ndarray:
+        """The detector box crop, BGR 224x224 float32 (``preprocess``)."""
+        assert face.bbox is not None  # unusable_reason checked it
+        return preprocess(image, face.bbox)
 
-    def score(
-        self, images: Sequence[np.ndarray], faces: Sequence[FaceRecord]
-    ) -> tuple[np.ndarray, list[str | None]]:
-        if len(images) != len(faces):
-            raise ValueError(f"{len(images)} images but {len(faces)} face records")
-        scores = np.full(len(images), np.nan)
-        reasons: list[str | None] = [None] * len(images)
-        batch: list[np.ndarray] = []
-        positions: list[int] = []
-        for index, (image, face) in enumerate(zip(images, faces)):
-            reason = unusable_reason(image, face, "bbox")
-            if reason is not None:
-                reasons[index] = reason
-                continue
-            assert face.bbox is not None  # checked by unusable_reason
-            batch.append(preprocess(image, face.bbox))
-            positions.append(index)
-        if batch:
-            scores[positions] = self.predict(np.stack(batch))
-        return scores, reasons
+    def predict(self, prepared: list[np.ndarray] | np.ndarray) -> np.ndarray:
+        """Clipped scores for (N, 224, 224, 3) float32 BGR crops."""
+        if len(prepared) == 0:
+            return np.empty(0, dtype=np.float64)
+        raw = self.model.predict(np.stack(prepared), batch_size=self.predict_batch_size, verbose=0)
+        return clip_scores(raw)
 
     def provenance(self) -> dict[str, Any]:
         import keras

@@ -25,7 +25,6 @@ feed RGB; ``channel_order="bgr"`` reproduces the demo instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,10 +34,10 @@ import numpy as np
 from colourfr.assets import Asset, resolve_asset, sha256_of
 from colourfr.errors import AssetError
 from colourfr.quality.assets import LIGHTQNET
+from colourfr.quality.base import FaceQualityEstimator, UnusableFace
 from colourfr.quality.faces import (
     REASON_ALIGNMENT_FAILED,
     similarity_transform,
-    unusable_reason,
     warp,
 )
 from colourfr.recognition.base import FaceRecord
@@ -80,10 +79,11 @@ def _onnx_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-class LightQNet:
+class LightQNet(FaceQualityEstimator):
     """Quality estimator ``lightqnet``: one aligned face per image, batched forward."""
 
     name = "lightqnet"
+    needs = "landmarks"
 
     def __init__(
         self,
@@ -137,39 +137,19 @@ class LightQNet:
 
     def prepare(self, image: np.ndarray, face: FaceRecord) -> np.ndarray:
         """The network input for one face (96x96 uint8, in the configured channel order)."""
-        aligned = align_face(image, np.asarray(face.landmarks))
+        try:
+            aligned = align_face(image, np.asarray(face.landmarks))
+        except ValueError:  # degenerate landmarks (e.g. all at one point)
+            raise UnusableFace(REASON_ALIGNMENT_FAILED) from None
         return aligned[:, :, ::-1] if self.channel_order == "bgr" else aligned
 
-    def predict(self, faces: np.ndarray) -> np.ndarray:
-        """Scores for an (N, 96, 96, 3) uint8 batch of aligned faces."""
-        if len(faces) == 0:
+    def predict(self, prepared: list[np.ndarray] | np.ndarray) -> np.ndarray:
+        """Scores for (N, 96, 96, 3) uint8 aligned faces."""
+        if len(prepared) == 0:
             return np.empty(0, dtype=np.float64)
+        faces = np.stack(prepared)
         (output,) = self.session.run(None, {INPUT_TENSOR: normalise(faces)})
         return np.asarray(output, dtype=np.float64).reshape(len(faces))
-
-    def score(
-        self, images: Sequence[np.ndarray], faces: Sequence[FaceRecord]
-    ) -> tuple[np.ndarray, list[str | None]]:
-        if len(images) != len(faces):
-            raise ValueError(f"{len(images)} images but {len(faces)} face records")
-        scores = np.full(len(images), np.nan)
-        reasons: list[str | None] = [None] * len(images)
-        batch: list[np.ndarray] = []
-        positions: list[int] = []
-        for index, (image, face) in enumerate(zip(images, faces)):
-            reason = unusable_reason(image, face, "landmarks")
-            if reason is not None:
-                reasons[index] = reason
-                continue
-            try:
-                batch.append(self.prepare(image, face))
-            except ValueError:  # degenerate landmarks (e.g. all at one point)
-                reasons[index] = REASON_ALIGNMENT_FAILED
-                continue
-            positions.append(index)
-        if batch:
-            scores[positions] = self.predict(np.stack(batch))
-        return scores, reasons
 
     def provenance(self) -> dict[str, Any]:
         return {
