@@ -334,8 +334,12 @@ def colour_fidelity_targets(dataset):
     ]
 
 
+# ---- Datasets (rules/datasets.smk), in dataset_helpers.smk -----------------------------
+include: "dataset_helpers.smk"
 # ---- Quality (rules/quality.smk): in quality_helpers.smk, which its tests include alone ----
 include: "quality_helpers.smk"
+# ---- The performance record (rules/report.smk), in report_helpers.smk --------------------
+include: "report_helpers.smk"
 
 
 def summary_entries():

@@ -156,22 +156,6 @@ rule summary:
 
 # The performance record: time and peak memory per rule over its jobs. Its inputs are every
 # other target, so it runs last and sees every job's benchmark file.
-def run_benchmark_files(wildcards):
-    """The benchmark files of this run's jobs: those of the rules that make its targets and
-    artifacts, for the wildcards of each. A file left by a job of another configuration
-    (a shard that no longer exists) is not among them."""
-    produced = [t for t in all_targets(wildcards) if "/benchmarks/" not in t]
-    produced += [path for artifact in ARTIFACTS.values() for path in artifact.outputs.values()]
-    files = set()
-    for rule in workflow.rules:
-        if rule.benchmark is None:
-            continue
-        for path in produced:
-            if rule.is_producer(path):
-                files.add(str(rule.benchmark.apply_wildcards(rule.get_wildcards(path))))
-    return sorted(files)
-
-
 rule benchmark_table:
     input:
         lambda w: [t for t in all_targets(w) if "/benchmarks/" not in t],
@@ -185,13 +169,13 @@ rule benchmark_table:
         ),
     log:
         f"{R}/logs/benchmark_table.log",
-    params:
-        # Not inputs: Snakemake writes them beside the outputs, after each job.
-        benchmarks=run_benchmark_files,
     conda:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        # Not inputs: Snakemake writes them beside the outputs, after each job.
+        benchmarks=run_benchmark_files,
     script:
         "../workflow/scripts/benchmark_table.py"

@@ -24,7 +24,10 @@ from helpers.results import compare_result_dirs
 #: One kill per stage, in roughly the order the stages run; each names an output of the
 #: second shard or a later scenario (not the stage's first job), through every kind of
 #: writer: CSV with a completion marker, image folders, the torch checkpoint, Parquet with
-#: its NumPy twin, JSON, figures, the pipeline figure's shell + Python, Markdown.
+#: its NumPy twin, JSON, figures, the pipeline figure's shell + Python, Markdown. Power
+#: cuts (no ``job:``) where a whole run's state is at stake: the checkpoint, a folder
+#: output, the long training job, a recognition shard pair, the nested Snakemake of the
+#: pipeline figure; single jobs elsewhere, several of which fire in one run.
 KILLS = (
     "*/tiny/manifest.csv",  # the checkpoint
     "*/variants/grey/s0001",  # greyscale: one shard's image folder
@@ -36,11 +39,11 @@ KILLS = (
     "job:*/skin_tone/shards/s0001.parquet",  # skin tone per image
     "job:*/scores/paper/arcface-mobilefacenet/s4-*.parquet",  # comparison
     "job:*/identification/paper/arcface-mobilefacenet/s3.parquet",  # identification
-    "*/metrics/paper/arcface-mobilefacenet/performance.json",  # metrics
+    "job:*/metrics/paper/arcface-mobilefacenet/performance.json",  # metrics
     "job:*/tables/quality_statistics.csv",  # quality statistics table
     "job:*/figures/fta_rescued_arcface-mobilefacenet_*.png",  # report figures
     "*/figures/.pipeline_figures.*/dag.pdf",  # the pipeline figure
-    "*/provenance.md",  # provenance, among the last
+    "job:*/provenance.md",  # provenance, among the last
 )
 
 

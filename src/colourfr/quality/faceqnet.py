@@ -136,7 +136,9 @@ class FaceQnet(FaceQualityEstimator):
         """Clipped scores for (N, 224, 224, 3) float32 BGR crops."""
         if len(prepared) == 0:
             return np.empty(0, dtype=np.float64)
-        raw = self.model.predict(np.stack(prepared), batch_size=self.predict_batch_size, verbose=0)
+        raw = self.model.predict(
+            np.stack(list(prepared)), batch_size=self.predict_batch_size, verbose=0
+        )
         return clip_scores(raw)
 
     def provenance(self) -> dict[str, Any]:

@@ -147,7 +147,7 @@ class LightQNet(FaceQualityEstimator):
         """Scores for (N, 96, 96, 3) uint8 aligned faces."""
         if len(prepared) == 0:
             return np.empty(0, dtype=np.float64)
-        faces = np.stack(prepared)
+        faces = np.stack(list(prepared))
         (output,) = self.session.run(None, {INPUT_TENSOR: normalise(faces)})
         return np.asarray(output, dtype=np.float64).reshape(len(faces))
 

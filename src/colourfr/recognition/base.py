@@ -174,14 +174,14 @@ class AlignedEmbedder(abc.ABC):
             ("recogniser error", embedded, self._embed_works),
         ):
             if raised and not works:
-                row, exc = raised[0]
+                first_row, first_error = raised[0]
                 raise PluginRuntimeError(
                     f"recognition system {self.name}: {where} on every image, e.g. "
-                    f"{records[row].image_id!r}: {type(exc).__name__}: {exc}"
-                ) from exc
-            for row, exc in raised:
-                records[row].failure = FAILURE_EXTRACTION
-                records[row].detail = f"{where}: {type(exc).__name__}: {exc}"
+                    f"{records[first_row].image_id!r}: {type(first_error).__name__}: {first_error}"
+                ) from first_error
+            for failed_row, error in raised:
+                records[failed_row].failure = FAILURE_EXTRACTION
+                records[failed_row].detail = f"{where}: {type(error).__name__}: {error}"
         if raw:
             ordered = sorted(raw)
             normalised, usable = l2_normalise_rows(np.stack([raw[r] for r in ordered]))
