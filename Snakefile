@@ -70,7 +70,7 @@ onsuccess:
             print(
                 "\ncolourfr: results in",
                 R,
-                "(summary.md, report: --report report.zip)",
+                "(summary.md; report: snakemake --report report.html)",
             )
             for line in headline_of(handle.read()):
                 print(f"  {line}")

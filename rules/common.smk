@@ -69,6 +69,7 @@ def all_targets(wildcards):
         targets
         + pipeline_figures()
         + rule_outputs("provenance")
+        + rule_outputs("effects")
         + rule_outputs("summary")
         + rule_outputs("benchmark_table")
     )
@@ -340,6 +341,8 @@ include: "dataset_helpers.smk"
 include: "quality_helpers.smk"
 # ---- The performance record (rules/report.smk), in report_helpers.smk --------------------
 include: "report_helpers.smk"
+# ---- Effects (rules/metrics.smk), in metrics_helpers.smk -------------------------------
+include: "metrics_helpers.smk"
 
 
 def summary_entries():

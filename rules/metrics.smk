@@ -90,3 +90,47 @@ register_targets(
         )
     ]
 )
+
+
+# Does colourisation help? The paired effect of each colourised scenario against its
+# control (colourfr.scenarios.effect_comparisons) on FRR at the primary FMR, for every
+# dataset, protocol and system: one table with Holm-adjusted p-values across it, the
+# forest plot, and the sentences of the summary's headline.
+rule effects:
+    input:
+        scores=lambda w: effect_score_files(),
+    output:
+        csv=f"{R}/effects/effects.csv",
+        md=f"{R}/effects/effects.md",
+        html=report(
+            f"{R}/effects/effects.html",
+            caption="../docs/captions/effects.rst",
+            category="Summary",
+            labels={"table": "Effects of colourisation"},
+        ),
+        tex=f"{R}/effects/effects.tex",
+        forest_png=report(
+            f"{R}/figures/effects_forest.png",
+            caption="../docs/captions/effects_forest.rst",
+            category="Summary",
+            labels={"figure": "Forest plot of the effects"},
+        ),
+        forest_pdf=f"{R}/figures/effects_forest.pdf",
+        # the plotted rows (what the figure shows, as numbers)
+        forest_data=f"{R}/figures/effects_forest.csv",
+    log:
+        f"{R}/logs/effects.log",
+    benchmark:
+        f"{R}/benchmarks/effects/effects.tsv"
+    conda:
+        "../envs/colourfr.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        jobs=lambda w: effect_jobs(),
+        fmr=CFG["metrics"]["primary_fmr"],
+        margin=CFG["metrics"]["equivalence_margin"],
+        bootstrap=CFG["metrics"]["bootstrap"],
+    script:
+        "../workflow/scripts/effects.py"

@@ -131,7 +131,12 @@ rule provenance:
 # a successful run (Snakefile, onsuccess).
 rule summary:
     input:
-        [e[key] for e in summary_entries() for key in ("performance", "paired_tests")],
+        tables=[
+            e[key]
+            for e in summary_entries()
+            for key in ("performance", "paired_tests")
+        ],
+        effects=f"{R}/effects/effects.csv",
     output:
         summary=f"{R}/summary.md",
         html=report(

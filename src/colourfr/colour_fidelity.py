@@ -270,12 +270,9 @@ def write_summary(
 
 def plot_ciede2000(tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike[str]) -> None:
     """Box plot of per-image mean CIEDE2000 per colouriser, saved to every path given."""
-    import matplotlib
+    from colourfr.io.figures import pyplot, save_figures
 
-    from colourfr.io.figures import save_figure
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = list(tables)
     data = [
@@ -290,6 +287,5 @@ def plot_ciede2000(tables: Mapping[str, pd.DataFrame], *paths: str | os.PathLike
     axis.set_title("Colour fidelity of colourisers")
     axis.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    for path in paths:
-        save_figure(figure, path)
+    save_figures(figure, *paths)
     plt.close(figure)

@@ -98,3 +98,44 @@ def paired_test_pairs(instances: Sequence[ScenarioInstance]) -> list[tuple[str, 
         if counterpart is not None:
             pairs.append((counterpart.id, instance.id))
     return list(dict.fromkeys(pairs))
+
+
+#: The effects the workflow reports per colouriser: (id, what the treatment does,
+#: (reference, probe) kinds of the control, of the treatment). "colourised" stands for
+#: the colouriser's variant.
+EFFECT_COMPARISONS: tuple[tuple[str, str, tuple[str, str], tuple[str, str]], ...] = (
+    ("grey-both", "colourising both grey images", (GREY, GREY), (COLOURISED, COLOURISED)),
+    ("grey-probe", "colourising the grey probe", (ORIGINAL, GREY), (ORIGINAL, COLOURISED)),
+    (
+        "original-probe",
+        "a colourised instead of the original probe",
+        (ORIGINAL, ORIGINAL),
+        (ORIGINAL, COLOURISED),
+    ),
+)
+
+
+def effect_comparisons(instances: Sequence[ScenarioInstance]) -> list[dict[str, str]]:
+    """Per colouriser, the (control, treatment) scenario pairs of :data:`EFFECT_COMPARISONS`
+    that the configured scenarios hold (matched by their variants, not their ids)."""
+
+    def kind(variant: str) -> str:
+        return COLOURISED if variant.startswith(f"{COLOURISED}-") else variant
+
+    found = []
+    for name, description, control_kinds, treatment_kinds in EFFECT_COMPARISONS:
+        for treatment in instances:
+            if treatment.colouriser is None:
+                continue
+            if (kind(treatment.reference), kind(treatment.probe)) != treatment_kinds:
+                continue
+            control = next(
+                (i for i in instances if i.colouriser is None
+                 and (i.reference, i.probe) == control_kinds),
+                None,
+            )  # fmt: skip
+            if control is not None:
+                found.append({"comparison": name, "description": description,
+                              "colouriser": treatment.colouriser, "control": control.id,
+                              "treatment": treatment.id})  # fmt: skip
+    return found

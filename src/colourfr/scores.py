@@ -335,33 +335,47 @@ def check_same_genuine_pairs(
     mine_keys = pd.MultiIndex.from_frame(mine)
     theirs_keys = pd.MultiIndex.from_frame(theirs)
     not_in_other = ~mine_keys.isin(theirs_keys)
+    not_in_mine = ~theirs_keys.isin(mine_keys)
+    counts = (
+        f" ({source} has {len(mine)} genuine pairs, {other_source} {len(theirs)}; "
+        f"{int(not_in_other.sum())} only in the first, {int(not_in_mine.sum())} only in the "
+        "second)"
+    )
     if not_in_other.any():
         i = int(np.flatnonzero(not_in_other)[0])
         row = int(mine.index[i])
         raise ScoreFileError(
             f"{source}: {where(row)}: genuine pair reference={mine['reference'].iloc[i]!r}"
             f" probe={mine['probe'].iloc[i]!r} is not in {other_source}: files do not match"
+            + counts
         )
-    not_in_mine = ~theirs_keys.isin(mine_keys)
     if not_in_mine.any():
         i = int(np.flatnonzero(not_in_mine)[0])
         row = int(theirs.index[i])
         raise ScoreFileError(
             f"{other_source}: {where_other(row)}: genuine pair reference="
             f"{theirs['reference'].iloc[i]!r} probe={theirs['probe'].iloc[i]!r} is not in"
-            f" {source}: files do not match"
+            f" {source}: files do not match" + counts
         )
 
 
 def paired_genuine_scores(
     frame_a: pd.DataFrame, source_a: str, frame_b: pd.DataFrame, source_b: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Genuine scores of two files aligned on (reference, probe); files must match."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Genuine scores of two files aligned on (reference, probe) (files must match), and
+    the reference subject of each pair: the ``reference_subject`` column where the first
+    file has one, else the reference id (one reference per subject, as in the paper)."""
     check_same_genuine_pairs(frame_a, source_a, frame_b, source_b)
-    a = frame_a.loc[frame_a["genuine"], ["reference", "probe", "score"]]
+    subject = ["reference_subject"] if "reference_subject" in frame_a.columns else []
+    a = frame_a.loc[frame_a["genuine"], ["reference", "probe", "score", *subject]]
     b = frame_b.loc[frame_b["genuine"], ["reference", "probe", "score"]]
     merged = a.merge(b, on=["reference", "probe"], suffixes=("_a", "_b"), validate="one_to_one")
-    return merged["score_a"].to_numpy(np.float64), merged["score_b"].to_numpy(np.float64)
+    subjects = merged[subject[0]] if subject else merged["reference"]
+    return (
+        merged["score_a"].to_numpy(np.float64),
+        merged["score_b"].to_numpy(np.float64),
+        subjects.astype(str).to_numpy(),
+    )
 
 
 def subjects_of(frame: pd.DataFrame, source: str, columns: Sequence[str]) -> list[np.ndarray]:

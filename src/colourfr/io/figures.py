@@ -22,11 +22,22 @@ _NO_DATE: dict[str, dict[str, Any]] = {
 }
 
 
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (files only, no screen): the one set-up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def save_figure(figure: Any, path: str | os.PathLike[str], dpi: int = PRINT_DPI) -> None:
     """``figure.savefig`` to one file, atomically, without run-dependent metadata."""
     import matplotlib
 
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     metadata = _NO_DATE.get(path.suffix.lower())
     # SVG element ids are random unless salted.
     with matplotlib.rc_context({"svg.hashsalt": "colourfr"}), atomic_path(path) as tmp:

@@ -94,8 +94,8 @@ def markdown_to_html(text: str, title: str = "") -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip():
-            i += 1
+        if not line.strip() or re.fullmatch(r"\s*<!--.*-->\s*", line):
+            i += 1  # blank, or a comment of the Markdown (a marker), which HTML hides too
             continue
         if line.startswith("```"):
             j = i + 1

@@ -266,7 +266,7 @@ def mcnemar_pairs(
         if threshold.threshold is None:
             continue
         for name_a, name_b in pairs:
-            scores_a, scores_b = paired_genuine_scores(
+            scores_a, scores_b, _ = paired_genuine_scores(
                 scenarios[name_a], name_a, scenarios[name_b], name_b
             )
             result = mcnemar_test(

@@ -6,17 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from colourfr.errors import ImageReadError
 from colourfr.images import read_rgb
-from colourfr.io.figures import save_figure
+from colourfr.io.figures import pyplot, save_figures
 
 
 def _load(path: str) -> np.ndarray | None:
@@ -28,21 +25,22 @@ def _load(path: str) -> np.ndarray | None:
         return None
 
 
-def _save(figure: plt.Figure, stem: str | os.PathLike[str]) -> None:
+def _save(figure: Any, stem: str | os.PathLike[str]) -> None:
+    """The figure as ``stem``.png and ``stem``.pdf (paper figures are saved by stem)."""
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in (".png", ".pdf"):
-        save_figure(figure, stem.with_suffix(suffix))
-    plt.close(figure)
+    save_figures(figure, stem.with_suffix(".png"), stem.with_suffix(".pdf"))
+    pyplot().close(figure)
 
 
 def _image_grid(
     rows: Sequence[Sequence[np.ndarray | None]],
     column_titles: Sequence[str],
     row_titles: Sequence[str],
-) -> plt.Figure:
+) -> Any:
     n_rows, n_cols = max(len(rows), 1), len(column_titles)
-    figure, axes = plt.subplots(n_rows, n_cols, figsize=(1.9 * n_cols, 2.0 * n_rows), squeeze=False)
+    figure, axes = pyplot().subplots(
+        n_rows, n_cols, figsize=(1.9 * n_cols, 2.0 * n_rows), squeeze=False
+    )
     for r in range(n_rows):
         for c in range(n_cols):
             axis = axes[r][c]
@@ -105,7 +103,7 @@ def fta_rescue_figure(
         for i in rescued["image_id"]
     ]
     if not rows:
-        figure, axis = plt.subplots(figsize=(4, 1.2))
+        figure, axis = pyplot().subplots(figsize=(4, 1.2))
         axis.axis("off")
         axis.text(0.5, 0.5, f"no greyscale FTA rescued by {colouriser}", ha="center", va="center")
         _save(figure, stem)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from colourfr.identification import closed_set, open_set
-from colourfr.io.figures import save_figure
+from colourfr.io.figures import pyplot, save_figures
 from colourfr.io.tables import latex, markdown, write_table
 from colourfr.metrics.bootstrap import _percentile_interval, _weighted_threshold
 from colourfr.metrics.identification import Searches, cmc, fnir, fpir_thresholds
@@ -206,19 +205,10 @@ def write_identification_report(
     return results
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_cmc(
     curves: Mapping[str, np.ndarray], labels: Mapping[str, str], png: str | Path, pdf: str | Path
 ) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     styles = curve_styles(list(curves))
     fig, ax = plt.subplots(figsize=(5.5, 4.0))
     for name, curve in curves.items():
@@ -230,8 +220,7 @@ def plot_cmc(
     ax.set_title("CMC (closed set)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    for path in (png, pdf):
-        save_figure(fig, path)
+    save_figures(fig, png, pdf)
     plt.close(fig)
 
 
@@ -243,7 +232,7 @@ def plot_fnir_fpir(
     pdf: str | Path,
 ) -> None:
     """FNIR at rank 1 against FPIR, thresholds swept over the baseline's non-mated minima."""
-    plt = _pyplot()
+    plt = pyplot()
     base = open_set(tables[baseline])
     minima = np.sort(base.non_mated_minima)
     styles = curve_styles(list(tables))
@@ -268,6 +257,5 @@ def plot_fnir_fpir(
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
-    for path in (png, pdf):
-        save_figure(fig, path)
+    save_figures(fig, png, pdf)
     plt.close(fig)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from colourfr.io import escape
-from colourfr.io.figures import save_figure
+from colourfr.io.figures import pyplot, save_figures
 from colourfr.io.tables import write_table
 from colourfr.quality.edc import EDCCurve
 from colourfr.quality.statistics import STAT_COLUMNS
@@ -87,20 +86,6 @@ def write_statistics_table(
 # ---------------------------------------------------------------------------- figures
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
-    for path in (png, pdf):
-        save_figure(fig, path)
-
-
 def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted finite values and the fraction of values <= each of them."""
     finite = np.sort(np.asarray(values, dtype=np.float64)[np.isfinite(values)])
@@ -118,7 +103,7 @@ def plot_quality_cdf(
     """Fig. 4a: one empirical CDF of quality scores per image variant."""
     from colourfr.reporting.styles import curve_styles
 
-    plt = _pyplot()
+    plt = pyplot()
     styles = curve_styles(list(scores_by_variant))
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
     for variant, values in scores_by_variant.items():
@@ -138,7 +123,7 @@ def plot_quality_cdf(
     ax.set_ylim(0.0, 1.0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    _save(fig, png, pdf)
+    save_figures(fig, png, pdf)
     plt.close(fig)
 
 
@@ -156,7 +141,7 @@ def plot_edc(
     one labelled, distinctly styled curve per scenario."""
     from colourfr.reporting.styles import curve_styles
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = scenario_labels or {}
     styles = curve_styles(list(curves))
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
@@ -179,5 +164,5 @@ def plot_edc(
     ax.set_xlim(0.0, 100.0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    _save(fig, png, pdf)
+    save_figures(fig, png, pdf)
     plt.close(fig)

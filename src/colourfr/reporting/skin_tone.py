@@ -482,12 +482,9 @@ def plot_ita(
     tones: pd.DataFrame, colourised_variants: Mapping[str, str], *paths: str | os.PathLike[str]
 ) -> None:
     """Original vs colourised ITA per colouriser (one panel each; identity line)."""
-    import matplotlib
+    from colourfr.io.figures import pyplot, save_figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from colourfr.io.figures import save_figures
+    plt = pyplot()
 
     names = list(colourised_variants) or ["(no colouriser)"]
     figure, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.2), squeeze=False)
@@ -520,12 +517,9 @@ def _plot_by_group(
 ) -> None:
     """Per group (x) one marker per series with its interval (``value``, ``value_low``,
     ``value_high`` columns, times ``scale``); x labels carry the group's subject count."""
-    import matplotlib
+    from colourfr.io.figures import pyplot, save_figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from colourfr.io.figures import save_figures
+    plt = pyplot()
     from colourfr.reporting.styles import MARKERS, PALETTE
 
     groups = list(dict.fromkeys(frame["group"]))

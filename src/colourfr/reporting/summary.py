@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from colourfr.io import escape
+from colourfr.io.tables import markdown
 from colourfr.reporting.numbers import percent
 
 #: Lines between these markers in summary.md are the headline the console shows.
@@ -99,21 +101,43 @@ def headline(results: SystemResults, fmr: float, labels: Mapping[str, str]) -> s
     return text + (f" ({paired})" if paired else "")
 
 
-def build_summary(systems: Sequence[SystemResults], fmr: float, labels: Mapping[str, str]) -> str:
+def build_summary(
+    systems: Sequence[SystemResults],
+    fmr: float,
+    labels: Mapping[str, str],
+    effects: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """The summary page. Its headline: per system, the answer (what colourisation does to
+    FRR, with interval and verdict, from ``effects``), else its FRR per scenario."""
+    from colourfr.reporting.effects import headline_sentences, readable_effects
+
+    answers = headline_sentences(effects)
     lines = [
         "# Summary of the run",
         "",
         (
-            "Does colourisation help face recognition? FRR at the primary operating point for every "
-            "scenario; full tables, figures and intervals in the report "
-            "(`snakemake --report report.zip`) and under each dataset's `metrics/` and `tables/`."
+            "Does colourisation help face recognition? Per system, the paired effect of "
+            "colourisation on FRR at the primary operating point (interval and verdict), "
+            "then FRR for every scenario; full tables, figures and intervals in the report "
+            "(`snakemake --report report.html`) and under each dataset's `metrics/` and "
+            "`tables/`, the effects in `effects/effects.md`."
         ),
         "",
         HEADLINE_START,
-        *(f"- {headline(results, fmr, labels)}" for results in systems),
+        *(
+            f"- {answers.get((r.dataset, r.protocol, r.system)) or headline(r, fmr, labels)}"
+            for r in systems
+        ),
         HEADLINE_END,
         "",
     ]
+    if effects:
+        lines += [
+            "## Effects of colourisation",
+            "",
+            markdown(readable_effects(effects), numparse=False),
+            "",
+        ]
     for results in systems:
         lines += [*system_section(results, fmr, labels), ""]
     return "\n".join(lines)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from colourfr.io.figures import save_figure
+from colourfr.io.figures import pyplot, save_figures
 from colourfr.metrics import (
     error_curve,
     thresholds_at_fmrs,
@@ -19,20 +18,6 @@ from colourfr.metrics import (
 from colourfr.reporting.styles import curve_styles
 
 # --------------------------------------------------------------------------- figures
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, png: str | Path, pdf: str | Path) -> None:
-    for path in (png, pdf):
-        save_figure(fig, path)
 
 
 def plot_det(
@@ -48,7 +33,7 @@ def plot_det(
     baseline impostors; vertical lines at the FMR targets."""
     from scipy.stats import norm
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = scenario_labels or {}
     styles = curve_styles(list(scenarios))
     fig, ax = plt.subplots(figsize=(5.0, 4.5))
@@ -91,7 +76,7 @@ def plot_det(
     ax.set_ylabel("FNMR (%)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    _save(fig, png, pdf)
+    save_figures(fig, png, pdf)
     plt.close(fig)
 
 
@@ -106,7 +91,7 @@ def plot_frr_vs_threshold(
 ) -> None:
     """FRR (FTA included) of each scenario as the threshold varies, as in the paper's
     Fig. 4b; the baseline threshold at ``marked_fmr`` is drawn as a vertical line."""
-    plt = _pyplot()
+    plt = pyplot()
     labels = scenario_labels or {}
     all_valid = np.concatenate(
         [valid_scores(impostor), *[valid_scores(g) for g in scenarios.values()]]
@@ -145,7 +130,7 @@ def plot_frr_vs_threshold(
     ax.set_ylim(0, 100)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    _save(fig, png, pdf)
+    save_figures(fig, png, pdf)
     plt.close(fig)
 
 
@@ -163,7 +148,7 @@ def plot_score_distributions(
     Very large impostor sets are randomly subsampled (seeded) for the density estimate."""
     import seaborn as sns
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = scenario_labels or {}
     impostor_valid = valid_scores(impostor)
     if impostor_valid.size > max_impostors:
@@ -194,5 +179,5 @@ def plot_score_distributions(
     ax.set_xlabel("cosine distance")
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
-    _save(fig, png, pdf)
+    save_figures(fig, png, pdf)
     plt.close(fig)
