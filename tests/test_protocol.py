@@ -332,3 +332,15 @@ def test_listed_file_names_resolve_to_ids_with_folders() -> None:
     assert resolve_listed(frozenset({"a/a_2", "b_1", "x", "zz"}), ids) == {
         "a/a_2", "b/b_1", "x", "zz",
     }  # fmt: skip
+
+
+def test_table1_names_the_pose_bound_of_rule_best() -> None:
+    from colourfr.protocol import reference_rule
+
+    both = {"rule": "best", "quality": "lq", "pose": "arc", "max_pose_deviation": 0.3}
+    assert reference_rule({"reference": both}).description == (
+        "best (quality: lq; pose: arc; max pose deviation 0.3)"
+    )
+    assert reference_rule({"reference": {"rule": "best", "pose": "arc"}}).description == (
+        "best (pose: arc)"
+    )

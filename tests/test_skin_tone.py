@@ -336,7 +336,10 @@ def test_colour_shift_and_differential_tables() -> None:
     subject_of = protocol_subjects(references, probes)
     distribution = group_distribution(groups, subject_of, bins, plan).set_index("group")
     assert distribution.loc["light", "subjects"] == 6 and distribution.loc["dark", "images"] == 4
-    assert distribution.loc["dark", "flag"] != "" and distribution.loc["unknown", "subjects"] == 0
+    assert distribution.loc["dark", "flag"] == "too few subjects for an interval"
+    # An empty group has no interval to doubt: it says it is empty.
+    assert distribution.loc["unknown", "subjects"] == 0
+    assert distribution.loc["unknown", "flag"] == "no subject"
     shift = colour_shift_table(tones, subject_of, groups, {"x": "colourised-x"}, bins, plan)
     light = shift.set_index("group").loc["light"]
     assert light["delta_ita"] == pytest.approx(-5.0) and light["images"] == 12

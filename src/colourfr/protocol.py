@@ -388,13 +388,15 @@ def reference_rule(
         parts = [f"{key}: {settings[key]}" for key in ("quality", "pose") if settings.get(key)]
         if not parts:
             raise ManifestError("reference rule best needs reference.quality and/or reference.pose")
+        deviation = float(settings.get("max_pose_deviation", DEFAULT_MAX_POSE_DEVIATION))  # type: ignore[arg-type]
+        if settings.get("quality") and settings.get("pose"):
+            # With both, the best quality among near-frontal images: the bound is the rule.
+            parts.append(f"max pose deviation {deviation:g}")
         return ReferenceRule(
             RULE_BEST,
             quality=quality if settings.get("quality") else None,
             pose=pose if settings.get("pose") else None,
-            max_pose_deviation=float(
-                settings.get("max_pose_deviation", DEFAULT_MAX_POSE_DEVIATION)  # type: ignore[arg-type]
-            ),
+            max_pose_deviation=deviation,
             description="best (" + "; ".join(parts) + ")",
         )
     return ReferenceRule()

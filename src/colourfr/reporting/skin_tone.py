@@ -23,6 +23,16 @@ from colourfr.reporting.numbers import with_interval
 from colourfr.skin_tone import UNKNOWN_GROUP, ItaBin, ciede2000, hue_difference, subject_groups
 
 FLAG_TOO_SMALL = "too few subjects for an interval"
+FLAG_EMPTY = "no subject"
+
+
+def _size_flag(n_subjects: int, minimum: int) -> str:
+    """The flag of a group's row: empty groups have no interval to doubt."""
+    if n_subjects == 0:
+        return FLAG_EMPTY
+    return FLAG_TOO_SMALL if n_subjects < minimum else ""
+
+
 _MEASURES = ("delta_ita", "delta_hue", "delta_L", "ciede2000")
 #: Columns of the colour-shift table (also when no colouriser is enabled).
 SHIFT_COLUMNS = [
@@ -155,7 +165,7 @@ def group_distribution(
                 "subjects": n_subjects,
                 "subjects_pct": 100.0 * n_subjects / total,
                 "images": int((images == name).sum()),
-                "flag": FLAG_TOO_SMALL if n_subjects < plan.min_subjects else "",
+                "flag": _size_flag(n_subjects, plan.min_subjects),
             }
         )
     return pd.DataFrame(rows)
@@ -240,7 +250,7 @@ def colour_shift_table(
                     part[column].tolist(), part["subject_id"].tolist(), plan
                 )
                 row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
-            row["flag"] = FLAG_TOO_SMALL if n_subjects < plan.min_subjects else ""
+            row["flag"] = _size_flag(n_subjects, plan.min_subjects)
             rows.append(row)
     return pd.DataFrame(rows, columns=SHIFT_COLUMNS)
 
@@ -339,7 +349,7 @@ def differential_tables(
                 row.update({f"{key}_low": low, f"{key}_high": high})
             if scenario == baseline:
                 baseline_fmr_interval[rate.group] = intervals["fmr"]
-            row["flag"] = FLAG_TOO_SMALL if rate.n_subjects < plan.min_subjects else ""
+            row["flag"] = _size_flag(rate.n_subjects, plan.min_subjects)
             rows.append(row)
         summaries.append(
             {
