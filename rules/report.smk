@@ -180,7 +180,7 @@ rule benchmark_table:
     resources:
         mem_mb=1000,
     params:
-        # Not inputs: Snakemake writes them beside the outputs, after each job.
-        benchmarks=run_benchmark_files,
+        # Not inputs: Snakemake writes them after each job; the script finds this run's.
+        selection=benchmark_selection,
     script:
         "../workflow/scripts/benchmark_table.py"

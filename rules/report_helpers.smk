@@ -1,20 +1,25 @@
 # Helpers of rules/report.smk (included by rules/common.smk).
 
 
-def run_benchmark_files(wildcards):
-    """The benchmark files of this run's jobs: those of the rules that make its targets and
-    artifacts, for the wildcards of each. A file left by a job of another configuration
-    (a shard that no longer exists) is not among them."""
-    produced = [t for t in all_targets(wildcards) if "/benchmarks/" not in t]
-    produced += [
-        path for artifact in ARTIFACTS.values() for path in artifact.outputs.values()
-    ]
-    files = set()
-    for producer in workflow.rules:
-        if producer.benchmark is None:
-            continue
-        for path in produced:
-            if producer.is_producer(path):
-                wildcards_of = producer.get_wildcards(path)
-                files.add(str(producer.benchmark.apply_wildcards(wildcards_of)))
-    return sorted(files)
+def benchmark_selection(wildcards):
+    """What makes a benchmark file one of this run's jobs (read by the benchmark_table
+    script once every job has run): the benchmark patterns of the rules, and the wildcard
+    values this configuration uses: a dataset it evaluates, a shard its manifest has, an
+    enabled system, colouriser or estimator, a variant or scenario in use. A file left by a
+    job of another configuration (a shard that no longer exists, a colouriser switched
+    off) matches a pattern but not these values."""
+    return {
+        "patterns": sorted(
+            str(r.benchmark) for r in workflow.rules if r.benchmark is not None
+        ),
+        "values": {
+            "dataset": sorted(DATASETS),
+            "protocol": sorted({p for d in DATASETS for p in protocols_for(d)}),
+            "system": sorted(enabled("recognition")),
+            "colouriser": sorted(enabled("colourisers")),
+            "estimator": sorted(enabled("quality")),
+            "variant": sorted(variants()),
+            "scenario": sorted(s["id"] for s in scenario_instances()),
+        },
+        "shards": {dataset: shards(dataset) for dataset in DATASETS},
+    }

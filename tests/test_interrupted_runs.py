@@ -19,7 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from helpers.checkout import snapshot_checkout
 from helpers.results import compare_result_dirs
+from helpers.snakemake import REPO
 
 #: One kill per stage, in roughly the order the stages run; each names an output of the
 #: second shard or a later scenario (not the stage's first job), through every kind of
@@ -61,19 +63,19 @@ def tiny_config(results: Path, dataset: Path) -> dict:
     }
 
 
-def run_until_done(snakemake, configs: list[str], env: dict[str, str]) -> list[str]:
+def run_until_done(snakemake, configs: list[str], env: dict[str, str], cwd: Path) -> list[str]:
     """Reruns the command until it succeeds, unlocking after a power cut as the docs say;
     returns what each failed attempt met."""
     history: list[str] = []
     for _ in range(3 * len(KILLS)):
-        result = snakemake.run(*configs, check=False, env=env, new_session=True)
+        result = snakemake.run(*configs, check=False, env=env, cwd=cwd, new_session=True)
         output = result.stdout + result.stderr
         if result.returncode == 0:
             return history
         if "Directory cannot be locked" in output:
             assert "--unlock" in output
             history.append("locked")
-            snakemake.run(*configs, "--unlock", env=env, new_session=True)
+            snakemake.run(*configs, "--unlock", env=env, cwd=cwd, new_session=True)
             continue
         history.append("killed" if result.returncode < 0 else "job failed")
         assert result.returncode == -9 or "job(s) failed" in output, output[-5000:]
@@ -83,6 +85,9 @@ def run_until_done(snakemake, configs: list[str], env: dict[str, str]) -> list[s
 def test_a_run_killed_in_every_stage_ends_with_the_results_of_an_uninterrupted_one(
     snakemake, fault_injection, tiny_dataset: Path, tmp_path: Path
 ) -> None:
+    # A checkout of its own: --unlock clears every lock of a working directory, and the
+    # other tests' runs share this one's.
+    checkout = snapshot_checkout(REPO, tmp_path / "work" / "repo")
     roots = {name: tmp_path / name for name in ("reference", "interrupted")}
     configs = {}
     for name, results in roots.items():
@@ -91,16 +96,16 @@ def test_a_run_killed_in_every_stage_ends_with_the_results_of_an_uninterrupted_o
         overlay = results / "overlay.yaml"
         overlay.write_text(yaml.safe_dump(tiny_config(results, tiny_dataset)))
         configs[name] = ["--configfile", str(overlay)]
-    snakemake.run(*configs["reference"])
+    snakemake.run(*configs["reference"], cwd=checkout)
 
     state = tmp_path / "fired"
     state.mkdir()
     env = fault_injection(list(KILLS), state=state)
-    history = run_until_done(snakemake, configs["interrupted"], env)
+    history = run_until_done(snakemake, configs["interrupted"], env, checkout)
 
     fired = {marker.read_text() for marker in state.iterdir()}
     assert fired == set(KILLS), f"never written, so never killed: {set(KILLS) - fired}"
     assert "locked" in history and "job failed" in history, history
-    dry_run = snakemake.run(*configs["interrupted"], "--dry-run", env=env)
+    dry_run = snakemake.run(*configs["interrupted"], "--dry-run", env=env, cwd=checkout)
     assert "Nothing to be done" in dry_run.stdout
     assert compare_result_dirs(roots["reference"], roots["interrupted"]) == {}

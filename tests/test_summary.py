@@ -219,3 +219,20 @@ def test_last_error_is_a_serious_record_or_an_exception_not_a_progress_line(tmp_
         "colourfr.errors.PluginRuntimeError: recognition system x: recogniser error\n"
     )
     assert last_error_line(log).startswith("colourfr.errors.PluginRuntimeError: recognition")
+
+
+def test_performance_record_reads_this_runs_jobs_only(tmp_path: Path) -> None:
+    from colourfr.reporting.benchmarks import run_benchmark_files
+
+    folder = tmp_path / "benchmarks" / "embed"
+    folder.mkdir(parents=True)
+    pattern = str(folder) + "/{dataset}_{system}_{variant}_{shard}.tsv"
+    for name in ("my_data_arc_grey_s0000", "my_data_arc_grey_s0001", "my_data_arc_grey_s0007",
+                 "my_data_old_grey_s0000", "my_data_arc_colourised-gone_s0000"):  # fmt: skip
+        (folder / f"{name}.tsv").write_text("s\tmax_rss\n1.0\t10\n")
+    found = run_benchmark_files(
+        [pattern],
+        {"dataset": ["my_data"], "system": ["arc"], "variant": ["grey"]},
+        {"my_data": ["s0000", "s0001"]},  # s0007: a shard of an earlier shard size
+    )
+    assert [p.name for p in found] == ["my_data_arc_grey_s0000.tsv", "my_data_arc_grey_s0001.tsv"]

@@ -1,17 +1,18 @@
 """Snakemake script: time and peak memory per rule from the jobs' benchmark files."""
 
-from pathlib import Path
-
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
 from colourfr.io.html import markdown_to_html
 from colourfr.logs import setup_script_logging
-from colourfr.reporting.benchmarks import benchmark_markdown, summarise_benchmarks
+from colourfr.reporting.benchmarks import (
+    benchmark_markdown,
+    run_benchmark_files,
+    summarise_benchmarks,
+)
 
 log = setup_script_logging(snakemake)
-# This run's jobs only; a job that wrote none (killed, or run before benchmarks existed)
-# has no row.
-files = [Path(p) for p in snakemake.params.benchmarks if Path(p).is_file()]
+selection = snakemake.params.selection
+files = run_benchmark_files(selection["patterns"], selection["values"], selection["shards"])
 summary = summarise_benchmarks(files)
 write_csv(summary, snakemake.output.csv)
 text = benchmark_markdown(summary)

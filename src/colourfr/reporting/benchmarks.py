@@ -5,7 +5,7 @@ from the TSV files Snakemake's ``benchmark:`` directive writes (one per job, und
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +13,37 @@ import pandas as pd
 from colourfr.io.tables import markdown
 
 COLUMNS = ("rule", "jobs", "wall_s_total", "wall_s_max", "cpu_s_total", "peak_rss_mb_max")
+
+
+def run_benchmark_files(
+    patterns: Iterable[str],
+    values: Mapping[str, Iterable[str]],
+    shards: Mapping[str, Iterable[str]],
+) -> list[Path]:
+    """The benchmark files of one run's jobs: each rule's benchmark pattern filled with
+    every combination of this run's wildcard values (``values``: wildcard -> values in use;
+    ``shard``: those of the combination's dataset), the ones that exist. Built from the
+    values, not parsed from file names, which wildcards with ``_`` in them would make
+    ambiguous."""
+    import itertools
+    import re
+
+    found: set[Path] = set()
+    for pattern in patterns:
+        names = list(dict.fromkeys(re.findall(r"{(\w+)}", pattern)))
+        choices = [sorted(values.get(name, ())) if name != "shard" else [None] for name in names]
+        for combination in itertools.product(*choices):
+            named = dict(zip(names, combination))
+            shard_values: Iterable[str | None] = (
+                shards.get(str(named.get("dataset")), ()) if "shard" in named else [None]
+            )
+            for shard in shard_values:
+                path = pattern
+                for name, value in {**named, **({"shard": shard} if shard else {})}.items():
+                    path = path.replace("{" + name + "}", str(value))
+                if Path(path).is_file():
+                    found.add(Path(path))
+    return sorted(found)
 
 
 def summarise_benchmarks(files: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
