@@ -141,3 +141,11 @@ def test_effect_command_md_and_a_pair_missing_from_one_file(
     code = main(["effect", "--baseline", str(files["baseline"]), str(files["control"]), str(short)])
     err = capsys.readouterr().err
     assert code == 2 and "6 genuine pairs" in err and "5" in err and "only in the first" in err
+
+
+def test_a_few_identical_outcomes_are_not_evidence_of_equivalence() -> None:
+    # Four pairs, all accepted on both sides: the bootstrap interval is [0, 0], yet four
+    # comparisons cannot tell a change of half a point from none.
+    effect = paired_effect("c", "t", [0.1] * 4, [0.2] * 4, ["a", "b", "c", "d"], 0.5, 0.001)
+    assert effect.delta_frr_ci == (0.0, 0.0) and effect.verdict == "inconclusive"
+    assert effect.detectable_delta > effect.margin and effect.pairs_for_margin > 4

@@ -14,10 +14,13 @@ outcomes: rejected or accepted, a failure to acquire counting as a rejection (as
 - ``p_mcnemar``: exact two-sided McNemar test on the discordant pairs.
 - The verdict (:func:`verdict`), from the interval and an equivalence margin ``m``:
   ``better`` when the interval lies below 0, ``worse`` when it lies above 0,
-  ``equivalent`` when it lies within ``[-m, +m]``, ``inconclusive`` otherwise. An
-  interval inside the margin is the only evidence of no effect: a large p-value alone is
-  not (it is as likely from too little data). This is the two one-sided tests procedure
-  read from the interval: at confidence 1 - 2a it is TOST at level a.
+  ``equivalent`` when it lies within ``[-m, +m]`` and the data could have detected an
+  effect of ``m`` (``detectable_delta <= m``), ``inconclusive`` otherwise. An interval
+  inside the margin is the only evidence of no effect: a large p-value alone is not (it
+  is as likely from too little data). This is the two one-sided tests procedure read from
+  the interval (at confidence 1 - 2a it is TOST at level a), with a power condition: a
+  bootstrap interval of zero width (no discordant pair among a few) would otherwise claim
+  equivalence on four comparisons.
 - ``detectable_delta``: the smallest |delta FRR| the data could detect with 80 % power
   at the interval's level, ``(z_{1-a/2} + z_{0.8}) * SE``, SE the bootstrap standard
   deviation (at least that of one discordant pair in n, ``1/n``), and
@@ -76,14 +79,14 @@ class PairedEffect:
         return record
 
 
-def verdict(interval: tuple[float, float], margin: float) -> str:
+def verdict(interval: tuple[float, float], margin: float, detectable: float = 0.0) -> str:
     """better / worse / equivalent / inconclusive (see the module docstring)."""
     low, high = interval
     if high < 0:
         return BETTER
     if low > 0:
         return WORSE
-    if -margin <= low and high <= margin:
+    if -margin <= low and high <= margin and detectable <= margin:
         return EQUIVALENT
     return INCONCLUSIVE
 
@@ -191,7 +194,7 @@ def paired_effect(
         seed=int(seed),
         detectable_delta=float(detectable),
         pairs_for_margin=pairs_for_margin,
-        verdict=verdict(interval, margin),
+        verdict=verdict(interval, margin, detectable),
     )
 
 

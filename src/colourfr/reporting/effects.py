@@ -152,8 +152,9 @@ def verdict_note(records: Sequence[Mapping[str, Any]]) -> str:
         f"ΔFRR = FRR(treatment) - FRR(control) on the same genuine pairs (a failure to "
         "acquire counts as a rejection), at the baseline's threshold; interval: paired "
         f"bootstrap over reference subjects. Verdict: better / worse when the interval lies "
-        f"below / above 0, equivalent when it lies within ±{margin} points, inconclusive "
-        "otherwise; detectable: the smallest |ΔFRR| the data would detect with 80 % power."
+        f"below / above 0, equivalent when it lies within ±{margin} points and the data could "
+        "detect that much, inconclusive otherwise; detectable: the smallest |ΔFRR| the data "
+        "would detect with 80 % power."
     )
 
 
