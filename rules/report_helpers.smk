@@ -1,4 +1,5 @@
 # Helpers of rules/report.smk (included by rules/common.smk).
+from snakemake.io import strip_wildcard_constraints
 
 
 def benchmark_selection(wildcards):
@@ -9,8 +10,11 @@ def benchmark_selection(wildcards):
     job of another configuration (a shard that no longer exists, a colouriser switched
     off) matches a pattern but not these values."""
     return {
+        # The patterns without wildcard constraints: {dataset}, not {dataset,[a-z]+}.
         "patterns": sorted(
-            str(r.benchmark) for r in workflow.rules if r.benchmark is not None
+            strip_wildcard_constraints(str(r.benchmark))
+            for r in workflow.rules
+            if r.benchmark is not None
         ),
         "values": {
             "dataset": sorted(DATASETS),

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from colourfr.io.figures import pyplot
+
 import colourfr.reporting.quality as quality_figures
 import colourfr.reporting.verification_figures as verification
 from colourfr.quality.edc import EDCCurve
@@ -20,12 +22,13 @@ LABELS = {"s1": "original / original", "s3": "grey / grey", "s4": "colourised / 
 def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     figures: list[Any] = []
 
-    def keep(fig: Any, png: Any, pdf: Any) -> None:
+    def keep(fig: Any, *paths: Any) -> None:
         figures.append(fig)
 
-    monkeypatch.setattr(verification, "_save", keep)
-    monkeypatch.setattr(quality_figures, "_save", keep)
-    monkeypatch.setattr(verification._pyplot(), "close", lambda fig: None)
+    # The one figure saver, as the reporting modules call it.
+    monkeypatch.setattr(verification, "save_figures", keep)
+    monkeypatch.setattr(quality_figures, "save_figures", keep)
+    monkeypatch.setattr(pyplot(), "close", lambda fig: None)
     return figures
 
 

@@ -159,10 +159,11 @@ def test_mismatched_files_name_file_and_line(tmp_path: Path) -> None:
 def test_paired_scores_align_on_pairs_not_row_order(tmp_path: Path) -> None:
     a = read_scores(_csv(tmp_path, "a,b,true,0.1,\na,c,true,0.2,\n", name="a.csv"))
     b = read_scores(_csv(tmp_path, "a,c,true,0.7,\na,b,true,,probe:no_face\n", name="b.csv"))
-    first, second = paired_genuine_scores(a, "a.csv", b, "b.csv")
+    first, second, subjects = paired_genuine_scores(a, "a.csv", b, "b.csv")
     pairs = sorted(zip(first.tolist(), second.tolist()), key=lambda p: p[0])
     assert pairs[0][0] == 0.1 and math.isnan(pairs[0][1])
     assert pairs[1] == (0.2, 0.7)
+    assert subjects.tolist() == ["a", "a"]  # no subject column: the reference id
 
 
 def test_subject_columns_required_for_bootstrap(tmp_path: Path) -> None:

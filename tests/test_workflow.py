@@ -200,10 +200,10 @@ def test_dag_figure_of_the_reduced_experiment(reduced_experiment: tuple[Path, li
 def test_dag_figure_honours_config_given_on_the_command_line(snakemake, tmp_path: Path) -> None:
     """A results_dir from --config reaches the nested Snakemake (only
     --configfile files did: the graph was `manifest -> all`), and so does every file of
-    several --configfile ones (shard size 5 from the second)."""
+    several --configfile ones (shard size 12 from the second)."""
     results = tmp_path / "results"
     overlay = tmp_path / "one.yaml"
-    overlay.write_text(yaml.safe_dump({"sharding": {"shard_size": 5}}))
+    overlay.write_text(yaml.safe_dump({"sharding": {"shard_size": 12}}))
     config_args = [
         "--configfile",
         str(REPO / "config" / "reduced.yaml"),
@@ -218,7 +218,7 @@ def test_dag_figure_honours_config_given_on_the_command_line(snakemake, tmp_path
         assert f">{stage}<" in svg, f"rule graph lacks {stage}"
     manifest = pd.read_csv(results / "lfw" / "manifest.csv", dtype=str)
     shards = manifest["shard"].nunique()
-    assert shards > -(-len(manifest) // 16)  # shard_size 5 from the second file, not 16
+    assert shards > -(-len(manifest) // 24)  # shard_size 12 from the second file, not 24
     # A nested run with another shard size (or results folder) would plan the manifest
     # again and draw `manifest -> all`: every shard's job shows it saw the same config.
     dag = (results / "figures" / "pipeline_dag.svg").read_text()
@@ -269,7 +269,7 @@ def test_a_changed_dataset_reruns_only_the_shards_it_affects(
         "results_dir": str(results),
         "datasets": {"toy": {"format": "folder", "root": str(root), "protocols": ["paper"]}},
         "colourisers": {"trained-unet": {"enabled": False}},
-        "sharding": {"shard_size": 4},
+        "sharding": {"shard_size": 5},
     }))  # fmt: skip
     config_args = reduced_config_args(overlay)
     manifest_file = results / "toy" / "manifest.csv"
@@ -288,7 +288,7 @@ def test_a_changed_dataset_reruns_only_the_shards_it_affects(
         return manifest.loc[manifest["path"] == str(image), "shard"].item()
 
     snakemake.run(str(manifest_file), *config_args)
-    assert len(shard_targets()) == 2 * 4  # 9 images in shards of 4: four shards
+    assert len(shard_targets()) == 2 * 2  # 9 images in shards of 5: two shards
     snakemake.run(*shard_targets(), *config_args)
     assert snakemake.planned_jobs(shard_targets(), config_args) == {}
 

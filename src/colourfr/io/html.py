@@ -29,6 +29,8 @@ pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
 # private-use code point while the inline markup is read, then put back as itself.
 _ESCAPED = re.compile(r"\\([" + re.escape(MARKDOWN_SPECIALS) + r"])")
 _HELD = 0xE000
+# A whole-line comment of the Markdown (a marker such as the summary's headline): hidden.
+_COMMENT = re.compile(r"\s*<!--.*-->\s*")
 
 
 def _inline(text: str) -> str:
@@ -94,7 +96,7 @@ def markdown_to_html(text: str, title: str = "") -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip() or re.fullmatch(r"\s*<!--.*-->\s*", line):
+        if not line.strip() or _COMMENT.fullmatch(line):
             i += 1  # blank, or a comment of the Markdown (a marker), which HTML hides too
             continue
         if line.startswith("```"):
@@ -111,7 +113,12 @@ def markdown_to_html(text: str, title: str = "") -> str:
             i += 1
             continue
         j = i
-        while j < len(lines) and lines[j].strip() and not lines[j].startswith(("#", "```")):
+        while (
+            j < len(lines)
+            and lines[j].strip()
+            and not lines[j].startswith(("#", "```"))
+            and not _COMMENT.fullmatch(lines[j])
+        ):
             j += 1
         group = lines[i:j]
         if all(g.lstrip().startswith("|") for g in group):
