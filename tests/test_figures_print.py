@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from colourfr.io.figures import pyplot
-
 import colourfr.reporting.quality as quality_figures
 import colourfr.reporting.verification_figures as verification
+from colourfr.io.figures import pyplot
 from colourfr.quality.edc import EDCCurve
 
 LABELS = {"s1": "original / original", "s3": "grey / grey", "s4": "colourised / colourised"}
