@@ -23,6 +23,10 @@ def test_compare_result_dirs_sees_real_differences_only(tmp_path: Path) -> None:
         (root / "t" / "index.csv").write_text(f"path,score\n{root}/t/img.png,{value}\n")
         (root / "t" / "p.json").write_text(json.dumps({"model": "m", "created": when}))
         Image.fromarray(np.zeros((4, 4), np.uint8)).save(root / "t" / "img.png")
+        # The run lock names the process that held it, at the top or below a results folder.
+        (root / ".colourfr-run.lock").write_text(when)
+        (root / "results").mkdir()
+        (root / "results" / ".colourfr-run.lock").write_text(when)
     assert compare_result_dirs(first, second) == {}
 
     (second / "t" / "index.csv").write_text(f"path,score\n{second}/t/img.png,2.0\n")

@@ -31,7 +31,7 @@ DIFFERING_BY_NATURE = (
     # between a finished job's commit and that touch leaves a complete folder without it.
     re.compile(r"(^|/)\.snakemake_timestamp$"),
     # The run lock names the process that held the folder (colourfr.run_lock).
-    re.compile(r"^\.colourfr-run\.lock$"),
+    re.compile(r"(^|/)\.colourfr-run\.lock$"),
 )
 # Keys of JSON outputs that record when/where/how long a job ran rather than what it made.
 # training.json keeps its phase durations under history.timings (pretrain_s, gan_s, ...)
