@@ -155,11 +155,8 @@ def test_fmr_argument_is_checked(files, capsys) -> None:
 
 
 def test_performance_report_writes_every_output(files, tmp_path: Path) -> None:
-    from colourfr.reporting.performance import (
-        BootstrapSettings,
-        PerformanceOutputs,
-        write_performance_report,
-    )
+    from colourfr.metrics.bootstrap import BootstrapSettings
+    from colourfr.reporting.performance import PerformanceOutputs, write_performance_report
 
     baseline, scenario = files
     out = tmp_path / "out"

@@ -183,13 +183,12 @@ def test_embedding_set_validation() -> None:
 
 
 def _write_shard(directory: Path, name: str, ids, failures, matrix) -> Path:
+    from colourfr.recognition.base import FaceRecord
+    from colourfr.recognition.records import write_shard
+
     directory.mkdir(parents=True, exist_ok=True)
-    # string dtype with pd.NA, as colourfr.recognition.records writes it
-    frame = pd.DataFrame({"image_id": ids, "failure": failures, "n_faces": [1] * len(ids)})
-    frame.astype({"image_id": "string", "failure": "string"}).to_parquet(
-        directory / f"{name}.parquet"
-    )
-    np.save(directory / f"{name}.npy", np.asarray(matrix, dtype=np.float32))
+    records = [FaceRecord(image_id=i, failure=f, n_faces=1) for i, f in zip(ids, failures)]
+    write_shard(directory / f"{name}.parquet", records, np.asarray(matrix, dtype=np.float32))
     return directory / name
 
 
@@ -209,10 +208,11 @@ def test_shard_loader_assembles_in_requested_order(tmp_path: Path) -> None:
 
 def test_shard_loader_errors(tmp_path: Path) -> None:
     base = tmp_path / "r"
-    stem = _write_shard(base, "0000", ["i1", "i2"], [None, None], [[1, 0]])
-    with pytest.raises(ComparisonError, match=r"0000\.npy: embedding matrix .* does not match 2"):
+    stem = _write_shard(base, "0000", ["i1", "i2"], [None, None], [[1, 0], [0, 1]])
+    np.save(base / "0000.npy", np.asarray([[1, 0]], dtype=np.float32))
+    with pytest.raises(ComparisonError, match=r"0000\.npy is not the embeddings file"):
         load_recognition_shards([stem])
-    with pytest.raises(ComparisonError, match="recognition output not found"):
+    with pytest.raises(ComparisonError, match="recognition output missing"):
         load_recognition_shards([base / "0001"])
     with pytest.raises(ComparisonError, match="no recognition shards"):
         load_recognition_shards([])

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from colourfr.datasets.feret import (
-    MANIFEST_COLUMNS,
     OPTIONS_SCHEMA,
     parse_feret_name,
     parse_name_value,
@@ -24,6 +23,7 @@ from colourfr.datasets.feret import (
     parse_yymmdd,
     read_feret,
 )
+from colourfr.datasets.manifest import RAW_COLUMNS
 from colourfr.errors import ConfigError, ManifestError
 
 
@@ -186,7 +186,7 @@ def test_xml_ground_truth_gives_frontal_manifest(feret: Path, tmp_path: Path) ->
     cache = tmp_path / "ppm"
     frame = read_feret(feret, decompress_dir=cache)
 
-    assert list(frame.columns) == list(MANIFEST_COLUMNS)
+    assert list(frame.columns) == list(RAW_COLUMNS)
     expected = sorted(frontal(), key=lambda image: image.stem)
     assert frame["image_id"].tolist() == [image.stem for image in expected]
     assert frame["subject_id"].tolist() == [image.subject for image in expected]

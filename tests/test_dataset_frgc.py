@@ -18,7 +18,6 @@ import pytest
 from PIL import Image
 
 from colourfr.datasets.frgc import (
-    MANIFEST_COLUMNS,
     OPTIONS_SCHEMA,
     collection_of,
     condition_of_set_file,
@@ -26,6 +25,7 @@ from colourfr.datasets.frgc import (
     read_frgc,
     signature_set_name,
 )
+from colourfr.datasets.manifest import RAW_COLUMNS
 from colourfr.errors import ConfigError, ManifestError
 
 NAMESPACE = "http://www.bee-biometrics.org/schemas/sigset/0.1"
@@ -175,7 +175,7 @@ def test_names_and_conditions() -> None:
 def test_experiment_4_target_and_query(frgc: Path) -> None:
     frame = read_frgc(frgc)
 
-    assert list(frame.columns) == list(MANIFEST_COLUMNS)
+    assert list(frame.columns) == list(RAW_COLUMNS)
     expected = sorted(TARGET + QUERY, key=lambda still: still.recording)
     assert frame["image_id"].tolist() == [still.recording for still in expected]
     assert frame["subject_id"].tolist() == [still.subject for still in expected]

@@ -9,6 +9,7 @@ import pytest
 
 from colourfr.errors import ColourfrError
 from colourfr.metrics import (
+    BootstrapSettings,
     GenuineSample,
     MetricsError,
     StreamingImpostorSelector,
@@ -226,9 +227,15 @@ def _bootstrap_data(seed: int = 0) -> dict[str, np.ndarray]:
 
 def test_bootstrap_is_seeded_and_covers_point_estimate() -> None:
     data = _bootstrap_data()
-    first = subject_bootstrap(**data, fmr_targets=[0.01], replicates=60, seed=5)
-    again = subject_bootstrap(**data, fmr_targets=[0.01], replicates=60, seed=5)
-    other = subject_bootstrap(**data, fmr_targets=[0.01], replicates=60, seed=6)
+    first = subject_bootstrap(
+        **data, fmr_targets=[0.01], settings=BootstrapSettings(replicates=60, seed=5)
+    )
+    again = subject_bootstrap(
+        **data, fmr_targets=[0.01], settings=BootstrapSettings(replicates=60, seed=5)
+    )
+    other = subject_bootstrap(
+        **data, fmr_targets=[0.01], settings=BootstrapSettings(replicates=60, seed=6)
+    )
     assert first == again
     assert first != other
     point = evaluate_scenario(data["genuine_scores"], data["impostor_scores"], [0.01])[0]
@@ -283,7 +290,13 @@ def test_bootstrap_single_subject_is_degenerate() -> None:
     # One subject: every replicate redraws it once, so intervals collapse to the estimate;
     # there are no impostors, so no threshold and no FNMR interval.
     result = subject_bootstrap(
-        [0.1, math.nan, 0.3, 0.2], ["a"] * 4, [], [], [], fmr_targets=[0.001], replicates=20
+        [0.1, math.nan, 0.3, 0.2],
+        ["a"] * 4,
+        [],
+        [],
+        [],
+        fmr_targets=[0.001],
+        settings=BootstrapSettings(replicates=20),
     )
     assert result.fta.low == result.fta.high == 0.25
     assert result.fnmr[0.001].low is None and result.d_prime.low is None
@@ -293,9 +306,9 @@ def test_bootstrap_single_subject_is_degenerate() -> None:
 
 def test_bootstrap_validates_inputs() -> None:
     with pytest.raises(MetricsError):
-        subject_bootstrap([0.1], ["a", "b"], [], [], [], [0.001], replicates=5)
+        subject_bootstrap([0.1], ["a", "b"], [], [], [], [0.001], BootstrapSettings(replicates=5))
     with pytest.raises(MetricsError):
-        subject_bootstrap([0.1], ["a"], [], [], [], [0.001], replicates=0)
+        subject_bootstrap([0.1], ["a"], [], [], [], [0.001], BootstrapSettings(replicates=0))
 
 
 def test_mcnemar_hand_worked() -> None:

@@ -13,10 +13,14 @@ from colourfr.errors import ImageReadError
 from colourfr.io.csv import TableFileError
 from colourfr.quality.edc import edc_curve
 from colourfr.quality.run import QualityInputError, match_records, read_quality_table, score_shard
-from colourfr.quality.statistics import long_scores, quality_statistics, score_lookup
+from colourfr.quality.statistics import (
+    empirical_cdf,
+    long_scores,
+    quality_statistics,
+    score_lookup,
+)
 from colourfr.recognition.base import FaceRecord
 from colourfr.reporting.quality import (
-    empirical_cdf,
     latex_table,
     markdown_table,
     plot_edc,

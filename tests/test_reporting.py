@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from colourfr.reporting.examples import fta_changes, fta_rescue_figure, variant_rows_figure
+from colourfr.metrics.acquisition import fta_changes
+from colourfr.reporting.examples import fta_rescue_figure, variant_rows_figure
 from colourfr.reporting.provenance import model_files, package_versions, provenance_markdown
 
 
@@ -76,7 +77,7 @@ def _scores(genuine: list[float], impostor: list[float]) -> pd.DataFrame:
 def _results_with_a_weak_threshold() -> pd.DataFrame:
     """10 impostors: FMR 10 % has a threshold (k = 1) without note; FMR 0.1 % is below
     1/FMR, so colourfr.metrics notes that its threshold is the smallest impostor score."""
-    from colourfr.reporting.performance import evaluate_frames
+    from colourfr.metrics.scenario_tables import evaluate_frames
 
     baseline = _scores([0.05, 0.15, 0.25], [v / 10 for v in range(1, 11)])
     grey = _scores([0.35, float("nan"), 0.15], [])
@@ -123,7 +124,8 @@ def test_table3_notes_in_latex_are_escaped_footnotes() -> None:
 
 
 def test_table_without_notes_has_no_footer() -> None:
-    from colourfr.reporting.performance import evaluate_frames, format_table
+    from colourfr.metrics.scenario_tables import evaluate_frames
+    from colourfr.reporting.performance import format_table
 
     baseline = _scores([0.05, 0.15], [v / 10 for v in range(1, 11)])
     results = evaluate_frames({"s1": baseline}, baseline, "s1.csv", [0.1])
@@ -135,7 +137,7 @@ def test_table_without_notes_has_no_footer() -> None:
 
 
 def test_mcnemar_pairs_tests_the_requested_pairs_hand_worked() -> None:
-    from colourfr.reporting.performance import ScoreFileError, mcnemar_pairs
+    from colourfr.metrics.scenario_tables import ScoreFileError, mcnemar_pairs
 
     impostor = [v / 10 for v in range(1, 11)]  # FMR 10 %: k = 1, threshold t = 0.2
     baseline = _scores([0.05, 0.15, 0.25, 0.1], impostor)

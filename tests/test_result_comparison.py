@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,21 @@ def test_compare_result_dirs_masks_run_dependent_parts_only(tmp_path: Path) -> N
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # One drawing for both runs (so that the suite's other figures, drawn in the same
+    # process, cannot make them differ); each run's copy then gets its own date, as
+    # matplotlib would write it at another second.
+    buffer = io.BytesIO()
+    figure, axes = plt.subplots()
+    axes.plot([1, 2, 3])
+    with matplotlib.rc_context({"pdf.compression": 0}):
+        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None})
+    plt.close(figure)
     first, second = tmp_path / "a", tmp_path / "b"
     for root, seconds in ((first, 1.25), (second, 31.5)):
         (root / "m").mkdir(parents=True)
         record = {"history": {"loss": [0.5], "timings": {"gan_s": seconds}}, "wall_time_s": seconds}
         (root / "m" / "training.json").write_text(json.dumps(record))
-        figure, axes = plt.subplots()
-        axes.plot([1, 2, 3])
-        with matplotlib.rc_context({"pdf.compression": 0}):
-            figure.savefig(
-                root / "m" / "fig.pdf", metadata={"CreationDate": None}
-            )  # then the date is set by hand, as matplotlib would at another second
-        plt.close(figure)
-        pdf = (root / "m" / "fig.pdf").read_bytes()
+        pdf = buffer.getvalue()
         stamp = f"/CreationDate (D:2026010112{int(seconds):04d}Z)".encode()
         (root / "m" / "fig.pdf").write_bytes(pdf.replace(b"/Producer", stamp + b" /Producer", 1))
         rows = "".join(

@@ -303,18 +303,13 @@ def test_shard_skin_tones_measure_every_variant_in_the_original_region(tmp_path:
 
 
 def test_colour_shift_and_differential_tables() -> None:
-    from colourfr.reporting.skin_tone import (
-        BootstrapPlan,
-        colour_shift_table,
-        differential_tables,
-        group_distribution,
-        group_table,
-        protocol_subjects,
-        subject_bootstrap_mean,
-    )
+    from colourfr.metrics.bootstrap import BootstrapSettings, subject_bootstrap_mean
+    from colourfr.metrics.colour_shift import colour_shift_table
+    from colourfr.metrics.differential import differential_tables, group_distribution, group_table
+    from colourfr.protocol import protocol_subjects
 
     bins = ita_bins([{"name": "light", "min": 30}, {"name": "dark", "max": 30}])
-    plan = BootstrapPlan(replicates=200, seed=1, confidence=0.95, min_subjects=3)
+    plan = BootstrapSettings(replicates=200, seed=1, confidence=0.95, min_subjects=3)
     subjects = [f"s{i}" for i in range(8)]  # s0-s5 light, s6-s7 dark
     references = pd.DataFrame({"image_id": [f"{s}_r" for s in subjects], "subject_id": subjects})
     probes = pd.DataFrame({"image_id": [f"{s}_p" for s in subjects], "subject_id": subjects})
@@ -398,12 +393,9 @@ def test_config_refuses_bins_with_a_gap_naming_the_key(tmp_path: Path) -> None:
 
 def test_skin_tone_tables_without_a_colouriser(tmp_path: Path) -> None:
     """A run with every colouriser disabled still writes the group and shift tables."""
-    from colourfr.reporting.skin_tone import (
-        BootstrapPlan,
-        colour_shift_table,
-        plot_delta_ita,
-        write_skin_tone_tables,
-    )
+    from colourfr.metrics.bootstrap import BootstrapSettings
+    from colourfr.metrics.colour_shift import colour_shift_table
+    from colourfr.reporting.skin_tone import plot_delta_ita, write_skin_tone_tables
 
     bins = ita_bins(CHARDON_BINS)
     groups = pd.DataFrame({"subject_id": ["a"], "group": ["tan"]})
@@ -412,7 +404,7 @@ def test_skin_tone_tables_without_a_colouriser(tmp_path: Path) -> None:
           "hue": 63.4, "ita": 26.6, "n_pixels": 10, "failure": None}]
     )  # fmt: skip
     shift = colour_shift_table(
-        tones, pd.Series({"a_1": "a"}), groups, {}, bins, BootstrapPlan(replicates=10)
+        tones, pd.Series({"a_1": "a"}), groups, {}, bins, BootstrapSettings(replicates=10)
     )
     assert shift.empty and "delta_ita_low" in shift.columns
     distribution = pd.DataFrame(

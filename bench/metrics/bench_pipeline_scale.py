@@ -20,7 +20,7 @@ import numpy as np
 
 from colourfr.comparison import EmbeddingSet, compare_all
 from colourfr.metrics import GenuineSample, _BootstrapModel
-from colourfr.reporting.performance import evaluate_frames
+from colourfr.metrics.scenario_tables import evaluate_frames
 from colourfr.scores import read_scores, write_scores
 
 

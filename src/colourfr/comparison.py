@@ -323,29 +323,17 @@ def load_recognition_shards(shard_stems: Sequence[str | Path]) -> tuple[pd.DataF
     Returns the records (at least ``image_id``, ``failure``) and the (N, D) float32 matrix
     with rows in the same order.
     """
+    from colourfr.recognition.records import RecognitionOutputError, read_shard
+
     records: list[pd.DataFrame] = []
     matrices: list[np.ndarray] = []
     for stem in shard_stems:
-        stem = Path(stem)
-        parquet, npy = stem.with_suffix(".parquet"), stem.with_suffix(".npy")
-        for needed in (parquet, npy):
-            if not needed.is_file():
-                raise ComparisonError(f"{needed}: recognition output not found")
-        table = pd.read_parquet(parquet)
-        for column in ("image_id", "failure"):
-            if column not in table.columns:
-                raise ComparisonError(f"{parquet}: missing column {column!r}")
         try:
-            matrix = np.load(npy, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise ComparisonError(f"{npy}: cannot read embeddings ({exc})") from exc
-        if matrix.ndim != 2 or matrix.shape[0] != len(table):
-            raise ComparisonError(
-                f"{npy}: embedding matrix {matrix.shape} does not match {len(table)} records"
-                f" in {parquet}"
-            )
+            table, matrix = read_shard(Path(stem).with_suffix(".parquet"))
+        except RecognitionOutputError as exc:
+            raise ComparisonError(str(exc)) from exc
         records.append(table[["image_id", "failure"]])
-        matrices.append(matrix.astype(np.float32, copy=False))
+        matrices.append(matrix)
     if not records:
         raise ComparisonError("no recognition shards given")
     dims = {m.shape[1] for m in matrices}

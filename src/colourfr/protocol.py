@@ -505,3 +505,21 @@ def dataset_overview(
             }
         ]
     )
+
+
+def read_protocol_images(
+    references_csv: str | os.PathLike[str], probes_csv: str | os.PathLike[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A protocol's references.csv and probes.csv (image_id, subject_id as text)."""
+    from colourfr.io.csv import read_csv
+
+    return tuple(  # type: ignore[return-value]
+        read_csv(path, required=("image_id", "subject_id"), dtype=str)
+        for path in (references_csv, probes_csv)
+    )
+
+
+def protocol_subjects(references: pd.DataFrame, probes: pd.DataFrame) -> pd.Series:
+    """image id -> subject id over the protocol's references and probes."""
+    both = pd.concat([references, probes])[["image_id", "subject_id"]].astype(str)
+    return both.drop_duplicates("image_id").set_index("image_id")["subject_id"]

@@ -3,22 +3,18 @@ at the baseline threshold, and the differentials across groups per scenario."""
 
 from colourfr.io.csv import read_csv
 from colourfr.logs import setup_script_logging
+from colourfr.metrics.bootstrap import BootstrapSettings
+from colourfr.metrics.differential import differential_tables
 from colourfr.metrics.thresholds import threshold_at_fmr
-from colourfr.reporting.skin_tone import (
-    BootstrapPlan,
-    differential_tables,
-    plot_differential,
-    protocol_subjects,
-    read_protocol_images,
-    write_differential_tables,
-)
+from colourfr.protocol import protocol_subjects, read_protocol_images
+from colourfr.reporting.skin_tone import plot_differential, write_differential_tables
 from colourfr.scores import read_scores
 from colourfr.skin_tone import ita_bins
 
 log = setup_script_logging(snakemake)
 params = snakemake.params
 out = snakemake.output
-plan = BootstrapPlan.from_config(params.bootstrap, params.min_subjects)
+settings = BootstrapSettings.from_config(params.bootstrap, params.min_subjects)
 scores = {s: read_scores(path) for s, path in zip(params.scenarios, snakemake.input.scores)}
 baseline = scores[params.baseline]
 impostors = baseline.loc[~baseline["genuine"].astype(bool), "score"]
@@ -34,7 +30,7 @@ rows, summary = differential_tables(
     ita_bins(params.bins, key="skin_tone.bins"),
     t,
     params.baseline,
-    plan,
+    settings,
     alpha=float(params.alpha),
 )
 write_differential_tables(rows, summary, params.primary_fmr, t, out, float(params.alpha))

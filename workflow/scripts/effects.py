@@ -2,7 +2,8 @@
 
 from colourfr.io.csv import write_csv
 from colourfr.logs import setup_script_logging
-from colourfr.reporting.effects import compute_effects, plot_forest, write_effects_tables
+from colourfr.metrics.effects import compute_effects
+from colourfr.reporting.effects import plot_forest, write_effects_tables
 
 log = setup_script_logging(snakemake)
 params = snakemake.params

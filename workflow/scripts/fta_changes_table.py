@@ -5,7 +5,7 @@ import pandas as pd
 from colourfr.io.csv import read_csv
 from colourfr.io.tables import write_table
 from colourfr.logs import setup_script_logging
-from colourfr.reporting.examples import fta_change_summary
+from colourfr.metrics.acquisition import fta_change_summary
 
 setup_script_logging(snakemake)
 rows = [

@@ -6,7 +6,8 @@ import pandas as pd
 from colourfr.io.csv import write_csv
 from colourfr.io.variant_index import read_index
 from colourfr.logs import setup_script_logging
-from colourfr.reporting.examples import fta_changes, fta_rescue_figure
+from colourfr.metrics.acquisition import fta_changes
+from colourfr.reporting.examples import fta_rescue_figure
 
 
 def concat_csv(paths):

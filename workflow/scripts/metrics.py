@@ -2,11 +2,8 @@
 (dataset, protocol, system) from its scenarios' score files."""
 
 from colourfr.logs import setup_script_logging
-from colourfr.reporting.performance import (
-    BootstrapSettings,
-    PerformanceOutputs,
-    write_performance_report,
-)
+from colourfr.metrics.bootstrap import BootstrapSettings
+from colourfr.reporting.performance import PerformanceOutputs, write_performance_report
 
 log = setup_script_logging(snakemake)
 params = snakemake.params
@@ -32,11 +29,7 @@ table = write_performance_report(
     ),
     labels=params.labels,
     paired_tests=[tuple(pair) for pair in params.paired_tests],
-    bootstrap=BootstrapSettings(
-        replicates=int(boot["replicates"]),
-        seed=int(boot["seed"]),
-        confidence=float(boot["confidence"]),
-    )
+    bootstrap=BootstrapSettings.from_config(boot)
     if boot and int(boot.get("replicates", 0)) > 0
     else None,
 )

@@ -28,41 +28,22 @@ from colourfr.assets import Asset
 _MIT = "MIT (jantic/DeOldify)"
 _HF_MIRROR = "https://huggingface.co/spensercai/DeOldify/resolve/main/"
 
-DEOLDIFY_STABLE = Asset(
-    name="deoldify-stable",
-    urls=(
-        "https://data.deepai.org/deoldify/ColorizeStable_gen.pth",
-        _HF_MIRROR + "ColorizeStable_gen.pth",
-    ),
-    sha256=None,  # not published; see the module docstring
-    size=874_066_230,
-    filename="ColorizeStable_gen.pth",
-    licence=_MIT,
-)
 
-DEOLDIFY_VIDEO = Asset(
-    name="deoldify-video",
-    urls=(
-        "https://data.deepai.org/deoldify/ColorizeVideo_gen.pth",
-        _HF_MIRROR + "ColorizeVideo_gen.pth",
-    ),
-    sha256=None,  # not published; see the module docstring
-    size=874_066_230,
-    filename="ColorizeVideo_gen.pth",
-    licence=_MIT,
-)
+def _jantic_release(name: str, filename: str, size: int) -> Asset:
+    """A DeOldify generator of jantic's releases: DeepAI's host first, then the mirror."""
+    return Asset(
+        name=name,
+        urls=("https://data.deepai.org/deoldify/" + filename, _HF_MIRROR + filename),
+        sha256=None,  # not published; see the module docstring
+        size=size,
+        filename=filename,
+        licence=_MIT,
+    )
 
-DEOLDIFY_ARTISTIC = Asset(
-    name="deoldify-artistic",
-    urls=(
-        "https://data.deepai.org/deoldify/ColorizeArtistic_gen.pth",
-        _HF_MIRROR + "ColorizeArtistic_gen.pth",
-    ),
-    sha256=None,  # not published; see the module docstring
-    size=255_144_681,
-    filename="ColorizeArtistic_gen.pth",
-    licence=_MIT,
-)
+
+DEOLDIFY_STABLE = _jantic_release("deoldify-stable", "ColorizeStable_gen.pth", 874_066_230)
+DEOLDIFY_VIDEO = _jantic_release("deoldify-video", "ColorizeVideo_gen.pth", 874_066_230)
+DEOLDIFY_ARTISTIC = _jantic_release("deoldify-artistic", "ColorizeArtistic_gen.pth", 255_144_681)
 
 DEOLDIFY_DANA = Asset(
     name="deoldify-dana",

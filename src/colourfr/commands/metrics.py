@@ -123,8 +123,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from colourfr.reporting.performance import (
-        BootstrapSettings,
+    from colourfr.metrics.bootstrap import BootstrapSettings
+    from colourfr.metrics.scenario_tables import (
         add_mcnemar_columns,
         evaluate_files_streamed,
         evaluate_frames,
@@ -203,8 +203,8 @@ def _plot(
     fmr_targets: list[float],
     folder: Path,
 ) -> None:
-    from colourfr.reporting.performance import (
-        genuine_arrays,
+    from colourfr.metrics.scenario_tables import genuine_arrays
+    from colourfr.reporting.verification_figures import (
         plot_det,
         plot_frr_vs_threshold,
         plot_score_distributions,
@@ -229,7 +229,8 @@ def _plot(
 
 
 def _emit(table: Any, fmt: str) -> None:
-    from colourfr.reporting.performance import format_table, records_for_json
+    from colourfr.metrics.scenario_tables import records_for_json
+    from colourfr.reporting.performance import format_table
 
     if fmt == "json":
         json.dump(records_for_json(table), sys.stdout, indent=2)

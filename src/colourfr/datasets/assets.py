@@ -29,51 +29,42 @@ LFW_FUNNELED = Asset(
     filename="lfw-funneled.tgz",
     licence="LFW research benchmark terms; cite Huang et al. 2007",
 )
+_LFW_SITE = "http://vis-www.cs.umass.edu/lfw/"
+
+
+def _lfw_protocol_file(filename: str, sha256: str, figshare_file: str | None = None) -> Asset:
+    """One of LFW's protocol text files: from figshare where it has a copy, else the site."""
+    mirror = (f"https://ndownloader.figshare.com/files/{figshare_file}",) if figshare_file else ()
+    return Asset(
+        name=f"lfw-{filename.removesuffix('.txt')}",
+        urls=(*mirror, _LFW_SITE + filename),
+        sha256=sha256,
+        filename=filename,
+    )
+
+
 LFW_PROTOCOL_FILES = (
-    Asset(
-        name="lfw-pairs",
-        urls=(
-            "https://ndownloader.figshare.com/files/5976006",
-            "http://vis-www.cs.umass.edu/lfw/pairs.txt",
-        ),
-        sha256="ea42330c62c92989f9d7c03237ed5d591365e89b3e649747777b70e692dc1592",
-        filename="pairs.txt",
+    _lfw_protocol_file(
+        "pairs.txt", "ea42330c62c92989f9d7c03237ed5d591365e89b3e649747777b70e692dc1592", "5976006"
     ),
-    Asset(
-        name="lfw-pairsDevTrain",
-        urls=(
-            "https://ndownloader.figshare.com/files/5976012",
-            "http://vis-www.cs.umass.edu/lfw/pairsDevTrain.txt",
-        ),
-        sha256="1d454dada7dfeca0e7eab6f65dc4e97a6312d44cf142207be28d688be92aabfa",
-        filename="pairsDevTrain.txt",
+    _lfw_protocol_file(
+        "pairsDevTrain.txt",
+        "1d454dada7dfeca0e7eab6f65dc4e97a6312d44cf142207be28d688be92aabfa",
+        "5976012",
     ),
-    Asset(
-        name="lfw-pairsDevTest",
-        urls=(
-            "https://ndownloader.figshare.com/files/5976009",
-            "http://vis-www.cs.umass.edu/lfw/pairsDevTest.txt",
-        ),
-        sha256="7cb06600ea8b2814ac26e946201cdb304296262aad67d046a16a7ec85d0ff87c",
-        filename="pairsDevTest.txt",
+    _lfw_protocol_file(
+        "pairsDevTest.txt",
+        "7cb06600ea8b2814ac26e946201cdb304296262aad67d046a16a7ec85d0ff87c",
+        "5976009",
     ),
-    Asset(
-        name="lfw-people",
-        urls=("http://vis-www.cs.umass.edu/lfw/people.txt",),
-        sha256="bc8fa2b7f25c895cf7efb6de4f4fc27ca8b8d1cfa63350ad8b96eae2b198d365",
-        filename="people.txt",
+    _lfw_protocol_file(
+        "people.txt", "bc8fa2b7f25c895cf7efb6de4f4fc27ca8b8d1cfa63350ad8b96eae2b198d365"
     ),
-    Asset(
-        name="lfw-peopleDevTrain",
-        urls=("http://vis-www.cs.umass.edu/lfw/peopleDevTrain.txt",),
-        sha256="2e58df13ba4cc143189336e001cc2c195f1dfa5b29a6475c02857be353c2a2fa",
-        filename="peopleDevTrain.txt",
+    _lfw_protocol_file(
+        "peopleDevTrain.txt", "2e58df13ba4cc143189336e001cc2c195f1dfa5b29a6475c02857be353c2a2fa"
     ),
-    Asset(
-        name="lfw-peopleDevTest",
-        urls=("http://vis-www.cs.umass.edu/lfw/peopleDevTest.txt",),
-        sha256="c3ed1f90499473401542101a56c14c1d82396bb8218c67a356d7460601047555",
-        filename="peopleDevTest.txt",
+    _lfw_protocol_file(
+        "peopleDevTest.txt", "c3ed1f90499473401542101a56c14c1d82396bb8218c67a356d7460601047555"
     ),
 )
 

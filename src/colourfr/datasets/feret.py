@@ -45,19 +45,10 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
+from colourfr.datasets.manifest import RAW_COLUMNS
 from colourfr.errors import ConfigError, ManifestError
 
 log = logging.getLogger(__name__)
-
-MANIFEST_COLUMNS = (
-    "image_id",
-    "subject_id",
-    "path",
-    "session",
-    "capture_date",
-    "pose",
-    "expression",
-)
 
 #: FERET pose codes (file names and ground truth), from the FERET documentation.
 POSE_DESCRIPTIONS: Mapping[str, str] = {
@@ -594,5 +585,5 @@ def read_feret(
             f"{root}: no FERET image left (metadata={source}, poses={poses}, "
             f"partitions={partitions})"
         )
-    frame = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
     return frame.sort_values("image_id", kind="stable").reset_index(drop=True)

@@ -11,7 +11,7 @@ from colourfr.datasets.manifest import (
     RAW_COLUMNS,
     empty_raw_listing,
     empty_subject_issues,
-    listed_path,
+    listing_row,
     with_listing_issues,
 )
 from colourfr.errors import ManifestError
@@ -38,17 +38,8 @@ def read_folder(root: Path, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> p
             # naming the link's target) rather than skipped without a word.
             listed = image_path.is_file() or image_path.is_symlink()
             if listed and image_path.suffix.lower() in wanted:
-                rows.append(
-                    {
-                        "image_id": f"{subject_dir.name}/{image_path.stem}",
-                        "subject_id": subject_dir.name,
-                        "path": listed_path(image_path),
-                        "session": "",
-                        "capture_date": "",
-                        "pose": "",
-                        "expression": "",
-                    }
-                )
+                image_id = f"{subject_dir.name}/{image_path.stem}"
+                rows.append(listing_row(image_id, subject_dir.name, image_path))
     listing = pd.DataFrame(rows, columns=RAW_COLUMNS) if rows else empty_raw_listing()
     what = f"file with extension {', '.join(sorted(wanted))}"
     return with_listing_issues(listing, empty_subject_issues(subject_dirs, listing, what))

@@ -54,19 +54,10 @@ from xml.sax.xmlreader import AttributesImpl, Locator
 
 import pandas as pd
 
+from colourfr.datasets.manifest import RAW_COLUMNS
 from colourfr.errors import ConfigError, ManifestError
 
 log = logging.getLogger(__name__)
-
-MANIFEST_COLUMNS = (
-    "image_id",
-    "subject_id",
-    "path",
-    "session",
-    "capture_date",
-    "pose",
-    "expression",
-)
 
 EXPERIMENTS = ("2.0.1", "2.0.2", "2.0.4")
 SET_NAMES = ("target", "query", "training")
@@ -456,5 +447,5 @@ def read_frgc(
             f"{root}: no FRGC image left (sets: {', '.join(str(p) for p, _ in set_files)}; "
             f"controlled_only={controlled_only})"
         )
-    frame = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
     return frame.sort_values("image_id", kind="stable").reset_index(drop=True)

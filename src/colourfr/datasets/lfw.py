@@ -11,7 +11,7 @@ from colourfr.datasets.manifest import (
     RAW_COLUMNS,
     empty_raw_listing,
     empty_subject_issues,
-    listed_path,
+    listing_row,
     with_listing_issues,
 )
 from colourfr.errors import ManifestError
@@ -35,17 +35,7 @@ def read_lfw(root: Path, images_dir: str = "images_deepfunneled") -> pd.DataFram
             match = _LFW_FILE.match(image_path.name)
             if match is None or match.group("name") != subject_dir.name:
                 continue  # LFW folders hold nothing else; foreign files are ignored
-            rows.append(
-                {
-                    "image_id": image_path.stem,
-                    "subject_id": subject_dir.name,
-                    "path": listed_path(image_path),
-                    "session": "",
-                    "capture_date": "",
-                    "pose": "",
-                    "expression": "",
-                }
-            )
+            rows.append(listing_row(image_path.stem, subject_dir.name, image_path))
     listing = pd.DataFrame(rows, columns=RAW_COLUMNS) if rows else empty_raw_listing()
     issues = empty_subject_issues(subject_dirs, listing, "<Name>_NNNN.jpg file")
     return with_listing_issues(listing, issues)

@@ -43,6 +43,7 @@ __all__ = [
     "STATUS_OK",
     "build_manifest",
     "listed_path",
+    "listing_row",
     "manifest_issues",
     "read_manifest",
     "read_subject_list",
@@ -64,6 +65,17 @@ class ListingIssue:
     path: str
     status: str
     detail: str = ""
+
+
+def listing_row(image_id: str, subject_id: str, path: Path) -> dict[str, str]:
+    """A listing row of a reader that knows only where an image is and whose it is (the
+    optional columns empty)."""
+    return {
+        "image_id": image_id,
+        "subject_id": subject_id,
+        "path": listed_path(path),
+        **dict.fromkeys(OPTIONAL_COLUMNS, ""),
+    }
 
 
 def empty_raw_listing() -> pd.DataFrame:

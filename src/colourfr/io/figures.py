@@ -54,3 +54,13 @@ def save_figures(figure: Any, *paths: str | os.PathLike[str], dpi: int = PRINT_D
     """The same figure to every path given (PNG and PDF, usually)."""
     for path in paths:
         save_figure(figure, path, dpi=dpi)
+
+
+def finish_figure(figure: Any, axis: Any, *paths: str | os.PathLike[str]) -> None:
+    """The house finish of a one-axis figure: a light grid, a small legend (when anything
+    is labelled), saved to every path, closed."""
+    axis.grid(True, alpha=0.3)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize="small")
+    save_figures(figure, *paths)
+    pyplot().close(figure)

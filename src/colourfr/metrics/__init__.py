@@ -25,17 +25,21 @@ from __future__ import annotations
 
 from colourfr.metrics.bootstrap import (
     BootstrapResult,
+    BootstrapSettings,
     GenuineSample,
     Interval,
     _BootstrapModel,
     _impostor_cells,
     _ImpostorCells,
-    _percentile_interval,
     _replicate_threshold,
     _subject_codes,
     _weighted_threshold,
+    percentile_interval,
+    resampled_subject_counts,
     subject_bootstrap,
     subject_bootstrap_many,
+    subject_bootstrap_mean,
+    subject_bootstrap_means,
 )
 from colourfr.metrics.curves import (
     ErrorCurve,
@@ -46,6 +50,7 @@ from colourfr.metrics.curves import (
     _rates_at,
     equal_error_rate,
     error_curve,
+    frr_curve,
 )
 from colourfr.metrics.evaluation import (
     OperatingPoint,
@@ -84,6 +89,7 @@ from colourfr.metrics.thresholds import (
 
 __all__ = [
     "BootstrapResult",
+    "BootstrapSettings",
     "ErrorCurve",
     "GenuineOutcome",
     "GenuineSample",
@@ -103,7 +109,6 @@ __all__ = [
     "_largest_below",
     "_moments",
     "_operating_point",
-    "_percentile_interval",
     "_rates_at",
     "_replicate_threshold",
     "_subject_codes",
@@ -119,13 +124,18 @@ __all__ = [
     "failure_to_acquire_rate",
     "false_non_match_rate",
     "false_reject_rate",
+    "frr_curve",
     "genuine_outcome",
     "mcnemar_test",
+    "percentile_interval",
     "reject_decisions",
     "rejected_rank",
+    "resampled_subject_counts",
     "streaming_thresholds",
     "subject_bootstrap",
     "subject_bootstrap_many",
+    "subject_bootstrap_mean",
+    "subject_bootstrap_means",
     "threshold_at_fmr",
     "thresholds_at_fmrs",
     "valid_scores",

@@ -21,6 +21,76 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class BootstrapSettings:
+    """How every subject bootstrap of the workflow is drawn (config ``metrics.bootstrap``).
+
+    ``min_subjects``: the fewest subjects an interval is computed from; a smaller sample
+    gets its estimate and no interval (``skin_tone.min_subjects_for_interval`` for the
+    skin-tone groups; verification intervals are computed from any number)."""
+
+    replicates: int = 1000
+    seed: int = 20200916
+    confidence: float = 0.95
+    min_subjects: int = 1
+
+    @classmethod
+    def from_config(
+        cls, bootstrap: Mapping[str, object], min_subjects: int = 1
+    ) -> BootstrapSettings:
+        """From ``metrics.bootstrap`` (replicates, seed, confidence)."""
+        return cls(
+            replicates=int(bootstrap["replicates"]),  # type: ignore[call-overload]
+            seed=int(bootstrap["seed"]),  # type: ignore[call-overload]
+            confidence=float(bootstrap["confidence"]),  # type: ignore[arg-type]
+            min_subjects=int(min_subjects),
+        )
+
+
+def resampled_subject_counts(rng: np.random.Generator, n_subjects: int) -> NDArray[np.int64]:
+    """How often each of ``n_subjects`` subjects is drawn in one resample of as many
+    subjects with replacement: the weight of its transactions in that replicate."""
+    return np.bincount(rng.integers(0, n_subjects, n_subjects), minlength=n_subjects)
+
+
+def subject_bootstrap_means(
+    values: ArrayLike, subject_codes: ArrayLike, n_subjects: int, settings: BootstrapSettings
+) -> FloatArray:
+    """``settings.replicates`` values of the mean of per-transaction ``values``, each over
+    a resample of the subjects with replacement (a subject drawn twice counts every one of
+    its transactions twice). ``subject_codes``: each value's subject as 0..n_subjects-1."""
+    x = np.asarray(values, dtype=np.float64)
+    codes = np.asarray(subject_codes, dtype=np.int64)
+    sums = np.bincount(codes, weights=x, minlength=n_subjects)
+    counts = np.bincount(codes, minlength=n_subjects).astype(np.float64)
+    rng = np.random.default_rng(settings.seed)
+    weights = np.stack(
+        [resampled_subject_counts(rng, n_subjects) for _ in range(settings.replicates)]
+    ).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weights @ sums) / (weights @ counts)  # type: ignore[no-any-return]
+
+
+def subject_bootstrap_mean(
+    values: Sequence[float], subjects: Sequence[str], settings: BootstrapSettings
+) -> tuple[float, float, float]:
+    """Mean of per-image values (NaN ones left out) and its subject-bootstrap interval;
+    NaN bounds when the values come from fewer than ``settings.min_subjects`` subjects."""
+    x = np.asarray(values, dtype=np.float64)
+    codes, unique = pd.factorize(pd.Series(list(subjects), dtype=str))
+    keep = np.isfinite(x)
+    x, codes = x[keep], codes[keep]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if len(set(codes.tolist())) < settings.min_subjects or settings.replicates <= 0:
+        return mean, math.nan, math.nan
+    interval = percentile_interval(
+        subject_bootstrap_means(x, codes, len(unique), settings), settings.confidence
+    )
+    return mean, *interval.bounds()
+
+
+@dataclass(frozen=True)
 class Interval:
     """Percentile interval over the ``replicates_used`` replicates where the value is
     defined and finite (no threshold, every genuine failed, or an infinite d' drop one)."""
@@ -28,6 +98,13 @@ class Interval:
     low: float | None
     high: float | None
     replicates_used: int = 0
+
+    def bounds(self) -> tuple[float, float]:
+        """(low, high), NaN where undefined."""
+        return (
+            math.nan if self.low is None else self.low,
+            math.nan if self.high is None else self.high,
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +141,9 @@ def _weighted_threshold(
     return float(sorted_scores[int(np.searchsorted(cumulative, k + 1, side="left"))])
 
 
-def _percentile_interval(values: Sequence[float | None], confidence: float) -> Interval:
+def percentile_interval(values: Sequence[float | None] | FloatArray, confidence: float) -> Interval:
+    """The percentile interval of bootstrap replicates at ``confidence``, over those that
+    are defined and finite."""
     finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
     if finite.size == 0:
         return Interval(None, None, 0)
@@ -88,9 +167,7 @@ def subject_bootstrap(
     impostor_reference_subjects: ArrayLike,
     impostor_probe_subjects: ArrayLike,
     fmr_targets: Sequence[float],
-    replicates: int = 1000,
-    seed: int = 0,
-    confidence: float = 0.95,
+    settings: BootstrapSettings = BootstrapSettings(),
 ) -> BootstrapResult:
     """Subject-level bootstrap of one scenario (see :func:`subject_bootstrap_many`)."""
     results = subject_bootstrap_many(
@@ -99,9 +176,7 @@ def subject_bootstrap(
         impostor_reference_subjects,
         impostor_probe_subjects,
         fmr_targets,
-        replicates=replicates,
-        seed=seed,
-        confidence=confidence,
+        settings,
     )
     return results["scenario"]
 
@@ -262,9 +337,7 @@ def subject_bootstrap_many(
     impostor_reference_subjects: ArrayLike,
     impostor_probe_subjects: ArrayLike,
     fmr_targets: Sequence[float],
-    replicates: int = 1000,
-    seed: int = 0,
-    confidence: float = 0.95,
+    settings: BootstrapSettings = BootstrapSettings(),
 ) -> dict[str, BootstrapResult]:
     """Subject-level bootstrap of FTA, FNMR, FRR and d' for several scenarios at once.
 
@@ -276,6 +349,7 @@ def subject_bootstrap_many(
     scenarios' intervals come from the same resampled populations. Genuine NaN scores are
     FTA; impostor NaNs are dropped. Intervals are percentile intervals.
     """
+    replicates, seed, confidence = settings.replicates, settings.seed, settings.confidence
     if replicates < 1:
         raise MetricsError(f"bootstrap replicates must be >= 1, got {replicates}")
     if not 0.0 < confidence < 1.0:
@@ -291,9 +365,7 @@ def subject_bootstrap_many(
     rng = np.random.default_rng(seed)
     draws: dict[str, dict[str, list[float | None]]] = {name: {} for name in genuine}
     for _ in range(replicates):
-        multiplicity = np.bincount(
-            rng.integers(0, n_subjects, n_subjects), minlength=n_subjects
-        ).astype(np.float64)
+        multiplicity = resampled_subject_counts(rng, n_subjects).astype(np.float64)
         for name, record in model.replicate(multiplicity).items():
             for key, value in record.items():
                 draws[name].setdefault(key, []).append(value)
@@ -302,10 +374,10 @@ def subject_bootstrap_many(
             replicates=replicates,
             confidence=confidence,
             seed=seed,
-            fta=_percentile_interval(record["fta"], confidence),
-            fnmr={t: _percentile_interval(record[f"fnmr@{t}"], confidence) for t in fmr_targets},
-            frr={t: _percentile_interval(record[f"frr@{t}"], confidence) for t in fmr_targets},
-            d_prime=_percentile_interval(record["d_prime"], confidence),
+            fta=percentile_interval(record["fta"], confidence),
+            fnmr={t: percentile_interval(record[f"fnmr@{t}"], confidence) for t in fmr_targets},
+            frr={t: percentile_interval(record[f"frr@{t}"], confidence) for t in fmr_targets},
+            d_prime=percentile_interval(record["d_prime"], confidence),
         )
         for name, record in draws.items()
     }

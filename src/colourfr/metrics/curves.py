@@ -47,6 +47,17 @@ def error_curve(
     return ErrorCurve(thresholds, fmr.astype(np.float64), fnmr.astype(np.float64))
 
 
+def frr_curve(genuine_scores: ArrayLike, thresholds: ArrayLike) -> FloatArray:
+    """FRR = FTA + FNMR (1 - FTA) of one scenario at each threshold (accept iff score < T;
+    a non-finite score is a failure to acquire)."""
+    scores = np.asarray(genuine_scores, dtype=np.float64)
+    failed = ~np.isfinite(scores)
+    valid = np.sort(scores[~failed])
+    fta = failed.mean() if scores.size else math.nan
+    fnmr = 1.0 - np.searchsorted(valid, np.asarray(thresholds), side="left") / max(valid.size, 1)
+    return fta + fnmr * (1.0 - fta)  # type: ignore[no-any-return]
+
+
 def equal_error_rate(genuine_scores: ArrayLike, impostor_scores: ArrayLike) -> float | None:
     """EER: where the FMR and FNMR step curves cross, interpolated linearly between the two
     operating points that bracket the crossing (FMR rises, FNMR falls with the threshold).

@@ -31,12 +31,19 @@ outcomes: rejected or accepted, a failure to acquire counting as a rejection (as
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
+from colourfr.metrics.bootstrap import (
+    BootstrapSettings,
+    percentile_interval,
+    subject_bootstrap_means,
+)
 from colourfr.metrics.paired import mcnemar_test
 from colourfr.metrics.thresholds import MetricsError
 
@@ -46,6 +53,9 @@ BETTER, WORSE, EQUIVALENT, INCONCLUSIVE = "better", "worse", "equivalent", "inco
 POWER = 0.8
 #: Default equivalence margin: half a point of FRR (docs/metrics.md, "Effects").
 DEFAULT_MARGIN = 0.005
+#: Field order of the CSV (every field of colourfr.metrics.effects.PairedEffect and the
+#: context of the row).
+CONTEXT_FIELDS = ("dataset", "protocol", "system", "colouriser", "comparison", "description")
 
 
 @dataclass(frozen=True)
@@ -99,19 +109,8 @@ def subject_bootstrap_deltas(
 
     ``differences``: per pair, reject(treatment) - reject(control) in {-1, 0, 1}."""
     codes, inverse = np.unique(subjects, return_inverse=True)
-    n_subjects = codes.size
-    sums = np.bincount(inverse, weights=differences, minlength=n_subjects)
-    counts = np.bincount(inverse, minlength=n_subjects).astype(np.float64)
-    rng = np.random.default_rng(seed)
-    # Multinomial draw counts per subject: the same as resampling subjects with replacement.
-    draws = rng.multinomial(n_subjects, np.full(n_subjects, 1.0 / n_subjects), size=replicates)
-    return (draws @ sums) / (draws @ counts)
-
-
-def _percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    tail = 100.0 * (1.0 - confidence) / 2.0
-    low, high = np.percentile(values, [tail, 100.0 - tail])
-    return float(low), float(high)
+    settings = BootstrapSettings(replicates=replicates, seed=seed)
+    return subject_bootstrap_means(differences, inverse, codes.size, settings)
 
 
 def _normal_quantile(p: float) -> float:
@@ -160,7 +159,7 @@ def paired_effect(
     differences = reject_b.astype(np.float64) - reject_a.astype(np.float64)
     delta = float(differences.mean())
     deltas = subject_bootstrap_deltas(differences, groups, replicates, seed)
-    interval = _percentile_interval(deltas, confidence)
+    interval = percentile_interval(deltas, confidence).bounds()
     tests = mcnemar_test(reject_a, reject_b)
     standard_error = max(float(np.std(deltas, ddof=1)) if replicates > 1 else 0.0, 1.0 / n)
     z = _normal_quantile(1.0 - (1.0 - confidence) / 2.0) + _normal_quantile(POWER)
@@ -209,3 +208,51 @@ def holm(p_values: ArrayLike) -> np.ndarray:
         running = max(running, (m - rank) * p[index])
         adjusted[index] = min(1.0, running)
     return adjusted
+
+
+def compute_effects(
+    jobs: Sequence[Mapping[str, Any]],
+    *,
+    fmr: float,
+    margin: float,
+    replicates: int,
+    seed: int,
+    confidence: float,
+) -> list[dict[str, Any]]:
+    """The records of every job (context, the control, treatment and baseline score
+    files), with Holm-adjusted p-values across all of them. Each baseline's threshold is
+    read once; a job whose baseline has no threshold at ``fmr`` is left out."""
+    from colourfr.metrics.thresholds import threshold_at_fmr
+    from colourfr.scores import paired_genuine_scores, read_scores, require_impostors
+
+    frames: dict[str, pd.DataFrame] = {}
+
+    def frame(path: str) -> pd.DataFrame:
+        if path not in frames:
+            frames[path] = read_scores(path)
+        return frames[path]
+
+    thresholds: dict[str, Any] = {}
+    records = []
+    for job in jobs:
+        baseline = str(job["baseline_file"])
+        if baseline not in thresholds:
+            thresholds[baseline] = threshold_at_fmr(
+                require_impostors(frame(baseline), baseline), fmr
+            )
+        threshold = thresholds[baseline]
+        if threshold.threshold is None:
+            continue
+        control, treatment = str(job["control_file"]), str(job["treatment_file"])
+        scores_a, scores_b, subjects = paired_genuine_scores(
+            frame(control), control, frame(treatment), treatment
+        )
+        effect = paired_effect(
+            str(job["control"]), str(job["treatment"]), scores_a, scores_b, subjects,
+            threshold.threshold, fmr, margin=margin, replicates=replicates, seed=seed,
+            confidence=confidence,
+        )  # fmt: skip
+        records.append({**{k: job[k] for k in CONTEXT_FIELDS}, **effect.as_dict()})
+    for record, adjusted in zip(records, holm([r["p_mcnemar"] for r in records])):
+        record["p_holm"] = float(adjusted)
+    return records

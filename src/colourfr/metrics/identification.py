@@ -22,12 +22,19 @@ Definitions (implemented exactly; docs/metrics.md, "Identification"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from colourfr.metrics.bootstrap import (
+    _weighted_threshold,
+    percentile_interval,
+    resampled_subject_counts,
+)
+from colourfr.metrics.paired import mcnemar_test
 from colourfr.metrics.thresholds import MetricsError, Threshold, thresholds_at_fmrs
 
 
@@ -191,3 +198,141 @@ def evaluate_identification(
                 )
             )
     return results
+
+
+def _weighted_rates(
+    closed: Searches,
+    opened: Searches,
+    weights_closed: np.ndarray,
+    weights_open: np.ndarray,
+    threshold: float | None,
+) -> tuple[float, float | None]:
+    """(rank-1, FNIR at T) with every search counted ``weight`` times."""
+    mated = closed.mated
+    total = float((weights_closed * mated).sum())
+    rank1 = (
+        float((weights_closed * (mated & (closed.rank == 1))).sum() / total) if total else math.nan
+    )
+    if threshold is None:
+        return rank1, None
+    mated_open = opened.mated
+    total_open = float((weights_open * mated_open).sum())
+    hits = mated_open & (opened.rank == 1) & (opened.mate_score < threshold)
+    return rank1, (1.0 - float((weights_open * hits).sum()) / total_open) if total_open else None
+
+
+def _weighted_fpir_threshold(opened: Searches, weights: np.ndarray, target: float) -> float | None:
+    non_mated = ~opened.mated & np.isfinite(opened.minimum)
+    minima = opened.minimum[non_mated]
+    order = np.argsort(minima, kind="stable")
+    counts = weights[non_mated][order].astype(np.int64)
+    return _weighted_threshold(minima[order], np.cumsum(counts), target)
+
+
+def identification_results(
+    tables: Mapping[str, pd.DataFrame],
+    baseline: str,
+    fpir_targets: Sequence[float],
+    max_rank: int,
+    replicates: int = 0,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Per scenario and FPIR target: rank-1, FNIR, threshold, achieved FPIR, FTA rates and
+    intervals (subject bootstrap: subjects drawn with replacement, the thresholds redrawn
+    from the baseline's resampled non-mated searches in every replicate). Also returns
+    the CMC of every scenario."""
+    # colourfr.identification builds Searches from score tables: imported here, where
+    # both modules are complete.
+    from colourfr.identification import closed_set, open_set
+
+    closed = {name: closed_set(t) for name, t in tables.items()}
+    opened = {name: open_set(t) for name, t in tables.items()}
+    thresholds = fpir_thresholds(opened[baseline], fpir_targets)
+    subjects = {name: t["probe_subject"].to_numpy(dtype=str) for name, t in tables.items()}
+    everyone = np.unique(np.concatenate(list(subjects.values())))
+    codes = {name: np.searchsorted(everyone, s) for name, s in subjects.items()}
+    rng = np.random.default_rng(seed)
+    draws = [resampled_subject_counts(rng, everyone.size) for _ in range(replicates)]
+    replicate_thresholds = [
+        [_weighted_fpir_threshold(opened[baseline], d[codes[baseline]], t) for t in fpir_targets]
+        for d in draws
+    ]
+    curves = {name: cmc(closed[name], max_rank) for name in tables}
+    rows = []
+    for name in tables:
+        c, o = closed[name], opened[name]
+        boot = [
+            [_weighted_rates(c, o, d[codes[name]], d[codes[name]], t) for t in ts]
+            for d, ts in zip(draws, replicate_thresholds)
+        ]
+        for j, threshold in enumerate(thresholds):
+            rank1_ci = percentile_interval([b[j][0] for b in boot], confidence)
+            fnir_ci = percentile_interval([b[j][1] for b in boot], confidence)
+            rows.append(
+                {
+                    "scenario": name,
+                    "fpir_target": threshold.fmr_target,
+                    "threshold": threshold.threshold,
+                    "fpir": threshold.achieved_fmr,
+                    "rank1": float(curves[name][0]) if c.n_mated else math.nan,
+                    "rank1_low": rank1_ci.low,
+                    "rank1_high": rank1_ci.high,
+                    "fnir": fnir(o, threshold.threshold),
+                    "fnir_low": fnir_ci.low,
+                    "fnir_high": fnir_ci.high,
+                    "n_mated": c.n_mated,
+                    "fta_mated": c.n_mated_failed / c.n_mated if c.n_mated else math.nan,
+                    "n_non_mated": o.n_non_mated,
+                    "fta_non_mated": o.n_non_mated_failed / o.n_non_mated
+                    if o.n_non_mated
+                    else math.nan,
+                }
+            )
+    return pd.DataFrame(rows), curves
+
+
+def rank1_mcnemar(
+    tables: Mapping[str, pd.DataFrame], pairs: Sequence[tuple[str, str]]
+) -> pd.DataFrame:
+    """Exact McNemar tests of rank-1 misses (a failed search misses) on the same probes."""
+    rows = []
+    for a, b in pairs:
+        if a not in tables or b not in tables:
+            continue
+        first = tables[a].set_index("probe")
+        second = tables[b].set_index("probe").reindex(first.index)
+        mated = first["mated_closed"].to_numpy(dtype=bool)
+        miss_a = (first["rank_closed"].to_numpy() != 1)[mated]
+        miss_b = (second["rank_closed"].to_numpy() != 1)[mated]
+        test = mcnemar_test(miss_a, miss_b)
+        rows.append(
+            {
+                "scenario_a": a,
+                "scenario_b": b,
+                "n_searches": test.n_pairs,
+                "only_a_misses": test.only_a_rejects,
+                "only_b_misses": test.only_b_rejects,
+                "p_value": test.p_value,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fnir_fpir_curves(
+    tables: Mapping[str, pd.DataFrame], baseline: str
+) -> dict[str, tuple[np.ndarray, list[float | None]]]:
+    """Per scenario, FPIR and FNIR at rank 1 with the threshold swept over every distinct
+    non-mated minimum of the baseline (empty when the baseline has no non-mated search)."""
+    from colourfr.identification import open_set
+
+    minima = np.sort(open_set(tables[baseline]).non_mated_minima)
+    if not minima.size:
+        return {}
+    candidates = np.unique(minima)
+    fpir = np.searchsorted(minima, candidates, side="left") / minima.size
+    curves = {}
+    for name, table in tables.items():
+        searches = open_set(table)
+        curves[name] = (fpir, [fnir(searches, float(t)) for t in candidates])
+    return curves

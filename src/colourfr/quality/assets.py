@@ -42,27 +42,26 @@ _LIGHTQNET_BASES = (
     "https://raw.githubusercontent.com/KaenChan/lightqnet/master/",
 )
 
+
+def _lightqnet(variant: str, sha256: str, size: int) -> Asset:
+    return Asset(
+        name=f"lightqnet-{variant}",
+        urls=tuple(f"{base}lightqnet-{variant}.pb" for base in _LIGHTQNET_BASES),
+        sha256=sha256,
+        size=size,
+        licence="MIT (KaenChan/lightqnet)",
+    )
+
+
 LIGHTQNET = {
-    "dm100": Asset(
-        name="lightqnet-dm100",
-        urls=tuple(base + "lightqnet-dm100.pb" for base in _LIGHTQNET_BASES),
-        sha256="057b8ea2714953b70745934bcd7a927f4676a827a55509a2adc64e7282f836f3",
-        size=1875662,
-        licence="MIT (KaenChan/lightqnet)",
+    "dm100": _lightqnet(
+        "dm100", "057b8ea2714953b70745934bcd7a927f4676a827a55509a2adc64e7282f836f3", 1875662
     ),
-    "dm050": Asset(
-        name="lightqnet-dm050",
-        urls=tuple(base + "lightqnet-dm050.pb" for base in _LIGHTQNET_BASES),
-        sha256="cf7d045e9c6b7eb99a599d1af9447cab6c23d4d97a2be4738d8279def859c4ac",
-        size=633029,
-        licence="MIT (KaenChan/lightqnet)",
+    "dm050": _lightqnet(
+        "dm050", "cf7d045e9c6b7eb99a599d1af9447cab6c23d4d97a2be4738d8279def859c4ac", 633029
     ),
-    "dm025": Asset(
-        name="lightqnet-dm025",
-        urls=tuple(base + "lightqnet-dm025.pb" for base in _LIGHTQNET_BASES),
-        sha256="731eade9066ca76c78c9a989dd5d5c73d9dd2dfc3084bdb5fdfb6ad87cac6c10",
-        size=298422,
-        licence="MIT (KaenChan/lightqnet)",
+    "dm025": _lightqnet(
+        "dm025", "731eade9066ca76c78c9a989dd5d5c73d9dd2dfc3084bdb5fdfb6ad87cac6c10", 298422
     ),
 }
 

@@ -63,6 +63,7 @@ import cv2
 import numpy as np
 
 from colourfr.quality.faces import REASON_ALIGNMENT_FAILED, transform_points, unusable_reason, warp
+from colourfr.quality.specs import ISO29794_5_COMPONENTS
 from colourfr.recognition.base import FaceRecord
 
 # ----------------------------------------------------------------------------- geometry
@@ -77,14 +78,7 @@ REFERENCE_POINTS = np.array(
 #: from the brows (~ y 225) to the chin (~ y 500), cheek to cheek (~ x 195..421).
 FACE_ELLIPSE = ((308, 362), (113, 138))
 
-COMPONENTS: tuple[str, ...] = (
-    "natural_colour",
-    "luminance_mean",
-    "luminance_variance",
-    "dynamic_range",
-    "under_exposure",
-    "over_exposure",
-)
+COMPONENTS = ISO29794_5_COMPONENTS
 
 REASON_ACHROMATIC = "achromatic"
 REASON_EMPTY_REGION = "empty_face_region"

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from colourfr.registry import PluginSpec
 
+#: The ISO/IEC 29794-5 components colourfr measures (OFIQ definitions), in column order.
+ISO29794_5_COMPONENTS: tuple[str, ...] = (
+    "natural_colour",
+    "luminance_mean",
+    "luminance_variance",
+    "dynamic_range",
+    "under_exposure",
+    "over_exposure",
+)
+
 #: Where a missing model file is downloaded to, and whether it may be (as for DeOldify).
 _DOWNLOAD_PARAMS = {
     "cache_dir": {
@@ -101,14 +111,7 @@ ISO29794_5 = PluginSpec(
         "additionalProperties": False,
         "properties": {
             "headline": {
-                "enum": [
-                    "natural_colour",
-                    "luminance_mean",
-                    "luminance_variance",
-                    "dynamic_range",
-                    "under_exposure",
-                    "over_exposure",
-                ],
+                "enum": list(ISO29794_5_COMPONENTS),
                 "default": "natural_colour",
                 "description": "component whose quality value is the `score` column",
             },

@@ -119,3 +119,11 @@ def score_lookup(paths: list[str]) -> pd.Series:
     if not duplicated.empty:
         raise QualityTableError(f"image {duplicated.iloc[0]!r} appears in more than one shard")
     return pd.Series(table["score"].to_numpy(dtype=np.float64), index=table["image_id"].astype(str))
+
+
+def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted finite values and the fraction of values <= each of them."""
+    finite = np.sort(np.asarray(values, dtype=np.float64)[np.isfinite(values)])
+    if finite.size == 0:
+        return finite, finite
+    return finite, np.arange(1, finite.size + 1) / finite.size

@@ -45,21 +45,27 @@ BUFFALO_L_ZIP = Asset(
     filename="buffalo_l.zip",
     licence=INSIGHTFACE_LICENCE,
 )
-DET_10G = Asset(
-    name="buffalo_l/det_10g.onnx",
-    urls=BUFFALO_L_ZIP.urls,  # member of the pack archive, not a separate download
-    sha256="5838f7fe053675b1c7a08b633df49e7af5495cee0493c7dcf6697200b85b5b91",
-    size=16_923_827,
-    filename="det_10g.onnx",
-    licence=INSIGHTFACE_LICENCE,
+
+
+def _buffalo_l_member(filename: str, sha256: str, size: int) -> Asset:
+    """A model file inside the buffalo_l archive (not a separate download)."""
+    return Asset(
+        name=f"buffalo_l/{filename}",
+        urls=BUFFALO_L_ZIP.urls,
+        sha256=sha256,
+        size=size,
+        filename=filename,
+        licence=INSIGHTFACE_LICENCE,
+    )
+
+
+DET_10G = _buffalo_l_member(
+    "det_10g.onnx", "5838f7fe053675b1c7a08b633df49e7af5495cee0493c7dcf6697200b85b5b91", 16_923_827
 )
-W600K_R50 = Asset(
-    name="buffalo_l/w600k_r50.onnx",
-    urls=BUFFALO_L_ZIP.urls,
-    sha256="4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",
-    size=174_383_860,
-    filename="w600k_r50.onnx",
-    licence=INSIGHTFACE_LICENCE,
+W600K_R50 = _buffalo_l_member(
+    "w600k_r50.onnx",
+    "4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",
+    174_383_860,
 )
 SCRFD_2_5G_KPS = Asset(
     name="scrfd_2.5g_kps",

@@ -10,72 +10,13 @@ from typing import Any
 import pandas as pd
 
 from colourfr.io.tables import markdown, write_table
+from colourfr.metrics.effects import CONTEXT_FIELDS
 from colourfr.reporting.numbers import fixed, percent
-
-#: The comparisons the workflow makes per colouriser: (id, control scenario, treatment
-#: scenario, what the treatment does), by the paper's scenario ids (config `scenarios`).
-COMPARISONS: tuple[tuple[str, str, str, str], ...] = (
-    ("grey-both", "s3", "s4", "colourising both grey images"),
-    ("grey-probe", "s2", "s5", "colourising the grey probe"),
-    ("original-probe", "s1", "s5", "a colourised instead of the original probe"),
-)
-#: Field order of the CSV (every field of colourfr.metrics.effects.PairedEffect and the
-#: context of the row).
-CONTEXT_FIELDS = ("dataset", "protocol", "system", "colouriser", "comparison", "description")
 
 
 def points(fraction: Any, digits: int = 2) -> str:
     """A fraction as percentage points (``-0.032`` -> ``-3.20``)."""
     return fixed(100.0 * float(fraction), digits) if fraction is not None else fixed(None)
-
-
-def compute_effects(
-    jobs: Sequence[Mapping[str, Any]],
-    *,
-    fmr: float,
-    margin: float,
-    replicates: int,
-    seed: int,
-    confidence: float,
-) -> list[dict[str, Any]]:
-    """The records of every job (context, the control, treatment and baseline score
-    files), with Holm-adjusted p-values across all of them. Each baseline's threshold is
-    read once; a job whose baseline has no threshold at ``fmr`` is left out."""
-    from colourfr.metrics.effects import holm, paired_effect
-    from colourfr.metrics.thresholds import threshold_at_fmr
-    from colourfr.scores import paired_genuine_scores, read_scores, require_impostors
-
-    frames: dict[str, pd.DataFrame] = {}
-
-    def frame(path: str) -> pd.DataFrame:
-        if path not in frames:
-            frames[path] = read_scores(path)
-        return frames[path]
-
-    thresholds: dict[str, Any] = {}
-    records = []
-    for job in jobs:
-        baseline = str(job["baseline_file"])
-        if baseline not in thresholds:
-            thresholds[baseline] = threshold_at_fmr(
-                require_impostors(frame(baseline), baseline), fmr
-            )
-        threshold = thresholds[baseline]
-        if threshold.threshold is None:
-            continue
-        control, treatment = str(job["control_file"]), str(job["treatment_file"])
-        scores_a, scores_b, subjects = paired_genuine_scores(
-            frame(control), control, frame(treatment), treatment
-        )
-        effect = paired_effect(
-            str(job["control"]), str(job["treatment"]), scores_a, scores_b, subjects,
-            threshold.threshold, fmr, margin=margin, replicates=replicates, seed=seed,
-            confidence=confidence,
-        )  # fmt: skip
-        records.append({**{k: job[k] for k in CONTEXT_FIELDS}, **effect.as_dict()})
-    for record, adjusted in zip(records, holm([r["p_mcnemar"] for r in records])):
-        record["p_holm"] = float(adjusted)
-    return records
 
 
 def read_effects(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -72,20 +72,6 @@ def variant_rows_figure(
     _save(_image_grid(rows, list(indexes), list(image_ids)), stem)
 
 
-def fta_changes(grey_records: pd.DataFrame, colour_records: pd.DataFrame) -> pd.DataFrame:
-    """Per image: did the greyscale / colourised variant acquire? ``change`` is
-    ``rescued`` (grey failed, colourised acquired), ``lost`` (the reverse) or ``same``."""
-    grey = grey_records.set_index("image_id")["failure"]
-    colour = colour_records.set_index("image_id")["failure"]
-    table = pd.concat({"grey_failure": grey, "colourised_failure": colour}, axis=1, join="inner")
-    grey_ok = table["grey_failure"].isna() | (table["grey_failure"] == "")
-    colour_ok = table["colourised_failure"].isna() | (table["colourised_failure"] == "")
-    table["change"] = np.select(
-        [~grey_ok & colour_ok, grey_ok & ~colour_ok], ["rescued", "lost"], default="same"
-    )
-    return table.reset_index().rename(columns={"index": "image_id"})
-
-
 def fta_rescue_figure(
     changes: pd.DataFrame,
     grey_index: pd.DataFrame,
@@ -113,18 +99,3 @@ def fta_rescue_figure(
         for image_id, reason in zip(rescued["image_id"], rescued["grey_failure"])
     ]
     _save(_image_grid(rows, ["greyscale (FTA)", f"colourised: {colouriser}"], titles), stem)
-
-
-def fta_change_summary(changes: pd.DataFrame, system: str, colouriser: str) -> dict[str, object]:
-    """Counts behind Fig. 5: FTA of each variant, and how many colourisation changed."""
-    grey_failed = (changes["grey_failure"].astype(str) != "").sum()
-    colour_failed = (changes["colourised_failure"].astype(str) != "").sum()
-    return {
-        "system": system,
-        "colouriser": colouriser,
-        "images": len(changes),
-        "grey_fta": int(grey_failed),
-        "colourised_fta": int(colour_failed),
-        "rescued": int((changes["change"] == "rescued").sum()),
-        "lost": int((changes["change"] == "lost").sum()),
-    }

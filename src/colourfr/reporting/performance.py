@@ -1,7 +1,7 @@
 """Verification performance written for readers: the paper's Table 3 (CSV, Markdown,
 LaTeX), the JSON, the McNemar table and the figures of one (dataset, protocol, system).
 
-The numbers come from :mod:`colourfr.reporting.evaluation`, the figures from
+The numbers come from :mod:`colourfr.metrics.scenario_tables`, the figures from
 :mod:`colourfr.reporting.verification_figures`.
 """
 
@@ -19,17 +19,13 @@ from colourfr.io import escape
 from colourfr.io.atomic import write_text
 from colourfr.io.csv import write_csv
 from colourfr.io.tables import markdown, write_table
-from colourfr.reporting.evaluation import (
+from colourfr.metrics.bootstrap import BootstrapSettings
+from colourfr.metrics.scenario_tables import (
     CI_FIELDS,
     MCNEMAR_FIELDS,
     RESULT_FIELDS,
-    BootstrapSettings,
-    add_mcnemar_columns,
-    bootstrap_frames,
-    evaluate_files_streamed,
     evaluate_frames,
     genuine_arrays,
-    mcnemar_against,
     mcnemar_pairs,
     records_for_json,
 )
@@ -292,30 +288,3 @@ def write_performance_report(
         genuine, impostor, outputs.distributions_png, outputs.distributions_pdf, labels
     )
     return table
-
-
-# Importers of the numbers and figures through this module keep working.
-__all__ = [
-    "CI_FIELDS",
-    "MCNEMAR_FIELDS",
-    "NOTE_COLUMN",
-    "RESULT_FIELDS",
-    "BootstrapSettings",
-    "PerformanceOutputs",
-    "add_mcnemar_columns",
-    "bootstrap_frames",
-    "evaluate_files_streamed",
-    "evaluate_frames",
-    "format_table",
-    "genuine_arrays",
-    "mcnemar_against",
-    "mcnemar_pairs",
-    "number_notes",
-    "plot_det",
-    "plot_frr_vs_threshold",
-    "plot_score_distributions",
-    "records_for_json",
-    "table3",
-    "write_performance_report",
-    "write_performance_tables",
-]

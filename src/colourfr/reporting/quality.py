@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from colourfr.io import escape
-from colourfr.io.figures import pyplot, save_figures
+from colourfr.io.figures import finish_figure, pyplot
 from colourfr.io.tables import write_table
 from colourfr.quality.edc import EDCCurve
-from colourfr.quality.statistics import STAT_COLUMNS
+from colourfr.quality.statistics import STAT_COLUMNS, empirical_cdf
 from colourfr.reporting.numbers import fixed
 
 DIGITS = 3
@@ -86,14 +86,6 @@ def write_statistics_table(
 # ---------------------------------------------------------------------------- figures
 
 
-def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted finite values and the fraction of values <= each of them."""
-    finite = np.sort(np.asarray(values, dtype=np.float64)[np.isfinite(values)])
-    if finite.size == 0:
-        return finite, finite
-    return finite, np.arange(1, finite.size + 1) / finite.size
-
-
 def plot_quality_cdf(
     scores_by_variant: Mapping[str, np.ndarray],
     estimator: str,
@@ -121,10 +113,7 @@ def plot_quality_cdf(
     ax.set_xlabel(f"quality score ({estimator})")
     ax.set_ylabel("cumulative proportion of images")
     ax.set_ylim(0.0, 1.0)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    save_figures(fig, png, pdf)
-    plt.close(fig)
+    finish_figure(fig, ax, png, pdf)
 
 
 def plot_edc(
@@ -162,7 +151,4 @@ def plot_edc(
     ax.set_xlabel(f"genuine pairs discarded (%), lowest {estimator} quality first")
     ax.set_ylabel(f"FNMR (%) at FMR {100 * fmr:g} % (baseline threshold)")
     ax.set_xlim(0.0, 100.0)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    save_figures(fig, png, pdf)
-    plt.close(fig)
+    finish_figure(fig, ax, png, pdf)

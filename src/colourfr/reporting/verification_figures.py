@@ -3,15 +3,15 @@ score distributions."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from colourfr.io.figures import pyplot, save_figures
+from colourfr.io.figures import finish_figure, pyplot, save_figures
 from colourfr.metrics import (
     error_curve,
+    frr_curve,
     thresholds_at_fmrs,
     valid_scores,
 )
@@ -74,10 +74,7 @@ def plot_det(
     ax.set_ylim(norm.ppf(1e-5), norm.ppf(0.5))
     ax.set_xlabel("FMR (%)")
     ax.set_ylabel("FNMR (%)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    save_figures(fig, png, pdf)
-    plt.close(fig)
+    finish_figure(fig, ax, png, pdf)
 
 
 def plot_frr_vs_threshold(
@@ -100,12 +97,7 @@ def plot_frr_vs_threshold(
     styles = curve_styles(list(scenarios))
     fig, ax = plt.subplots(figsize=(5.5, 4.0))
     for name, genuine in scenarios.items():
-        scores = np.asarray(genuine, dtype=np.float64)
-        failed = ~np.isfinite(scores)
-        valid = np.sort(scores[~failed])
-        fta = failed.mean() if scores.size else math.nan
-        fnmr = 1.0 - np.searchsorted(valid, grid, side="left") / max(valid.size, 1)
-        frr = fta + fnmr * (1.0 - fta)
+        frr = frr_curve(genuine, grid)
         ax.plot(
             grid,
             100.0 * frr,
@@ -128,10 +120,7 @@ def plot_frr_vs_threshold(
     ax.set_xlabel("decision threshold (cosine distance)")
     ax.set_ylabel("FRR (%)")
     ax.set_ylim(0, 100)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    save_figures(fig, png, pdf)
-    plt.close(fig)
+    finish_figure(fig, ax, png, pdf)
 
 
 def plot_score_distributions(

@@ -28,7 +28,7 @@ network input is ``S x S`` whatever the image size, so images of any size share 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -184,6 +184,23 @@ def _chunks(count: int, batch_size: int) -> Iterator[range]:
         yield range(start, min(start + batch_size, count))
 
 
+def _colourise_batches(
+    model: nn.Module,
+    images: Sequence[np.ndarray],
+    net_input: Callable[[np.ndarray, int], np.ndarray],
+    postprocess: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    render_factor: int,
+    batch_size: int,
+    fp16: bool,
+) -> list[np.ndarray]:
+    results: list[np.ndarray] = []
+    for chunk in _chunks(len(images), batch_size):
+        x = np.stack([net_input(images[i], render_factor) for i in chunk])
+        outputs = run_network(model, x, fp16=fp16)
+        results += [postprocess(images[i], out) for i, out in zip(chunk, outputs)]
+    return results
+
+
 def colourise_jantic(
     model: nn.Module,
     image: np.ndarray,
@@ -192,8 +209,7 @@ def colourise_jantic(
     fp16: bool = False,
 ) -> np.ndarray:
     """One image, the original jantic path: (H,W) or (H,W,3) uint8 -> (H,W,3) RGB uint8."""
-    x = jantic_net_input(image, render_factor)[None]
-    return jantic_postprocess(image, run_network(model, x, fp16=fp16)[0])
+    return colourise_jantic_batch(model, [image], render_factor, batch_size=1, fp16=fp16)[0]
 
 
 def colourise_jantic_batch(
@@ -205,12 +221,9 @@ def colourise_jantic_batch(
     fp16: bool = False,
 ) -> list[np.ndarray]:
     """Many images through the jantic path, ``batch_size`` network inputs at a time."""
-    results: list[np.ndarray] = []
-    for chunk in _chunks(len(images), batch_size):
-        x = np.stack([jantic_net_input(images[i], render_factor) for i in chunk])
-        outputs = run_network(model, x, fp16=fp16)
-        results += [jantic_postprocess(images[i], out) for i, out in zip(chunk, outputs)]
-    return results
+    return _colourise_batches(
+        model, images, jantic_net_input, jantic_postprocess, render_factor, batch_size, fp16
+    )
 
 
 def colourise_dana(
@@ -221,8 +234,7 @@ def colourise_dana(
     fp16: bool = False,
 ) -> np.ndarray:
     """One image, the original dana-kelley path."""
-    x = dana_net_input(image, render_factor)[None]
-    return dana_postprocess(image, run_network(model, x, fp16=fp16)[0])
+    return colourise_dana_batch(model, [image], render_factor, batch_size=1, fp16=fp16)[0]
 
 
 def colourise_dana_batch(
@@ -234,9 +246,6 @@ def colourise_dana_batch(
     fp16: bool = False,
 ) -> list[np.ndarray]:
     """Many images through the dana-kelley path, batched."""
-    results: list[np.ndarray] = []
-    for chunk in _chunks(len(images), batch_size):
-        x = np.stack([dana_net_input(images[i], render_factor) for i in chunk])
-        outputs = run_network(model, x, fp16=fp16)
-        results += [dana_postprocess(images[i], out) for i, out in zip(chunk, outputs)]
-    return results
+    return _colourise_batches(
+        model, images, dana_net_input, dana_postprocess, render_factor, batch_size, fp16
+    )

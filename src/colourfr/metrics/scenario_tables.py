@@ -1,4 +1,5 @@
-"""Verification performance of scenarios against a baseline: the numbers.
+"""Verification performance of scenarios against a baseline, as tables: one row per
+(scenario, FMR target), bootstrap intervals, paired McNemar tests.
 
 Reads validated score frames (see :mod:`colourfr.scores`), computes everything with the
 pure functions of :mod:`colourfr.metrics`. Thresholds always come from the baseline's
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from colourfr.metrics import (
+    BootstrapSettings,
     GenuineSample,
     evaluate_scenario,
     mcnemar_test,
@@ -65,13 +67,6 @@ CI_FIELDS: tuple[str, ...] = (
     "d_prime_high",
     "ci_replicates_used",
 )
-
-
-@dataclass(frozen=True)
-class BootstrapSettings:
-    replicates: int = 1000
-    seed: int = 0
-    confidence: float = 0.95
 
 
 def _finite_or_none(value: Any) -> Any:
@@ -181,9 +176,7 @@ def bootstrap_frames(
         ref_subjects,
         probe_subjects,
         fmr_targets,
-        replicates=settings.replicates,
-        seed=settings.seed,
-        confidence=settings.confidence,
+        settings,
     )
     rows = []
     for name, result in results.items():
