@@ -24,9 +24,13 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     def keep(fig: Any, *paths: Any) -> None:
         figures.append(fig)
 
-    # The one figure saver, as the reporting modules call it.
-    monkeypatch.setattr(verification, "save_figures", keep)
-    monkeypatch.setattr(quality_figures, "save_figures", keep)
+    # The one figure saver, as the reporting modules and the one figure finish call it.
+    import colourfr.io.figures as io_figures
+
+    monkeypatch.setattr(io_figures, "save_figures", keep)
+    for module in (verification, quality_figures):
+        if hasattr(module, "save_figures"):
+            monkeypatch.setattr(module, "save_figures", keep)
     monkeypatch.setattr(pyplot(), "close", lambda fig: None)
     return figures
 
