@@ -12,7 +12,10 @@ SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
 # Test tiers (tests/conftest.py marks them): unit, workflow (starts Snakemake), faults
 # (kills processes mid-write). Workers of pytest-xdist; 0 runs them in this process.
+# Work stealing: a worker that runs out of tests takes the queue's tail from the other,
+# so neither idles while one long test runs (xdist's default hands out fixed batches).
 PYTEST_WORKERS ?= 2
+PYTEST_DIST := $(if $(filter 0,$(PYTEST_WORKERS)),,--dist worksteal)
 UNIT_TIER := not workflow and not faults and not slow and not slurm and not network
 LATEST_VENV ?= .venv-latest
 EXTRAS := train,quality-tf,test,bench,slurm,dev
@@ -51,7 +54,7 @@ run: setup
 
 # Every tier (tests/conftest.py orders them so that the workers rarely wait).
 test: setup
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=10 $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_DIST) --durations=10 $(PYTEST_ARGS)
 
 # The unit tier alone: no Snakemake, no whole experiment (a few minutes).
 test-unit: setup

@@ -57,7 +57,7 @@ onstart:
     from colourfr.run_lock import acquire_results_lock
 
     try:
-        acquire_results_lock(R, workflow.basedir)
+        acquire_results_lock(RESULTS_DIR, workflow.basedir)
     except ColourfrError as _error:
         raise WorkflowError(str(_error)) from None
 
@@ -65,11 +65,11 @@ onstart:
 onsuccess:
     from colourfr.reporting.summary import headline_of
 
-    if os.path.exists(f"{R}/summary.md"):
-        with open(f"{R}/summary.md") as handle:
+    if os.path.exists(f"{RESULTS_DIR}/summary.md"):
+        with open(f"{RESULTS_DIR}/summary.md") as handle:
             print(
                 "\ncolourfr: results in",
-                R,
+                RESULTS_DIR,
                 "(summary.md; report: snakemake --report report.html)",
             )
             for line in headline_of(handle.read()):

@@ -15,7 +15,7 @@ for _artifact in ARTIFACTS.values():
             output:
                 **_artifact.outputs,
             log:
-                f"{R}/logs/artifacts/{_artifact.name}.log",
+                f"{RESULTS_DIR}/logs/artifacts/{_artifact.name}.log",
             threads: 1
             resources:
                 mem_mb=_artifact.mem_mb,
@@ -26,7 +26,7 @@ for _artifact in ARTIFACTS.values():
             run:
                 run_artifact(
                     ARTIFACTS[params.artifact],
-                    allow_download=CFG["allow_downloads"]
+                    allow_download=SETTINGS["allow_downloads"]
                     and ARTIFACT_DOWNLOAD_ALLOWED[params.artifact],
                 )
 
@@ -40,9 +40,9 @@ for _artifact in ARTIFACTS.values():
             output:
                 **_artifact.outputs,
             log:
-                f"{R}/logs/artifacts/{_artifact.name}.log",
+                f"{RESULTS_DIR}/logs/artifacts/{_artifact.name}.log",
             benchmark:
-                f"{R}/benchmarks/artifacts/{_artifact.name}.tsv"
+                f"{RESULTS_DIR}/benchmarks/artifacts/{_artifact.name}.tsv"
             conda:
                 conda_env_file(_artifact.conda_env, workflow.basedir)
             threads: _artifact.threads

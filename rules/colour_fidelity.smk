@@ -4,14 +4,14 @@
 
 rule colour_fidelity_shard:
     input:
-        original=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
-        colourised=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
+        original=f"{RESULTS_DIR}/{{dataset}}/variants/original/{{shard}}.csv",
+        colourised=f"{RESULTS_DIR}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
     output:
-        table=f"{R}/{{dataset}}/colour_fidelity/{{colouriser}}/{{shard}}.csv",
+        table=f"{RESULTS_DIR}/{{dataset}}/colour_fidelity/{{colouriser}}/{{shard}}.csv",
     log:
-        f"{R}/logs/{{dataset}}/colour_fidelity_{{colouriser}}_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/colour_fidelity_{{colouriser}}_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/colour_fidelity_shard/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/colour_fidelity_shard/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -27,24 +27,21 @@ rule colour_fidelity_summary:
     input:
         unpack(colour_fidelity_tables),
     output:
-        csv=f"{R}/{{dataset}}/tables/colour_fidelity.csv",
-        md=f"{R}/{{dataset}}/tables/colour_fidelity.md",
-        html=report(
-            f"{R}/{{dataset}}/tables/colour_fidelity.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/{{dataset}}/tables/colour_fidelity",
             caption="../docs/captions/colour_fidelity.rst",
             category="Colourisation",
             labels={"dataset": "{dataset}", "table": "colour fidelity"},
         ),
-        tex=f"{R}/{{dataset}}/tables/colour_fidelity.tex",
         png=report(
-            f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/colour_fidelity_ciede2000.png",
             caption="../docs/captions/colour_fidelity_figure.rst",
             category="Colourisation",
             labels={"dataset": "{dataset}", "figure": "CIEDE2000 per colouriser"},
         ),
-        pdf=f"{R}/{{dataset}}/figures/colour_fidelity_ciede2000.pdf",
+        pdf=f"{RESULTS_DIR}/{{dataset}}/figures/colour_fidelity_ciede2000.pdf",
     log:
-        f"{R}/logs/{{dataset}}/colour_fidelity_summary.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/colour_fidelity_summary.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -54,6 +51,3 @@ rule colour_fidelity_summary:
         colourisers=lambda w: enabled("colourisers"),
     script:
         "../workflow/scripts/colour_fidelity_summary.py"
-
-
-register_targets(colour_fidelity_targets)

@@ -5,32 +5,29 @@
 
 rule colourise:
     input:
-        unpack(lambda w: plugin_inputs("colourisers", w.colouriser)),
-        index=f"{R}/{{dataset}}/variants/grey/{{shard}}.csv",
+        unpack(plugin_job_inputs("colourisers", "colouriser")),
+        index=f"{RESULTS_DIR}/{{dataset}}/variants/grey/{{shard}}.csv",
         # image -> subject, so that a colouriser is never run on the people it was trained on
         # ancient: a rebuilt manifest reruns a shard only through its changed grey index
-        manifest=ancient(f"{R}/{{dataset}}/manifest.csv"),
+        manifest=ancient(f"{RESULTS_DIR}/{{dataset}}/manifest.csv"),
     output:
-        index=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
+        index=f"{RESULTS_DIR}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.csv",
         images=directory(
-            f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}"
+            f"{RESULTS_DIR}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}"
         ),
-        provenance=f"{R}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.json",
+        provenance=f"{RESULTS_DIR}/{{dataset}}/variants/colourised-{{colouriser}}/{{shard}}.json",
     log:
-        f"{R}/logs/{{dataset}}/colourise_{{colouriser}}_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/colourise_{{colouriser}}_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/colourise/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/colourise/{{dataset}}_{{colouriser}}_{{shard}}.tsv"
     wildcard_constraints:
         colouriser=_name_pattern(enabled("colourisers")),
     conda:
-        lambda w: conda_env("colourisers", w.colouriser)
-    threads: lambda w: instance("colourisers", w.colouriser)["threads"]
+        plugin_job_conda("colourisers", "colouriser")
+    threads: plugin_job_threads("colourisers", "colouriser")
     resources:
-        mem_mb=plugin_mem_mb("colourisers", "colouriser"),
-        gpu=lambda w: gpu_resources("colourisers", w.colouriser),
+        **plugin_job_resources("colourisers", "colouriser"),
     params:
-        plugin=lambda w: plugin_of("colourisers", w.colouriser),
-        params=lambda w: job_params("colourisers", w.colouriser),
-        image_budget_mb=IMAGE_BUDGET_MB,
+        **plugin_job_params("colourisers", "colouriser"),
     script:
         "../workflow/scripts/colourise.py"

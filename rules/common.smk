@@ -10,8 +10,6 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 
 from colourfr.config import config_warnings, skin_tone_skipped, validate_config
-from colourfr.datasets.download import dataset_root
-from colourfr.datasets.fingerprint import dataset_fingerprint
 from colourfr.errors import ConfigError
 from colourfr.jobs import PLUGIN_INPUT_PREFIX
 from colourfr.memory import STEP_BYTES_PER_PIXEL, job_mem_mb
@@ -26,18 +24,20 @@ from colourfr.scenarios import (
 )
 
 try:
-    CFG = validate_config(config)
-    PLANS = plan_all(CFG)
+    SETTINGS = validate_config(config)
+    PLANS = plan_all(SETTINGS)
     ARTIFACTS, ARTIFACT_DOWNLOAD_ALLOWED = collect_artifacts(PLANS)
 except ConfigError as _error:
     raise WorkflowError(str(_error)) from None
-for _warning in config_warnings(CFG):
+for _warning in config_warnings(SETTINGS):
     print(f"colourfr: warning: {_warning}", file=sys.stderr)
 
-R = CFG["results_dir"]
-RES = CFG["resources_dir"]
-IMAGE_BUDGET_MB = CFG["memory"]["image_budget_mb"]
-DATASETS = [name for name, d in CFG["datasets"].items() if d["enabled"]]
+# SETTINGS: the config validated and with every default filled in (Snakemake's `config`
+# is what the user gave). RESULTS_DIR and RESOURCES_DIR: where outputs and downloads go.
+RESULTS_DIR = SETTINGS["results_dir"]
+RESOURCES_DIR = SETTINGS["resources_dir"]
+IMAGE_BUDGET_MB = SETTINGS["memory"]["image_budget_mb"]
+DATASETS = [name for name, d in SETTINGS["datasets"].items() if d["enabled"]]
 
 _TARGET_FUNCTIONS = []
 
@@ -46,6 +46,18 @@ def register_targets(function):
     """Stages add a function dataset -> list of final outputs; `rule all` collects them."""
     _TARGET_FUNCTIONS.append(function)
     return function
+
+
+def table_outputs(stem, prefix="", **report_entry):
+    """The four files of one table (``stem`` + .csv/.md/.html/.tex, under the output
+    names ``{prefix}csv`` ...), the HTML one in the Snakemake report with ``report_entry``
+    (caption, category, labels) as report() takes them."""
+    return {
+        f"{prefix}csv": f"{stem}.csv",
+        f"{prefix}md": f"{stem}.md",
+        f"{prefix}html": report(f"{stem}.html", **report_entry),
+        f"{prefix}tex": f"{stem}.tex",
+    }
 
 
 def rule_outputs(rule_name, **wildcards):
@@ -61,9 +73,11 @@ def rule_outputs(rule_name, **wildcards):
 
 
 def all_targets(wildcards):
-    stages = [dataset_targets, greyscale_targets, colourise_targets, *_TARGET_FUNCTIONS]
     targets = [
-        path for dataset in DATASETS for stage in stages for path in stage(dataset)
+        path
+        for dataset in DATASETS
+        for stage in _TARGET_FUNCTIONS
+        for path in stage(dataset)
     ]
     return (
         targets
@@ -89,15 +103,15 @@ def _name_pattern(names):
 
 
 def enabled(family):
-    return [name for name, inst in CFG.get(family, {}).items() if inst["enabled"]]
+    return [name for name, inst in SETTINGS.get(family, {}).items() if inst["enabled"]]
 
 
 def instance(family, name):
-    return CFG[family][name]
+    return SETTINGS[family][name]
 
 
 def gpu_resources(family, name):
-    return 1 if CFG[family][name].get("gpu") else 0
+    return 1 if SETTINGS[family][name].get("gpu") else 0
 
 
 def plugin_of(family, name):
@@ -135,20 +149,23 @@ def trained_on_subjects(family, name):
 
 def scenario_instances():
     return [
-        s.as_dict() for s in expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+        s.as_dict()
+        for s in expand_scenarios(SETTINGS["scenarios"], enabled("colourisers"))
     ]
 
 
 def variants():
-    return variants_in_use(expand_scenarios(CFG["scenarios"], enabled("colourisers")))
+    return variants_in_use(
+        expand_scenarios(SETTINGS["scenarios"], enabled("colourisers"))
+    )
 
 
 def protocols_for(dataset):
-    return CFG["datasets"][dataset]["protocols"]
+    return SETTINGS["datasets"][dataset]["protocols"]
 
 
 def manifest_path(dataset):
-    return f"{R}/{dataset}/manifest.csv"
+    return f"{RESULTS_DIR}/{dataset}/manifest.csv"
 
 
 def shards(dataset):
@@ -180,7 +197,7 @@ def largest_pixels(dataset, shard):
     manifest = manifest_path(dataset)
     if not os.path.exists(manifest):  # a dry run before the checkpoint
         return 0
-    max_side = CFG["datasets"][dataset]["working_resolution"]["max_side"]
+    max_side = SETTINGS["datasets"][dataset]["working_resolution"]["max_side"]
     return _largest_pixels(manifest, os.path.getmtime(manifest), max_side).get(shard, 0)
 
 
@@ -208,8 +225,40 @@ def plugin_mem_mb(family, wildcard):
     )
 
 
+# ---- the per-shard job of a plugin (colourise, embed, quality_score) ----
+# One plugin family and the wildcard naming its instance decide a job's environment,
+# threads, memory, GPU and parameters; these give each directive its value.
+
+
+def plugin_job_conda(family, wildcard):
+    return lambda w: conda_env(family, getattr(w, wildcard))
+
+
+def plugin_job_threads(family, wildcard):
+    return lambda w: instance(family, getattr(w, wildcard))["threads"]
+
+
+def plugin_job_resources(family, wildcard):
+    return {
+        "mem_mb": plugin_mem_mb(family, wildcard),
+        "gpu": lambda w: gpu_resources(family, getattr(w, wildcard)),
+    }
+
+
+def plugin_job_params(family, wildcard):
+    return {
+        "plugin": lambda w: plugin_of(family, getattr(w, wildcard)),
+        "params": lambda w: job_params(family, getattr(w, wildcard)),
+        "image_budget_mb": IMAGE_BUDGET_MB,
+    }
+
+
+def plugin_job_inputs(family, wildcard):
+    return lambda w: plugin_inputs(family, getattr(w, wildcard))
+
+
 def variant_index(dataset, variant, shard):
-    return f"{R}/{dataset}/variants/{variant}/{shard}.csv"
+    return f"{RESULTS_DIR}/{dataset}/variants/{variant}/{shard}.csv"
 
 
 def variant_indexes(dataset, variant):
@@ -218,7 +267,7 @@ def variant_indexes(dataset, variant):
 
 def recognition_shards(dataset, system, variant, suffix="parquet"):
     return [
-        f"{R}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}"
+        f"{RESULTS_DIR}/{dataset}/recognition/{system}/{variant}/{s}.{suffix}"
         for s in shards(dataset)
     ]
 
@@ -228,115 +277,20 @@ def all_variant_indexes(dataset):
 
 
 def score_file(dataset, protocol, system, scenario_id):
-    return f"{R}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
+    return f"{RESULTS_DIR}/{dataset}/scores/{protocol}/{system}/{scenario_id}.parquet"
 
 
 def _baseline_scenario():
     return next(s for s in scenario_instances() if s["baseline"])
 
 
-# ---- final outputs per stage (rule all collects them for every enabled dataset) ----
-
-
-def dataset_targets(dataset):
-    return rule_outputs("dataset_overview", dataset=dataset) + [
-        path
-        for shard in shards(dataset)
-        for path in rule_outputs("original_index", dataset=dataset, shard=shard)
-    ]
-
-
-def greyscale_targets(dataset):
-    return [
-        path
-        for shard in shards(dataset)
-        for path in rule_outputs("greyscale", dataset=dataset, shard=shard)
-    ]
-
-
-def colourise_targets(dataset):
-    return [
-        path
-        for c in enabled("colourisers")
-        for s in shards(dataset)
-        for path in rule_outputs("colourise", dataset=dataset, colouriser=c, shard=s)
-    ]
-
-
-# ---- dataset listing and shards (rules/datasets.smk) ----
-def listing_fingerprint_of(dataset):
-    settings = CFG["datasets"][dataset]
-    spec = registry_for("datasets").get(settings["format"])
-    return dataset_fingerprint(
-        settings, dataset_root(settings, dataset, RES), spec.path_params
-    )
-
-
-def _reference_settings(protocol):
-    return CFG["protocols"][protocol].get("reference", {})
-
-
-def reference_quality_tables(dataset, protocol):
-    """For reference selection by quality: that estimator's tables of the originals."""
-    estimator = _reference_settings(protocol).get("quality")
-    if _reference_settings(protocol).get("rule") != "best" or not estimator:
-        return []
-    return [
-        f"{R}/{dataset}/quality/{estimator}/{ORIGINAL}/{s}.csv" for s in shards(dataset)
-    ]
-
-
-def reference_detection_shards(dataset, protocol):
-    """For reference selection by pose: that system's detections of the originals."""
-    system = _reference_settings(protocol).get("pose")
-    if _reference_settings(protocol).get("rule") != "best" or not system:
-        return []
-    return recognition_shards(dataset, system, ORIGINAL)
-
-
-# ---- report figures and colour fidelity (rules/report.smk, rules/colour_fidelity.smk) ----
-
-
-def report_targets(dataset):
-    """Paper figures 1/2 and 5 and the FTA change tables."""
-    targets = rule_outputs("example_variants", dataset=dataset)
-    targets += rule_outputs("fta_changes_table", dataset=dataset)
-    targets += [
-        path
-        for system in enabled("recognition")
-        for colouriser in enabled("colourisers")
-        for path in rule_outputs(
-            "fta_rescued", dataset=dataset, system=system, colouriser=colouriser
-        )
-    ]
-    return targets
-
-
-def colour_fidelity_tables(wildcards):
-    return {
-        c: [
-            f"{R}/{wildcards.dataset}/colour_fidelity/{c}/{s}.csv"
-            for s in shards(wildcards.dataset)
-        ]
-        for c in enabled("colourisers")
-    }
-
-
-def colour_fidelity_targets(dataset):
-    if not enabled("colourisers"):
-        return []
-    return rule_outputs("colour_fidelity_summary", dataset=dataset) + [
-        path
-        for c in enabled("colourisers")
-        for s in shards(dataset)
-        for path in rule_outputs(
-            "colour_fidelity_shard", dataset=dataset, colouriser=c, shard=s
-        )
-    ]
-
-
-# ---- Datasets (rules/datasets.smk), in dataset_helpers.smk -----------------------------
+# ---- Each stage's helpers and final outputs, next to its rules (rules/<stage>.smk) ------
 include: "dataset_helpers.smk"
+include: "greyscale_helpers.smk"
+include: "colourise_helpers.smk"
+include: "colour_fidelity_helpers.smk"
+include: "identification_helpers.smk"
+include: "skin_tone_helpers.smk"
 # ---- Quality (rules/quality.smk): in quality_helpers.smk, which its tests include alone ----
 include: "quality_helpers.smk"
 # ---- The performance record (rules/report.smk), in report_helpers.smk --------------------
@@ -352,8 +306,8 @@ def summary_entries():
             "dataset": dataset,
             "protocol": protocol,
             "system": system,
-            "performance": f"{R}/{dataset}/metrics/{protocol}/{system}/performance.csv",
-            "paired_tests": f"{R}/{dataset}/metrics/{protocol}/{system}/mcnemar.csv",
+            "performance": f"{RESULTS_DIR}/{dataset}/metrics/{protocol}/{system}/performance.csv",
+            "paired_tests": f"{RESULTS_DIR}/{dataset}/metrics/{protocol}/{system}/mcnemar.csv",
         }
         for dataset in DATASETS
         for protocol in protocols_for(dataset)
@@ -383,7 +337,7 @@ def scenario_recognition_inputs(wildcards):
     for side in ("reference", "probe"):
         for suffix, kind in (("parquet", "records"), ("npy", "embeddings")):
             files[f"{side}_{kind}"] = [
-                f"{R}/{wildcards.dataset}/recognition/{wildcards.system}/"
+                f"{RESULTS_DIR}/{wildcards.dataset}/recognition/{wildcards.system}/"
                 f"{scenario[side]}/{shard}.{suffix}"
                 for shard in shards(wildcards.dataset)
             ]
@@ -392,70 +346,3 @@ def scenario_recognition_inputs(wildcards):
 
 def scenario_for_id(scenario_id):
     return next(s for s in scenario_instances() if s["id"] == scenario_id)
-
-
-def identification_targets(dataset):
-    if not CFG["identification"]["enabled"]:
-        return []
-    return [
-        path
-        for protocol in protocols_for(dataset)
-        if CFG["protocols"][protocol]["kind"] == "reference-per-subject"
-        for system in enabled("recognition")
-        for path in rule_outputs(
-            "identification_metrics", dataset=dataset, protocol=protocol, system=system
-        )
-    ]
-
-
-# ---- skin tone (rules/skin_tone.smk) -------------------------------------------------------
-
-
-def skin_tone_system():
-    """The recognition instance whose detections in the original images place the region."""
-    return CFG["skin_tone"]["system"]
-
-
-def skin_tone_inputs(wildcards):
-    return {
-        "records": f"{R}/{wildcards.dataset}/recognition/{skin_tone_system()}/original/"
-        f"{wildcards.shard}.parquet",
-        "indexes": [
-            variant_index(wildcards.dataset, v, wildcards.shard) for v in variants()
-        ],
-    }
-
-
-def colourised_variants():
-    """colouriser -> its variant name."""
-    return {c: f"colourised-{c}" for c in enabled("colourisers")}
-
-
-def skin_tone_protocols(dataset):
-    if not CFG["skin_tone"]["enabled"] or skin_tone_skipped(CFG):
-        return []
-    return [
-        p
-        for p in protocols_for(dataset)
-        if CFG["protocols"][p]["kind"] == "reference-per-subject"
-    ]
-
-
-def skin_tone_targets(dataset):
-    return [
-        path
-        for protocol in skin_tone_protocols(dataset)
-        for path in rule_outputs(
-            "skin_tone_summary", dataset=dataset, protocol=protocol
-        )
-        + [
-            p
-            for system in enabled("recognition")
-            for p in rule_outputs(
-                "differential_performance",
-                dataset=dataset,
-                protocol=protocol,
-                system=system,
-            )
-        ]
-    ]

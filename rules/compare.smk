@@ -6,16 +6,16 @@
 rule compare:
     input:
         unpack(scenario_recognition_inputs),
-        protocol=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
-        references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
-        probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
-        pairs=f"{R}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
+        protocol=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/protocol.json",
+        references=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/references.csv",
+        probes=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/probes.csv",
+        pairs=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
     output:
-        scores=f"{R}/{{dataset}}/scores/{{protocol}}/{{system}}/{{scenario}}.parquet",
+        scores=f"{RESULTS_DIR}/{{dataset}}/scores/{{protocol}}/{{system}}/{{scenario}}.parquet",
     log:
-        f"{R}/logs/{{dataset}}/compare_{{protocol}}_{{system}}_{{scenario}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/compare_{{protocol}}_{{system}}_{{scenario}}.log",
     benchmark:
-        f"{R}/benchmarks/compare/{{dataset}}_{{protocol}}_{{system}}_{{scenario}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/compare/{{dataset}}_{{protocol}}_{{system}}_{{scenario}}.tsv"
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
         scenario="[A-Za-z0-9_.-]+",

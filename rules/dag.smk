@@ -10,16 +10,16 @@ rule dag_figure:
         manifests=[manifest_path(d) for d in DATASETS],
     output:
         rulegraph_svg=report(
-            f"{R}/figures/pipeline_rulegraph.svg",
+            f"{RESULTS_DIR}/figures/pipeline_rulegraph.svg",
             caption="../docs/captions/pipeline.rst",
             category="Pipeline",
         ),
-        rulegraph_pdf=f"{R}/figures/pipeline_rulegraph.pdf",
-        rulegraph_png=f"{R}/figures/pipeline_rulegraph.png",
-        dag_svg=f"{R}/figures/pipeline_dag.svg",
-        dag_pdf=f"{R}/figures/pipeline_dag.pdf",
+        rulegraph_pdf=f"{RESULTS_DIR}/figures/pipeline_rulegraph.pdf",
+        rulegraph_png=f"{RESULTS_DIR}/figures/pipeline_rulegraph.png",
+        dag_svg=f"{RESULTS_DIR}/figures/pipeline_dag.svg",
+        dag_pdf=f"{RESULTS_DIR}/figures/pipeline_dag.pdf",
     log:
-        f"{R}/logs/dag_figure.log",
+        f"{RESULTS_DIR}/logs/dag_figure.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1

@@ -15,12 +15,12 @@ rule fetch_dataset:
     # flipping it must not rerun the fetch and everything after it (the script reads it
     # from the config).
     output:
-        marker=f"{RES}/datasets/{{dataset}}/{FETCH_MARKER}",
+        marker=f"{RESOURCES_DIR}/datasets/{{dataset}}/{FETCH_MARKER}",
     log:
-        f"{R}/logs/{{dataset}}/fetch_dataset.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/fetch_dataset.log",
     wildcard_constraints:
         dataset=_name_pattern(
-            [n for n, d in CFG["datasets"].items() if downloaded_by_workflow(d)]
+            [n for n, d in SETTINGS["datasets"].items() if downloaded_by_workflow(d)]
         ),
     conda:
         "../envs/colourfr.yaml"
@@ -28,9 +28,9 @@ rule fetch_dataset:
     resources:
         mem_mb=1000,
     params:
-        format=lambda w: CFG["datasets"][w.dataset]["format"],
-        options=lambda w: CFG["datasets"][w.dataset]["options"],
-        archive_sha256=lambda w: CFG["datasets"][w.dataset]["archive_sha256"],
+        format=lambda w: SETTINGS["datasets"][w.dataset]["format"],
+        options=lambda w: SETTINGS["datasets"][w.dataset]["options"],
+        archive_sha256=lambda w: SETTINGS["datasets"][w.dataset]["archive_sha256"],
     script:
         "../workflow/scripts/fetch_dataset.py"
 
@@ -38,16 +38,16 @@ rule fetch_dataset:
 checkpoint manifest:
     input:
         fetched=lambda w: (
-            [f"{RES}/datasets/{w.dataset}/{FETCH_MARKER}"]
-            if downloaded_by_workflow(CFG["datasets"][w.dataset])
+            [f"{RESOURCES_DIR}/datasets/{w.dataset}/{FETCH_MARKER}"]
+            if downloaded_by_workflow(SETTINGS["datasets"][w.dataset])
             else []
         ),
         lists=lambda w: manifest_files(w.dataset),
     output:
-        manifest=f"{R}/{{dataset}}/manifest.csv",
-        issues=f"{R}/{{dataset}}/manifest_issues.csv",
+        manifest=f"{RESULTS_DIR}/{{dataset}}/manifest.csv",
+        issues=f"{RESULTS_DIR}/{{dataset}}/manifest_issues.csv",
     log:
-        f"{R}/logs/{{dataset}}/manifest.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/manifest.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 2
@@ -56,40 +56,46 @@ checkpoint manifest:
     params:
         # Only the settings it reads: changing a dataset's protocols or download
         # settings must not rebuild the manifest and everything after it.
-        dataset=lambda w: manifest_settings(CFG["datasets"][w.dataset]),
+        dataset=lambda w: manifest_settings(SETTINGS["datasets"][w.dataset]),
         # Computed on every run (one stat per file): an added, removed or replaced image
         # or listing file reruns the manifest (colourfr.datasets.fingerprint).
         listing=lambda w: listing_fingerprint_of(w.dataset),
-        root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
-        shard_size=CFG["sharding"]["shard_size"],
+        root=lambda w: dataset_root(
+            SETTINGS["datasets"][w.dataset], w.dataset, RESOURCES_DIR
+        ),
+        shard_size=SETTINGS["sharding"]["shard_size"],
         # Checked here so that a protocol without a genuine pair stops the run early.
-        protocols=lambda w: {p: CFG["protocols"][p] for p in protocols_for(w.dataset)},
+        protocols=lambda w: {
+            p: SETTINGS["protocols"][p] for p in protocols_for(w.dataset)
+        },
     script:
         "../workflow/scripts/manifest.py"
 
 
 rule protocol:
     input:
-        manifest=f"{R}/{{dataset}}/manifest.csv",
+        manifest=f"{RESULTS_DIR}/{{dataset}}/manifest.csv",
         # reference rule best: the scores of the original images that choose the references
         quality=lambda w: reference_quality_tables(w.dataset, w.protocol),
         detections=lambda w: reference_detection_shards(w.dataset, w.protocol),
         lists=lambda w: protocol_inputs(w.dataset, w.protocol),
     output:
-        summary=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
-        references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
-        probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
-        pairs=f"{R}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
+        summary=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/protocol.json",
+        references=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/references.csv",
+        probes=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/probes.csv",
+        pairs=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/pairs.csv",
     log:
-        f"{R}/logs/{{dataset}}/protocol_{{protocol}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/protocol_{{protocol}}.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
     params:
-        options=lambda w: CFG["protocols"][w.protocol],
-        dataset_root=lambda w: dataset_root(CFG["datasets"][w.dataset], w.dataset, RES),
+        options=lambda w: SETTINGS["protocols"][w.protocol],
+        dataset_root=lambda w: dataset_root(
+            SETTINGS["datasets"][w.dataset], w.dataset, RESOURCES_DIR
+        ),
     script:
         "../workflow/scripts/protocol.py"
 
@@ -97,22 +103,19 @@ rule protocol:
 rule dataset_overview:
     input:
         summaries=lambda w: expand(
-            f"{R}/{w.dataset}/protocols/{{protocol}}/protocol.json",
+            f"{RESULTS_DIR}/{w.dataset}/protocols/{{protocol}}/protocol.json",
             protocol=protocols_for(w.dataset),
         ),
-        issues=f"{R}/{{dataset}}/manifest_issues.csv",
+        issues=f"{RESULTS_DIR}/{{dataset}}/manifest_issues.csv",
     output:
-        csv=f"{R}/{{dataset}}/tables/dataset_overview.csv",
-        md=f"{R}/{{dataset}}/tables/dataset_overview.md",
-        html=report(
-            f"{R}/{{dataset}}/tables/dataset_overview.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/{{dataset}}/tables/dataset_overview",
             caption="../docs/captions/dataset_overview.rst",
             category="Tables",
             labels={"dataset": "{dataset}", "table": "Table 1: dataset overview"},
         ),
-        tex=f"{R}/{{dataset}}/tables/dataset_overview.tex",
     log:
-        f"{R}/logs/{{dataset}}/dataset_overview.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/dataset_overview.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -130,20 +133,22 @@ rule original_index:
     # the shard's digest file (colourfr.datasets.fingerprint.write_shard_digests). A
     # protocol that cannot be built fails the manifest job itself, before any image job.
     input:
-        rows=f"{R}/{{dataset}}/shards/{{shard}}.rows",
-        manifest=ancient(f"{R}/{{dataset}}/manifest.csv"),
+        rows=f"{RESULTS_DIR}/{{dataset}}/shards/{{shard}}.rows",
+        manifest=ancient(f"{RESULTS_DIR}/{{dataset}}/manifest.csv"),
     output:
-        index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
+        index=f"{RESULTS_DIR}/{{dataset}}/variants/original/{{shard}}.csv",
         # working copies of images larger than working_resolution.max_side (else empty)
-        images=directory(f"{R}/{{dataset}}/variants/original/{{shard}}"),
+        images=directory(f"{RESULTS_DIR}/{{dataset}}/variants/original/{{shard}}"),
     log:
-        f"{R}/logs/{{dataset}}/original_index_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/original_index_{{shard}}.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
     params:
-        max_side=lambda w: CFG["datasets"][w.dataset]["working_resolution"]["max_side"],
+        max_side=lambda w: SETTINGS["datasets"][w.dataset]["working_resolution"][
+            "max_side"
+        ],
     script:
         "../workflow/scripts/original_index.py"

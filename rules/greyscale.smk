@@ -3,14 +3,14 @@
 
 rule greyscale:
     input:
-        index=f"{R}/{{dataset}}/variants/original/{{shard}}.csv",
+        index=f"{RESULTS_DIR}/{{dataset}}/variants/original/{{shard}}.csv",
     output:
-        index=f"{R}/{{dataset}}/variants/grey/{{shard}}.csv",
-        images=directory(f"{R}/{{dataset}}/variants/grey/{{shard}}"),
+        index=f"{RESULTS_DIR}/{{dataset}}/variants/grey/{{shard}}.csv",
+        images=directory(f"{RESULTS_DIR}/{{dataset}}/variants/grey/{{shard}}"),
     log:
-        f"{R}/logs/{{dataset}}/greyscale_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/greyscale_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/greyscale/{{dataset}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/greyscale/{{dataset}}_{{shard}}.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1

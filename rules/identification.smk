@@ -4,21 +4,19 @@
 # from the baseline scenario's non-mated searches (colourfr.reporting.identification).
 from colourfr.scenarios import expand_scenarios as _expand_scenarios
 
-register_targets(identification_targets)
-
 
 rule identify:
     input:
         unpack(scenario_recognition_inputs),
-        protocol=f"{R}/{{dataset}}/protocols/{{protocol}}/protocol.json",
-        references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
-        probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
+        protocol=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/protocol.json",
+        references=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/references.csv",
+        probes=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/probes.csv",
     output:
-        searches=f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/{{scenario}}.parquet",
+        searches=f"{RESULTS_DIR}/{{dataset}}/identification/{{protocol}}/{{system}}/{{scenario}}.parquet",
     log:
-        f"{R}/logs/{{dataset}}/identify_{{protocol}}_{{system}}_{{scenario}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/identify_{{protocol}}_{{system}}_{{scenario}}.log",
     benchmark:
-        f"{R}/benchmarks/identify/{{dataset}}_{{protocol}}_{{system}}_{{scenario}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/identify/{{dataset}}_{{protocol}}_{{system}}_{{scenario}}.tsv"
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
         scenario="[A-Za-z0-9_.-]+",
@@ -28,8 +26,8 @@ rule identify:
     resources:
         mem_mb=2000,
     params:
-        withheld_share=CFG["identification"]["withheld_share"],
-        seed=CFG["identification"]["seed"],
+        withheld_share=SETTINGS["identification"]["withheld_share"],
+        seed=SETTINGS["identification"]["seed"],
     script:
         "../workflow/scripts/identify.py"
 
@@ -37,14 +35,12 @@ rule identify:
 rule identification_metrics:
     input:
         searches=lambda w: [
-            f"{R}/{w.dataset}/identification/{w.protocol}/{w.system}/{s['id']}.parquet"
+            f"{RESULTS_DIR}/{w.dataset}/identification/{w.protocol}/{w.system}/{s['id']}.parquet"
             for s in scenario_instances()
         ],
     output:
-        csv=f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/identification.csv",
-        md=f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/identification.md",
-        html=report(
-            f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/identification.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/{{dataset}}/identification/{{protocol}}/{{system}}/identification",
             caption="../docs/captions/identification.rst",
             category="Identification",
             labels={
@@ -54,10 +50,9 @@ rule identification_metrics:
                 "table": "identification",
             },
         ),
-        tex=f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/identification.tex",
-        mcnemar=f"{R}/{{dataset}}/identification/{{protocol}}/{{system}}/mcnemar_rank1.csv",
+        mcnemar=f"{RESULTS_DIR}/{{dataset}}/identification/{{protocol}}/{{system}}/mcnemar_rank1.csv",
         cmc_png=report(
-            f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}/cmc.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}/{{system}}/cmc.png",
             caption="../docs/captions/cmc.rst",
             category="Identification",
             labels={
@@ -67,9 +62,9 @@ rule identification_metrics:
                 "figure": "CMC",
             },
         ),
-        cmc_pdf=f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}/cmc.pdf",
+        cmc_pdf=f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}/{{system}}/cmc.pdf",
         fnir_png=report(
-            f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}/fnir_fpir.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}/{{system}}/fnir_fpir.png",
             caption="../docs/captions/fnir_fpir.rst",
             category="Identification",
             labels={
@@ -79,9 +74,9 @@ rule identification_metrics:
                 "figure": "FNIR vs FPIR",
             },
         ),
-        fnir_pdf=f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}/fnir_fpir.pdf",
+        fnir_pdf=f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}/{{system}}/fnir_fpir.pdf",
     log:
-        f"{R}/logs/{{dataset}}/identification_metrics_{{protocol}}_{{system}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/identification_metrics_{{protocol}}_{{system}}.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -94,12 +89,12 @@ rule identification_metrics:
         paired_tests=lambda w: [
             pair
             for pair in paired_test_pairs(
-                _expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+                _expand_scenarios(SETTINGS["scenarios"], enabled("colourisers"))
             )
             if pair[0] != baseline_scenario(scenario_instances())
         ],
-        fpir_targets=CFG["identification"]["fpir_targets"],
-        max_rank=CFG["identification"]["max_rank"],
-        bootstrap=CFG["metrics"]["bootstrap"],
+        fpir_targets=SETTINGS["identification"]["fpir_targets"],
+        max_rank=SETTINGS["identification"]["max_rank"],
+        bootstrap=SETTINGS["metrics"]["bootstrap"],
     script:
         "../workflow/scripts/identification_metrics.py"

@@ -5,27 +5,24 @@
 from colourfr.comparison import baseline_scenario
 from colourfr.scenarios import paired_test_pairs
 
-METRICS_OUT = f"{R}/{{dataset}}/metrics/{{protocol}}/{{system}}"
-FIGURES_OUT = f"{R}/{{dataset}}/figures/{{protocol}}/{{system}}"
+METRICS_OUT = f"{RESULTS_DIR}/{{dataset}}/metrics/{{protocol}}/{{system}}"
+FIGURES_OUT = f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}/{{system}}"
 _LABELS = {"dataset": "{dataset}", "protocol": "{protocol}", "system": "{system}"}
 
 
 rule metrics:
     input:
         scores=lambda w: [
-            f"{R}/{w.dataset}/scores/{w.protocol}/{w.system}/{s['id']}.parquet"
+            f"{RESULTS_DIR}/{w.dataset}/scores/{w.protocol}/{w.system}/{s['id']}.parquet"
             for s in scenario_instances()
         ],
     output:
-        csv=f"{METRICS_OUT}/performance.csv",
-        md=f"{METRICS_OUT}/performance.md",
-        html=report(
-            f"{METRICS_OUT}/performance.html",
+        **table_outputs(
+            f"{METRICS_OUT}/performance",
             caption="../docs/captions/performance.rst",
             category="Performance",
             labels={**_LABELS, "table": "Table 3: performance"},
         ),
-        tex=f"{METRICS_OUT}/performance.tex",
         json=f"{METRICS_OUT}/performance.json",
         mcnemar=f"{METRICS_OUT}/mcnemar.csv",
         mcnemar_html=report(
@@ -56,9 +53,9 @@ rule metrics:
         ),
         dist_pdf=f"{FIGURES_OUT}/score_distributions.pdf",
     log:
-        f"{R}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/metrics_{{protocol}}_{{system}}.log",
     benchmark:
-        f"{R}/benchmarks/metrics/{{dataset}}_{{protocol}}_{{system}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/metrics/{{dataset}}_{{protocol}}_{{system}}.tsv"
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
     conda:
@@ -71,11 +68,11 @@ rule metrics:
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
         baseline=lambda w: baseline_scenario(scenario_instances()),
         paired_tests=lambda w: paired_test_pairs(
-            expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+            expand_scenarios(SETTINGS["scenarios"], enabled("colourisers"))
         ),
-        fmr_targets=CFG["metrics"]["fmr_targets"],
-        primary_fmr=CFG["metrics"]["primary_fmr"],
-        bootstrap=CFG["metrics"]["bootstrap"],
+        fmr_targets=SETTINGS["metrics"]["fmr_targets"],
+        primary_fmr=SETTINGS["metrics"]["primary_fmr"],
+        bootstrap=SETTINGS["metrics"]["bootstrap"],
     script:
         "../workflow/scripts/metrics.py"
 
@@ -100,28 +97,25 @@ rule effects:
     input:
         scores=lambda w: effect_score_files(),
     output:
-        csv=f"{R}/effects/effects.csv",
-        md=f"{R}/effects/effects.md",
-        html=report(
-            f"{R}/effects/effects.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/effects/effects",
             caption="../docs/captions/effects.rst",
             category="Summary",
             labels={"table": "Effects of colourisation"},
         ),
-        tex=f"{R}/effects/effects.tex",
         forest_png=report(
-            f"{R}/figures/effects_forest.png",
+            f"{RESULTS_DIR}/figures/effects_forest.png",
             caption="../docs/captions/effects_forest.rst",
             category="Summary",
             labels={"figure": "Forest plot of the effects"},
         ),
-        forest_pdf=f"{R}/figures/effects_forest.pdf",
+        forest_pdf=f"{RESULTS_DIR}/figures/effects_forest.pdf",
         # the plotted rows (what the figure shows, as numbers)
-        forest_data=f"{R}/figures/effects_forest.csv",
+        forest_data=f"{RESULTS_DIR}/figures/effects_forest.csv",
     log:
-        f"{R}/logs/effects.log",
+        f"{RESULTS_DIR}/logs/effects.log",
     benchmark:
-        f"{R}/benchmarks/effects/effects.tsv"
+        f"{RESULTS_DIR}/benchmarks/effects/effects.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -129,8 +123,8 @@ rule effects:
         mem_mb=4000,
     params:
         jobs=lambda w: effect_jobs(),
-        fmr=CFG["metrics"]["primary_fmr"],
-        margin=CFG["metrics"]["equivalence_margin"],
-        bootstrap=CFG["metrics"]["bootstrap"],
+        fmr=SETTINGS["metrics"]["primary_fmr"],
+        margin=SETTINGS["metrics"]["equivalence_margin"],
+        bootstrap=SETTINGS["metrics"]["bootstrap"],
     script:
         "../workflow/scripts/effects.py"

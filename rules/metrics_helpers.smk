@@ -5,13 +5,13 @@ from colourfr.scenarios import effect_comparisons
 def effect_jobs():
     """Every (dataset, protocol, system, colouriser, comparison) the effects table holds,
     with the score files of its control, treatment and baseline."""
-    instances = expand_scenarios(CFG["scenarios"], enabled("colourisers"))
+    instances = expand_scenarios(SETTINGS["scenarios"], enabled("colourisers"))
     baseline = baseline_scenario(scenario_instances())
     jobs = []
     for dataset in DATASETS:
         for protocol in protocols_for(dataset):
             for system in enabled("recognition"):
-                folder = f"{R}/{dataset}/scores/{protocol}/{system}"
+                folder = f"{RESULTS_DIR}/{dataset}/scores/{protocol}/{system}"
                 for comparison in effect_comparisons(instances):
                     jobs.append(
                         {

@@ -7,28 +7,25 @@
 
 rule quality_score:
     input:
-        unpack(lambda w: plugin_inputs("quality", w.estimator)),
+        unpack(plugin_job_inputs("quality", "estimator")),
         index=lambda w: variant_index(w.dataset, w.variant, w.shard),
         detections=quality_detections,
     output:
-        table=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
-        provenance=f"{R}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
+        table=f"{RESULTS_DIR}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.csv",
+        provenance=f"{RESULTS_DIR}/{{dataset}}/quality/{{estimator}}/{{variant}}/{{shard}}.json",
     log:
-        f"{R}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/quality_{{estimator}}_{{variant}}_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/quality_score/{{dataset}}_{{estimator}}_{{variant}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/quality_score/{{dataset}}_{{estimator}}_{{variant}}_{{shard}}.tsv"
     wildcard_constraints:
         estimator=_name_pattern(enabled("quality")),
     conda:
-        lambda w: conda_env("quality", w.estimator)
-    threads: lambda w: instance("quality", w.estimator)["threads"]
+        plugin_job_conda("quality", "estimator")
+    threads: plugin_job_threads("quality", "estimator")
     resources:
-        mem_mb=plugin_mem_mb("quality", "estimator"),
-        gpu=lambda w: gpu_resources("quality", w.estimator),
+        **plugin_job_resources("quality", "estimator"),
     params:
-        plugin=lambda w: plugin_of("quality", w.estimator),
-        params=lambda w: job_params("quality", w.estimator),
-        image_budget_mb=IMAGE_BUDGET_MB,
+        **plugin_job_params("quality", "estimator"),
     script:
         "../workflow/scripts/quality_score.py"
 
@@ -42,17 +39,14 @@ rule quality_statistics:
             for path in paths
         ],
     output:
-        csv=f"{R}/{{dataset}}/tables/quality_statistics.csv",
-        md=f"{R}/{{dataset}}/tables/quality_statistics.md",
-        html=report(
-            f"{R}/{{dataset}}/tables/quality_statistics.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/{{dataset}}/tables/quality_statistics",
             caption="../docs/captions/quality_statistics.rst",
             category="Quality",
             labels={"dataset": "{dataset}", "table": "Table 2: quality statistics"},
         ),
-        tex=f"{R}/{{dataset}}/tables/quality_statistics.tex",
     log:
-        f"{R}/logs/{{dataset}}/quality_statistics.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/quality_statistics.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -74,7 +68,7 @@ rule quality_cdf:
         ],
     output:
         png=report(
-            f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/quality_cdf_{{estimator}}.png",
             caption="../docs/captions/quality_cdf.rst",
             category="Quality",
             labels={
@@ -82,9 +76,9 @@ rule quality_cdf:
                 "figure": "Fig. 4a: quality CDF ({estimator})",
             },
         ),
-        pdf=f"{R}/{{dataset}}/figures/quality_cdf_{{estimator}}.pdf",
+        pdf=f"{RESULTS_DIR}/{{dataset}}/figures/quality_cdf_{{estimator}}.pdf",
     log:
-        f"{R}/logs/{{dataset}}/quality_cdf_{{estimator}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/quality_cdf_{{estimator}}.log",
     wildcard_constraints:
         estimator=_name_pattern(enabled("quality")),
     conda:
@@ -116,7 +110,7 @@ rule quality_edc:
         ],
     output:
         png=report(
-            f"{R}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.png",
             caption="../docs/captions/quality_edc.rst",
             category="Quality",
             labels={
@@ -124,12 +118,12 @@ rule quality_edc:
                 "figure": "EDC {protocol} / {system} / {estimator}",
             },
         ),
-        pdf=f"{R}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.pdf",
-        csv=f"{R}/{{dataset}}/tables/edc_{{protocol}}_{{system}}_{{estimator}}.csv",
+        pdf=f"{RESULTS_DIR}/{{dataset}}/figures/edc_{{protocol}}_{{system}}_{{estimator}}.pdf",
+        csv=f"{RESULTS_DIR}/{{dataset}}/tables/edc_{{protocol}}_{{system}}_{{estimator}}.csv",
     log:
-        f"{R}/logs/{{dataset}}/quality_edc_{{protocol}}_{{system}}_{{estimator}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/quality_edc_{{protocol}}_{{system}}_{{estimator}}.log",
     wildcard_constraints:
-        protocol=_name_pattern(list(CFG["protocols"])),
+        protocol=_name_pattern(list(SETTINGS["protocols"])),
         system=_name_pattern(enabled("recognition")),
         estimator=_name_pattern(enabled("quality")),
     conda:
@@ -142,7 +136,7 @@ rule quality_edc:
         tables=lambda w: {
             v: quality_tables(w.dataset, w.estimator, v) for v in variants()
         },
-        fmr=CFG["metrics"]["primary_fmr"],
+        fmr=SETTINGS["metrics"]["primary_fmr"],
         max_discard=QUALITY_EDC_MAX_DISCARD,
     script:
         "../workflow/scripts/quality_edc.py"

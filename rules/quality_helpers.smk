@@ -8,11 +8,11 @@ QUALITY_EDC_MAX_DISCARD = 0.2  # pAUC integrates the EDC over [0, 0.2] discarded
 
 def quality_detections(wildcards):
     system = instance("quality", wildcards.estimator)["detector"]
-    return f"{R}/{wildcards.dataset}/recognition/{system}/{wildcards.variant}/{wildcards.shard}.parquet"
+    return f"{RESULTS_DIR}/{wildcards.dataset}/recognition/{system}/{wildcards.variant}/{wildcards.shard}.parquet"
 
 
 def quality_table(dataset, estimator, variant, shard):
-    return f"{R}/{dataset}/quality/{estimator}/{variant}/{shard}.csv"
+    return f"{RESULTS_DIR}/{dataset}/quality/{estimator}/{variant}/{shard}.csv"
 
 
 def quality_tables(dataset, estimator, variant):

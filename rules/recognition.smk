@@ -7,26 +7,23 @@
 
 rule embed:
     input:
-        unpack(lambda w: plugin_inputs("recognition", w.system)),
+        unpack(plugin_job_inputs("recognition", "system")),
         index=lambda w: variant_index(w.dataset, w.variant, w.shard),
     output:
-        records=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.parquet",
-        embeddings=f"{R}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.npy",
+        records=f"{RESULTS_DIR}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.parquet",
+        embeddings=f"{RESULTS_DIR}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.npy",
     log:
-        f"{R}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/embed_{{system}}_{{variant}}_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/embed/{{dataset}}_{{system}}_{{variant}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/embed/{{dataset}}_{{system}}_{{variant}}_{{shard}}.tsv"
     wildcard_constraints:
         system=_name_pattern(enabled("recognition")),
     conda:
-        lambda w: conda_env("recognition", w.system)
-    threads: lambda w: instance("recognition", w.system)["threads"]
+        plugin_job_conda("recognition", "system")
+    threads: plugin_job_threads("recognition", "system")
     resources:
-        mem_mb=plugin_mem_mb("recognition", "system"),
-        gpu=lambda w: gpu_resources("recognition", w.system),
+        **plugin_job_resources("recognition", "system"),
     params:
-        plugin=lambda w: plugin_of("recognition", w.system),
-        params=lambda w: job_params("recognition", w.system),
-        image_budget_mb=IMAGE_BUDGET_MB,
+        **plugin_job_params("recognition", "system"),
     script:
         "../workflow/scripts/embed.py"

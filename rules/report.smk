@@ -2,23 +2,20 @@
 # failures-to-acquire that colourisation rescued), FTA change tables, and provenance.
 
 
-register_targets(report_targets)
-
-
 rule example_variants:
     input:
         unpack(lambda w: all_variant_indexes(w.dataset)),
-        references=lambda w: f"{R}/{w.dataset}/protocols/{protocols_for(w.dataset)[0]}/references.csv",
+        references=lambda w: f"{RESULTS_DIR}/{w.dataset}/protocols/{protocols_for(w.dataset)[0]}/references.csv",
     output:
         png=report(
-            f"{R}/{{dataset}}/figures/example_variants.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/example_variants.png",
             caption="../docs/captions/example_variants.rst",
             category="Figures",
             labels={"dataset": "{dataset}", "figure": "Fig. 1/2: image variants"},
         ),
-        pdf=f"{R}/{{dataset}}/figures/example_variants.pdf",
+        pdf=f"{RESULTS_DIR}/{{dataset}}/figures/example_variants.pdf",
     log:
-        f"{R}/logs/{{dataset}}/example_variants.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/example_variants.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -26,7 +23,7 @@ rule example_variants:
         mem_mb=2000,
     params:
         variants=variants(),
-        sample_subjects=CFG["report"]["sample_subjects"],
+        sample_subjects=SETTINGS["report"]["sample_subjects"],
     script:
         "../workflow/scripts/example_variants.py"
 
@@ -42,9 +39,9 @@ rule fta_rescued:
             w.dataset, w.system, colourised_variant(w.colouriser)
         ),
     output:
-        changes=f"{R}/{{dataset}}/tables/fta_changes_{{system}}_{{colouriser}}.csv",
+        changes=f"{RESULTS_DIR}/{{dataset}}/tables/fta_changes_{{system}}_{{colouriser}}.csv",
         png=report(
-            f"{R}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.png",
+            f"{RESULTS_DIR}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.png",
             caption="../docs/captions/fta_rescued.rst",
             category="Figures",
             labels={
@@ -54,9 +51,9 @@ rule fta_rescued:
                 "figure": "Fig. 5: FTA rescued",
             },
         ),
-        pdf=f"{R}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.pdf",
+        pdf=f"{RESULTS_DIR}/{{dataset}}/figures/fta_rescued_{{system}}_{{colouriser}}.pdf",
     log:
-        f"{R}/logs/{{dataset}}/fta_rescued_{{system}}_{{colouriser}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/fta_rescued_{{system}}_{{colouriser}}.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -69,22 +66,19 @@ rule fta_rescued:
 rule fta_changes_table:
     input:
         changes=lambda w: [
-            f"{R}/{w.dataset}/tables/fta_changes_{s}_{c}.csv"
+            f"{RESULTS_DIR}/{w.dataset}/tables/fta_changes_{s}_{c}.csv"
             for s in enabled("recognition")
             for c in enabled("colourisers")
         ],
     output:
-        csv=f"{R}/{{dataset}}/tables/fta_changes.csv",
-        md=f"{R}/{{dataset}}/tables/fta_changes.md",
-        html=report(
-            f"{R}/{{dataset}}/tables/fta_changes.html",
+        **table_outputs(
+            f"{RESULTS_DIR}/{{dataset}}/tables/fta_changes",
             caption="../docs/captions/fta_changes.rst",
             category="Tables",
             labels={"dataset": "{dataset}", "table": "FTA changes by colourisation"},
         ),
-        tex=f"{R}/{{dataset}}/tables/fta_changes.tex",
     log:
-        f"{R}/logs/{{dataset}}/fta_changes_table.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/fta_changes_table.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -106,22 +100,22 @@ rule provenance:
             if t not in rule_outputs("provenance") and "/benchmarks/" not in t
         ],
     output:
-        md=f"{R}/provenance.md",
+        md=f"{RESULTS_DIR}/provenance.md",
         html=report(
-            f"{R}/provenance.html",
+            f"{RESULTS_DIR}/provenance.html",
             caption="../docs/captions/provenance.rst",
             category="Provenance",
         ),
     log:
-        f"{R}/logs/provenance.log",
+        f"{RESULTS_DIR}/logs/provenance.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
     params:
-        config=CFG,
-        model_dirs=[f"{RES}/models", f"{R}/models"],
+        config=SETTINGS,
+        model_dirs=[f"{RESOURCES_DIR}/models", f"{RESULTS_DIR}/models"],
         repository=workflow.basedir,
     script:
         "../workflow/scripts/provenance.py"
@@ -136,16 +130,16 @@ rule summary:
             for e in summary_entries()
             for key in ("performance", "paired_tests")
         ],
-        effects=f"{R}/effects/effects.csv",
+        effects=f"{RESULTS_DIR}/effects/effects.csv",
     output:
-        summary=f"{R}/summary.md",
+        summary=f"{RESULTS_DIR}/summary.md",
         html=report(
-            f"{R}/summary.html",
+            f"{RESULTS_DIR}/summary.html",
             caption="../docs/captions/summary.rst",
             category="Summary",
         ),
     log:
-        f"{R}/logs/summary.log",
+        f"{RESULTS_DIR}/logs/summary.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -153,7 +147,7 @@ rule summary:
         mem_mb=1000,
     params:
         entries=summary_entries(),
-        primary_fmr=CFG["metrics"]["primary_fmr"],
+        primary_fmr=SETTINGS["metrics"]["primary_fmr"],
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
     script:
         "../workflow/scripts/summary.py"
@@ -165,15 +159,15 @@ rule benchmark_table:
     input:
         lambda w: [t for t in all_targets(w) if "/benchmarks/" not in t],
     output:
-        csv=f"{R}/benchmarks/rules.csv",
-        md=f"{R}/benchmarks/rules.md",
+        csv=f"{RESULTS_DIR}/benchmarks/rules.csv",
+        md=f"{RESULTS_DIR}/benchmarks/rules.md",
         html=report(
-            f"{R}/benchmarks/rules.html",
+            f"{RESULTS_DIR}/benchmarks/rules.html",
             caption="../docs/captions/benchmarks.rst",
             category="Performance record",
         ),
     log:
-        f"{R}/logs/benchmark_table.log",
+        f"{RESULTS_DIR}/logs/benchmark_table.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1

@@ -27,3 +27,21 @@ def benchmark_selection(wildcards):
         },
         "shards": {dataset: shards(dataset) for dataset in DATASETS},
     }
+
+
+def report_targets(dataset):
+    """Paper figures 1/2 and 5 and the FTA change tables."""
+    targets = rule_outputs("example_variants", dataset=dataset)
+    targets += rule_outputs("fta_changes_table", dataset=dataset)
+    targets += [
+        path
+        for system in enabled("recognition")
+        for colouriser in enabled("colourisers")
+        for path in rule_outputs(
+            "fta_rescued", dataset=dataset, system=system, colouriser=colouriser
+        )
+    ]
+    return targets
+
+
+register_targets(report_targets)

@@ -5,21 +5,20 @@
 # per system the rates per group at the baseline threshold with FNMR/FMR ratios, FDR and
 # GARBE (colourfr.skin_tone, colourfr.reporting.skin_tone).
 
-register_targets(skin_tone_targets)
 
-SKIN_OUT = f"{R}/{{dataset}}/skin_tone/{{protocol}}"
-SKIN_FIGURES = f"{R}/{{dataset}}/figures/{{protocol}}"
+SKIN_OUT = f"{RESULTS_DIR}/{{dataset}}/skin_tone/{{protocol}}"
+SKIN_FIGURES = f"{RESULTS_DIR}/{{dataset}}/figures/{{protocol}}"
 
 
 rule skin_tone_shard:
     input:
         unpack(skin_tone_inputs),
     output:
-        tones=f"{R}/{{dataset}}/skin_tone/shards/{{shard}}.parquet",
+        tones=f"{RESULTS_DIR}/{{dataset}}/skin_tone/shards/{{shard}}.parquet",
     log:
-        f"{R}/logs/{{dataset}}/skin_tone_shard_{{shard}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/skin_tone_shard_{{shard}}.log",
     benchmark:
-        f"{R}/benchmarks/skin_tone_shard/{{dataset}}_{{shard}}.tsv"
+        f"{RESULTS_DIR}/benchmarks/skin_tone_shard/{{dataset}}_{{shard}}.tsv"
     conda:
         "../envs/colourfr.yaml"
     threads: 1
@@ -35,17 +34,14 @@ rule skin_tone_shard:
 rule skin_tone_summary:
     input:
         tones=lambda w: [
-            f"{R}/{w.dataset}/skin_tone/shards/{s}.parquet" for s in shards(w.dataset)
+            f"{RESULTS_DIR}/{w.dataset}/skin_tone/shards/{s}.parquet"
+            for s in shards(w.dataset)
         ],
-        references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
-        probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
+        references=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/references.csv",
+        probes=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/probes.csv",
     output:
-        subjects=f"{SKIN_OUT}/subject_groups.csv",
-        images=f"{SKIN_OUT}/image_tones.csv",
-        groups_csv=f"{SKIN_OUT}/groups.csv",
-        groups_md=f"{SKIN_OUT}/groups.md",
-        groups_html=report(
-            f"{SKIN_OUT}/groups.html",
+        **table_outputs(
+            f"{SKIN_OUT}/groups",
             caption="../docs/captions/skin_tone_groups.rst",
             category="Tables",
             labels={
@@ -53,12 +49,10 @@ rule skin_tone_summary:
                 "protocol": "{protocol}",
                 "table": "Table 1b: skin-tone groups",
             },
+            prefix="groups_",
         ),
-        groups_tex=f"{SKIN_OUT}/groups.tex",
-        shift_csv=f"{SKIN_OUT}/colour_shift.csv",
-        shift_md=f"{SKIN_OUT}/colour_shift.md",
-        shift_html=report(
-            f"{SKIN_OUT}/colour_shift.html",
+        **table_outputs(
+            f"{SKIN_OUT}/colour_shift",
             caption="../docs/captions/skin_tone_shift.rst",
             category="Skin tone",
             labels={
@@ -66,8 +60,10 @@ rule skin_tone_summary:
                 "protocol": "{protocol}",
                 "table": "colour shift",
             },
+            prefix="shift_",
         ),
-        shift_tex=f"{SKIN_OUT}/colour_shift.tex",
+        subjects=f"{SKIN_OUT}/subject_groups.csv",
+        images=f"{SKIN_OUT}/image_tones.csv",
         ita_png=report(
             f"{SKIN_FIGURES}/skin_tone_ita.png",
             caption="../docs/captions/skin_tone_ita.rst",
@@ -87,18 +83,18 @@ rule skin_tone_summary:
         ),
         delta_pdf=f"{SKIN_FIGURES}/skin_tone_delta_ita.pdf",
     log:
-        f"{R}/logs/{{dataset}}/skin_tone_summary_{{protocol}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/skin_tone_summary_{{protocol}}.log",
     conda:
         "../envs/colourfr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
     params:
-        bins=CFG["skin_tone"]["bins"],
-        convention=CFG["skin_tone"]["convention"],
+        bins=SETTINGS["skin_tone"]["bins"],
+        convention=SETTINGS["skin_tone"]["convention"],
         colourised=lambda w: colourised_variants(),
-        min_subjects=CFG["skin_tone"]["min_subjects_for_interval"],
-        bootstrap=CFG["metrics"]["bootstrap"],
+        min_subjects=SETTINGS["skin_tone"]["min_subjects_for_interval"],
+        bootstrap=SETTINGS["metrics"]["bootstrap"],
     script:
         "../workflow/scripts/skin_tone_summary.py"
 
@@ -106,12 +102,12 @@ rule skin_tone_summary:
 rule differential_performance:
     input:
         scores=lambda w: [
-            f"{R}/{w.dataset}/scores/{w.protocol}/{w.system}/{s['id']}.parquet"
+            f"{RESULTS_DIR}/{w.dataset}/scores/{w.protocol}/{w.system}/{s['id']}.parquet"
             for s in scenario_instances()
         ],
         subjects=f"{SKIN_OUT}/subject_groups.csv",
-        references=f"{R}/{{dataset}}/protocols/{{protocol}}/references.csv",
-        probes=f"{R}/{{dataset}}/protocols/{{protocol}}/probes.csv",
+        references=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/references.csv",
+        probes=f"{RESULTS_DIR}/{{dataset}}/protocols/{{protocol}}/probes.csv",
     output:
         rows_csv=f"{SKIN_OUT}/{{system}}/differential.csv",
         summary_csv=f"{SKIN_OUT}/{{system}}/differential_summary.csv",
@@ -141,7 +137,7 @@ rule differential_performance:
         ),
         pdf=f"{SKIN_FIGURES}/{{system}}/differential_fnmr.pdf",
     log:
-        f"{R}/logs/{{dataset}}/differential_performance_{{protocol}}_{{system}}.log",
+        f"{RESULTS_DIR}/logs/{{dataset}}/differential_performance_{{protocol}}_{{system}}.log",
     wildcard_constraints:
         system="[A-Za-z0-9_.-]+",
     conda:
@@ -153,10 +149,10 @@ rule differential_performance:
         scenarios=lambda w: [s["id"] for s in scenario_instances()],
         labels=lambda w: {s["id"]: s["label"] for s in scenario_instances()},
         baseline=lambda w: baseline_scenario(scenario_instances()),
-        primary_fmr=CFG["metrics"]["primary_fmr"],
-        bins=CFG["skin_tone"]["bins"],
-        alpha=CFG["skin_tone"]["fairness_alpha"],
-        min_subjects=CFG["skin_tone"]["min_subjects_for_interval"],
-        bootstrap=CFG["metrics"]["bootstrap"],
+        primary_fmr=SETTINGS["metrics"]["primary_fmr"],
+        bins=SETTINGS["skin_tone"]["bins"],
+        alpha=SETTINGS["skin_tone"]["fairness_alpha"],
+        min_subjects=SETTINGS["skin_tone"]["min_subjects_for_interval"],
+        bootstrap=SETTINGS["metrics"]["bootstrap"],
     script:
         "../workflow/scripts/differential_performance.py"

@@ -26,26 +26,26 @@ LIGHTQNET = SHARED / "models" / "lightqnet" / "lightqnet-dm050.pb"
 PEOPLE = ["Aaron_Eckhart", "Aaron_Guiel", "Aaron_Patterson", "Aaron_Peirsol"]
 
 SNAKEFILE = """
-R = "res"; RES = "resources"
+RESULTS_DIR = "res"; RESOURCES_DIR = "resources"
 def _q(plugin, params):
     return {{"plugin": plugin, "enabled": True, "threads": 1, "mem_mb": 1000, "gpu": False,
              "batch_size": 3, "params": params, "detector": "arc"}}
-CFG = {{"allow_downloads": False, "protocols": {{"paper": {{}}}}, "metrics": {{"primary_fmr": 0.1}},
+SETTINGS = {{"allow_downloads": False, "protocols": {{"paper": {{}}}}, "metrics": {{"primary_fmr": 0.1}},
        "quality": {{"lq": _q("lightqnet", {{"variant": "dm050", "model_path": "{lightqnet}"}}),
                    "iso": _q("iso29794-5", {{}})}},
        "recognition": {{"arc": {{"enabled": True}}}}}}
-def enabled(f): return [n for n, i in CFG[f].items() if i["enabled"]]
-def instance(f, n): return CFG[f][n]
+def enabled(f): return [n for n, i in SETTINGS[f].items() if i["enabled"]]
+def instance(f, n): return SETTINGS[f][n]
 def gpu_resources(f, n): return 0
-def plugin_of(f, n): return CFG[f][n]["plugin"]
-def job_params(f, n): return CFG[f][n]["params"]
+def plugin_of(f, n): return SETTINGS[f][n]["plugin"]
+def job_params(f, n): return SETTINGS[f][n]["params"]
 def plugin_inputs(f, n): return {{}}
 def conda_env(f, n): return "{envs}/colourfr.yaml"
 def _name_pattern(names): return "|".join(names) if names else "(?!x)x"
-def score_file(d, p, s, i): return f"{{R}}/{{d}}/scores/{{p}}/{{s}}/{{i}}.parquet"
+def score_file(d, p, s, i): return f"{{RESULTS_DIR}}/{{d}}/scores/{{p}}/{{s}}/{{i}}.parquet"
 def variants(): return ["original", "grey"]
 def shards(d): return ["s0001"]
-def variant_index(d, v, s): return f"{{R}}/{{d}}/variants/{{v}}/{{s}}.csv"
+def variant_index(d, v, s): return f"{{RESULTS_DIR}}/{{d}}/variants/{{v}}/{{s}}.csv"
 _T = []
 def register_targets(f): _T.append(f); return f
 def scenario_instances():
