@@ -129,3 +129,52 @@ def test_scores_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert "1 failed to acquire and are left out" in capsys.readouterr().err
     assert len((tmp_path / "o.txt").read_text().splitlines()) == 3
+
+
+PYEER_FILES = {
+    "plain": "0.9\n0.125\n-3e-2\n",
+    "blank lines and spaces": "\n  0.5 \n\n\t0.25\n",
+    "crlf": "0.5\r\n0.75\r\n",
+    "nan and infinities": "nan\nNaN\ninf\n-Infinity\n",
+    "a comment line": "# genuine scores\n0.5\n",
+    "underscores": "1_000.5\n",
+    "many digits": "0.1000000000000000055511151231257827\n0.30000000000000004\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYEER_FILES))
+def test_pyeer_scores_read_in_c_equal_the_line_by_line_reading(tmp_path: Path, name: str) -> None:
+    from colourfr.foreign_scores import _pyeer_scores, _pyeer_scores_by_line
+
+    path = _write(tmp_path / "scores.txt", PYEER_FILES[name])
+    fast, by_line = _pyeer_scores(path), _pyeer_scores_by_line(path)
+    np.testing.assert_array_equal(fast, by_line)  # bit for bit, NaN where NaN
+    assert fast.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0.5\n0.5 0.6\n", r"scores.txt: line 2: expected one score per line"),
+        ("0.5\nhigh\n", r"scores.txt: line 2: score 'high' is not a number"),
+        ("\n# only a comment\n", r"scores.txt: no scores"),
+        ("", r"scores.txt: no scores"),
+    ],
+)
+def test_pyeer_errors_name_the_line_whichever_reader_meets_them(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = _write(tmp_path / "scores.txt", text)
+    good = _write(tmp_path / "good.txt", "0.1\n")
+    with pytest.raises(ColourfrError, match=message):
+        read_pyeer(path, good)
+
+
+def test_pyeer_ids_are_unique_codes_and_pair_by_position(tmp_path: Path) -> None:
+    gen = _write(tmp_path / "gen.txt", "0.9\n0.8\n")
+    imp = _write(tmp_path / "imp.txt", "0.1\n")
+    frame = read_pyeer(gen, imp)
+    assert frame["reference"].astype(str).tolist() == ["genuine-0", "genuine-1", "impostor-0"]
+    assert frame["probe"].astype(str).tolist() == frame["reference"].astype(str).tolist()
+    assert frame["score"].tolist() == [-0.9, -0.8, -0.1]
+    assert frame["failure"].isna().all()

@@ -17,9 +17,10 @@ expressed in either format; a ``nan`` score is read as one (reason ``foreign_nan
 
 from __future__ import annotations
 
-import math
 import os
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,11 +59,43 @@ def _data_lines(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _frame(
-    references: list[str], probes: list[str], genuine: list[bool], scores: list[float], **extra
-) -> pd.DataFrame:
+def _pyeer_scores_by_line(path: Path) -> np.ndarray:
+    """The scores of a pyeer file read line by line (messages name the line)."""
+    rows = _data_lines(path)
+    for number, fields in rows:
+        if len(fields) != 1:
+            raise ScoreFileError(f"{path}: line {number}: expected one score per line")
+    return np.array([_number(fields[0], path, number) for number, fields in rows])
+
+
+def _pyeer_scores(path: Path) -> np.ndarray:
+    """The scores of a pyeer file, parsed in C as pyeer itself reads them (np.loadtxt,
+    which converts each number exactly as ``float`` does). Any file that parser does not
+    take whole (a comment line, a second field, a word, bad UTF-8, no number at all) is
+    read again line by line, so that what it accepts and the message naming the culprit
+    line are the same either way."""
+    if not path.is_file():
+        raise ScoreFileError(f"{path}: score file not found")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an empty file is a warning to np.loadtxt
+            values = np.loadtxt(path, dtype=np.float64, comments=None, ndmin=2, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError, UserWarning):
+        return _pyeer_scores_by_line(path)
+    if values.size == 0 or values.shape[1] != 1:
+        return _pyeer_scores_by_line(path)
+    return values[:, 0]
+
+
+def _synthetic_ids(names: list[str]) -> pd.Categorical:
+    """Names that are unique by construction as a categorical column (code i = name i):
+    validation then works on integer codes, not on millions of strings."""
+    return pd.Categorical.from_codes(np.arange(len(names)), categories=pd.Index(names))
+
+
+def _frame(references: Any, probes: Any, genuine: Any, scores: Any, **extra: Any) -> pd.DataFrame:
     values = np.asarray(scores, dtype=np.float64)
-    failure = [NAN_FAILURE if math.isnan(v) else None for v in values]
+    failure = np.where(np.isnan(values), NAN_FAILURE, None)
     return pd.DataFrame(
         {
             "reference": references,
@@ -116,25 +149,14 @@ def read_pyeer(
 ) -> pd.DataFrame:
     """pyeer's genuine and impostor score files as one score frame."""
     sign = _sign(kind)
-    parts = []
-    for path, is_genuine, stem in (
-        (Path(genuine_path), True, "genuine"),
-        (Path(impostor_path), False, "impostor"),
-    ):
-        rows = _data_lines(path)
-        for number, fields in rows:
-            if len(fields) != 1:
-                raise ScoreFileError(f"{path}: line {number}: expected one score per line")
-        ids = [f"{stem}-{i}" for i in range(len(rows))]
-        parts.append(
-            _frame(
-                ids,
-                ids,
-                [is_genuine] * len(rows),
-                [sign * _number(fields[0], path, number) for number, fields in rows],
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True)
+    genuine = _pyeer_scores(Path(genuine_path))
+    impostor = _pyeer_scores(Path(impostor_path))
+    ids = _synthetic_ids(
+        [f"genuine-{i}" for i in range(genuine.size)]
+        + [f"impostor-{i}" for i in range(impostor.size)]
+    )
+    is_genuine = np.concatenate([np.ones(genuine.size, bool), np.zeros(impostor.size, bool)])
+    frame = _frame(ids, ids, is_genuine, sign * np.concatenate([genuine, impostor]))
     return validate_scores(frame, f"{genuine_path} + {impostor_path}", lambda i: f"score {i + 1}")
 
 
