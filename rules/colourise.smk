@@ -5,7 +5,7 @@
 
 rule colourise:
     input:
-        unpack(plugin_job_inputs("colourisers", "colouriser")),
+        unpack(lambda w: plugin_inputs("colourisers", w.colouriser)),
         index=f"{RESULTS_DIR}/{{dataset}}/variants/grey/{{shard}}.csv",
         # image -> subject, so that a colouriser is never run on the people it was trained on
         # ancient: a rebuilt manifest reruns a shard only through its changed grey index
@@ -23,11 +23,14 @@ rule colourise:
     wildcard_constraints:
         colouriser=_name_pattern(enabled("colourisers")),
     conda:
-        plugin_job_conda("colourisers", "colouriser")
-    threads: plugin_job_threads("colourisers", "colouriser")
+        lambda w: conda_env("colourisers", w.colouriser)
+    threads: lambda w: instance("colourisers", w.colouriser)["threads"]
     resources:
-        **plugin_job_resources("colourisers", "colouriser"),
+        mem_mb=plugin_mem_mb("colourisers", "colouriser"),
+        gpu=lambda w: gpu_resources("colourisers", w.colouriser),
     params:
-        **plugin_job_params("colourisers", "colouriser"),
+        plugin=lambda w: plugin_of("colourisers", w.colouriser),
+        params=lambda w: job_params("colourisers", w.colouriser),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/colourise.py"

@@ -225,38 +225,6 @@ def plugin_mem_mb(family, wildcard):
     )
 
 
-# ---- the per-shard job of a plugin (colourise, embed, quality_score) ----
-# One plugin family and the wildcard naming its instance decide a job's environment,
-# threads, memory, GPU and parameters; these give each directive its value.
-
-
-def plugin_job_conda(family, wildcard):
-    return lambda w: conda_env(family, getattr(w, wildcard))
-
-
-def plugin_job_threads(family, wildcard):
-    return lambda w: instance(family, getattr(w, wildcard))["threads"]
-
-
-def plugin_job_resources(family, wildcard):
-    return {
-        "mem_mb": plugin_mem_mb(family, wildcard),
-        "gpu": lambda w: gpu_resources(family, getattr(w, wildcard)),
-    }
-
-
-def plugin_job_params(family, wildcard):
-    return {
-        "plugin": lambda w: plugin_of(family, getattr(w, wildcard)),
-        "params": lambda w: job_params(family, getattr(w, wildcard)),
-        "image_budget_mb": IMAGE_BUDGET_MB,
-    }
-
-
-def plugin_job_inputs(family, wildcard):
-    return lambda w: plugin_inputs(family, getattr(w, wildcard))
-
-
 def variant_index(dataset, variant, shard):
     return f"{RESULTS_DIR}/{dataset}/variants/{variant}/{shard}.csv"
 

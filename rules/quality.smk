@@ -7,7 +7,7 @@
 
 rule quality_score:
     input:
-        unpack(plugin_job_inputs("quality", "estimator")),
+        unpack(lambda w: plugin_inputs("quality", w.estimator)),
         index=lambda w: variant_index(w.dataset, w.variant, w.shard),
         detections=quality_detections,
     output:
@@ -20,12 +20,15 @@ rule quality_score:
     wildcard_constraints:
         estimator=_name_pattern(enabled("quality")),
     conda:
-        plugin_job_conda("quality", "estimator")
-    threads: plugin_job_threads("quality", "estimator")
+        lambda w: conda_env("quality", w.estimator)
+    threads: lambda w: instance("quality", w.estimator)["threads"]
     resources:
-        **plugin_job_resources("quality", "estimator"),
+        mem_mb=plugin_mem_mb("quality", "estimator"),
+        gpu=lambda w: gpu_resources("quality", w.estimator),
     params:
-        **plugin_job_params("quality", "estimator"),
+        plugin=lambda w: plugin_of("quality", w.estimator),
+        params=lambda w: job_params("quality", w.estimator),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/quality_score.py"
 

@@ -7,7 +7,7 @@
 
 rule embed:
     input:
-        unpack(plugin_job_inputs("recognition", "system")),
+        unpack(lambda w: plugin_inputs("recognition", w.system)),
         index=lambda w: variant_index(w.dataset, w.variant, w.shard),
     output:
         records=f"{RESULTS_DIR}/{{dataset}}/recognition/{{system}}/{{variant}}/{{shard}}.parquet",
@@ -19,11 +19,14 @@ rule embed:
     wildcard_constraints:
         system=_name_pattern(enabled("recognition")),
     conda:
-        plugin_job_conda("recognition", "system")
-    threads: plugin_job_threads("recognition", "system")
+        lambda w: conda_env("recognition", w.system)
+    threads: lambda w: instance("recognition", w.system)["threads"]
     resources:
-        **plugin_job_resources("recognition", "system"),
+        mem_mb=plugin_mem_mb("recognition", "system"),
+        gpu=lambda w: gpu_resources("recognition", w.system),
     params:
-        **plugin_job_params("recognition", "system"),
+        plugin=lambda w: plugin_of("recognition", w.system),
+        params=lambda w: job_params("recognition", w.system),
+        image_budget_mb=IMAGE_BUDGET_MB,
     script:
         "../workflow/scripts/embed.py"

@@ -55,6 +55,7 @@ def _baseline_scenario(): return scenario_instances()[0]
 def protocols_for(d): return ["paper"]
 IMAGE_BUDGET_MB = 8000
 def plugin_mem_mb(f, w): return lambda wildcards: 1000
+def table_outputs(stem, prefix="", **entry): return {{prefix + e: f"{{stem}}.{{e}}" for e in ("csv", "md", "html", "tex")}}
 def rule_outputs(name, **w):
     return [p for pattern in getattr(rules, name).output for p in expand(str(pattern), **w)]
 include: "{helpers}"
