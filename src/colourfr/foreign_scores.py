@@ -95,7 +95,8 @@ def _synthetic_ids(names: list[str]) -> pd.Categorical:
 
 def _frame(references: Any, probes: Any, genuine: Any, scores: Any, **extra: Any) -> pd.DataFrame:
     values = np.asarray(scores, dtype=np.float64)
-    failure = np.where(np.isnan(values), NAN_FAILURE, None)
+    failure = np.full(values.shape, None, dtype=object)
+    failure[np.isnan(values)] = NAN_FAILURE
     return pd.DataFrame(
         {
             "reference": references,
