@@ -170,7 +170,7 @@ def test_pyeer_errors_name_the_line_whichever_reader_meets_them(
         read_pyeer(path, good)
 
 
-def test_pyeer_ids_are_unique_codes_and_pair_by_position(tmp_path: Path) -> None:
+def test_pyeer_ids_are_synthetic_and_pair_by_position(tmp_path: Path) -> None:
     gen = _write(tmp_path / "gen.txt", "0.9\n0.8\n")
     imp = _write(tmp_path / "imp.txt", "0.1\n")
     frame = read_pyeer(gen, imp)

@@ -15,8 +15,12 @@ Reported per tool: wall time, CPU time (user + system of the child) and peak RSS
 (``ru_maxrss`` from ``os.wait4``), the median of ``--repeats`` runs (the order of the tools
 alternates between repeats). The JSON results of colourfr runs are compared.
 
-    python bench/metrics/bench_pyeer_files.py --impostors 2000000 --before HEAD~1 \
-        --out bench/metrics/pyeer_files.json
+pyeer 0.5.6 (in the lock) imports ``pkg_resources``, which the lock's setuptools-free
+environment lacks; give it one outside the environment:
+
+    .venv/bin/pip install --target build/setuptools "setuptools<81"
+    PYTHONPATH=build/setuptools .venv/bin/python bench/metrics/bench_pyeer_files.py \
+        --impostors 2000000 --before HEAD~1 --out bench/metrics/pyeer_files.json
 """
 
 from __future__ import annotations

@@ -87,12 +87,6 @@ def _pyeer_scores(path: Path) -> np.ndarray:
     return values[:, 0]
 
 
-def _synthetic_ids(names: list[str]) -> pd.Categorical:
-    """Names that are unique by construction as a categorical column (code i = name i):
-    validation then works on integer codes, not on millions of strings."""
-    return pd.Categorical.from_codes(np.arange(len(names)), categories=pd.Index(names))
-
-
 def _frame(references: Any, probes: Any, genuine: Any, scores: Any, **extra: Any) -> pd.DataFrame:
     values = np.asarray(scores, dtype=np.float64)
     failure = np.full(values.shape, None, dtype=object)
@@ -152,10 +146,9 @@ def read_pyeer(
     sign = _sign(kind)
     genuine = _pyeer_scores(Path(genuine_path))
     impostor = _pyeer_scores(Path(impostor_path))
-    ids = _synthetic_ids(
-        [f"genuine-{i}" for i in range(genuine.size)]
-        + [f"impostor-{i}" for i in range(impostor.size)]
-    )
+    ids = [f"genuine-{i}" for i in range(genuine.size)] + [
+        f"impostor-{i}" for i in range(impostor.size)
+    ]
     is_genuine = np.concatenate([np.ones(genuine.size, bool), np.zeros(impostor.size, bool)])
     frame = _frame(ids, ids, is_genuine, sign * np.concatenate([genuine, impostor]))
     return validate_scores(frame, f"{genuine_path} + {impostor_path}", lambda i: f"score {i + 1}")
