@@ -23,6 +23,12 @@ from colourfr.io.status import (
     FAILURE_TOO_SMALL,
     FAILURE_UNREADABLE,
 )
+from colourfr.recognition.selection import (
+    MIN_IMAGE_SIDE,
+    choose_face,
+    invalid_image_detail,
+    too_small_detail,
+)
 
 __all__ = [
     "FAILURE_EXTRACTION",
@@ -97,6 +103,8 @@ class AlignedEmbedder(abc.ABC):
     embedding_dim: int
     #: Which face of several is used (colourfr.recognition.selection), per record.
     selection_rule: str = "largest"
+    #: Images with a shorter side below this are recorded as too small by :meth:`screen`.
+    min_image_side: int = MIN_IMAGE_SIDE
 
     @abc.abstractmethod
     def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
@@ -105,6 +113,34 @@ class AlignedEmbedder(abc.ABC):
     @abc.abstractmethod
     def embed_faces(self, faces: list[np.ndarray]) -> np.ndarray:
         """An (N, D) matrix of raw (not yet normalised) embeddings of aligned faces."""
+
+    def screen(self, image: Any, record: FaceRecord) -> bool:
+        """Whether ``image`` can go to a detector at all; if not, ``record`` says why
+        (unreadable, or smaller than :attr:`min_image_side`). A :meth:`locate` calls it
+        first, so that such images are failures to acquire, never exceptions."""
+        detail = invalid_image_detail(image)
+        if detail is not None:
+            record.failure, record.detail = FAILURE_UNREADABLE, detail
+            return False
+        detail = too_small_detail(image, self.min_image_side)
+        if detail is not None:
+            record.failure, record.detail = FAILURE_TOO_SMALL, detail
+            return False
+        return True
+
+    def choose(self, record: FaceRecord, boxes: np.ndarray, image_shape: Sequence[int]) -> int | None:
+        """The index of the face to align among ``boxes`` ((N, 5): x1, y1, x2, y2, score in
+        the image's pixels), by :attr:`selection_rule`; fills ``record``'s detection fields,
+        or its failure when there is no face."""
+        record.n_faces = int(boxes.shape[0])
+        chosen = choose_face(boxes[:, :4], tuple(image_shape), self.selection_rule)
+        if chosen is None:
+            record.failure = FAILURE_NO_FACE
+            return None
+        record.chosen_face = chosen
+        record.det_score = float(boxes[chosen, 4])
+        record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
+        return chosen
 
     def provenance(self) -> dict[str, Any]:
         """What the embed job logs and records about the system; extend it with the

@@ -29,21 +29,8 @@ import numpy as np
 
 from colourfr.assets import sha256_of
 from colourfr.errors import AssetError, ConfigError
-from colourfr.recognition.base import (
-    FAILURE_NO_FACE,
-    FAILURE_TOO_SMALL,
-    FAILURE_UNREADABLE,
-    AlignedEmbedder,
-    FaceRecord,
-)
-from colourfr.recognition.selection import (
-    MIN_IMAGE_SIDE,
-    SELECTION_RULES,
-    choose_face,
-    detection_scale,
-    invalid_image_detail,
-    too_small_detail,
-)
+from colourfr.recognition.base import AlignedEmbedder, FaceRecord
+from colourfr.recognition.selection import MIN_IMAGE_SIDE, SELECTION_RULES, detection_scale
 
 DETECTORS = ("hog", "mmod")
 SHAPE_PREDICTOR_FILE = "shape_predictor_5_face_landmarks.dat"
@@ -160,13 +147,7 @@ class DlibResNet(AlignedEmbedder):
         return boxes, scale
 
     def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
-        detail = invalid_image_detail(image)
-        if detail is not None:
-            record.failure, record.detail = FAILURE_UNREADABLE, detail
-            return None
-        detail = too_small_detail(image, self.min_image_side)
-        if detail is not None:
-            record.failure, record.detail = FAILURE_TOO_SMALL, detail
+        if not self.screen(image, record):
             return None
         image = np.ascontiguousarray(image)
         # dlib raises RuntimeError subclasses on odd input: AlignedEmbedder.process records
@@ -174,14 +155,9 @@ class DlibResNet(AlignedEmbedder):
         boxes, scale = self._detect(image)
         if scale < 1.0:
             record.extra["detection_scale"] = round(scale, 6)
-        record.n_faces = int(boxes.shape[0])
-        chosen = choose_face(boxes[:, :4], image.shape, self.selection_rule)
+        chosen = self.choose(record, boxes, image.shape)
         if chosen is None:
-            record.failure = FAILURE_NO_FACE
             return None
-        record.chosen_face = chosen
-        record.det_score = float(boxes[chosen, 4])
-        record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
         x1, y1, x2, y2 = (round(v) for v in boxes[chosen, :4])
         shape = self._shape_predictor(image, self._dlib.rectangle(x1, y1, x2, y2))
         points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)

@@ -39,21 +39,8 @@ import numpy as np
 
 from colourfr.assets import sha256_of
 from colourfr.errors import AssetError, ConfigError
-from colourfr.recognition.base import (
-    FAILURE_NO_FACE,
-    FAILURE_TOO_SMALL,
-    FAILURE_UNREADABLE,
-    AlignedEmbedder,
-    FaceRecord,
-)
-from colourfr.recognition.selection import (
-    MIN_IMAGE_SIDE,
-    SELECTION_RULES,
-    choose_face,
-    detection_scale,
-    invalid_image_detail,
-    too_small_detail,
-)
+from colourfr.recognition.base import AlignedEmbedder, FaceRecord
+from colourfr.recognition.selection import MIN_IMAGE_SIDE, SELECTION_RULES, detection_scale
 from colourfr.resampling import opencv4_warp_affine
 
 LOG = logging.getLogger(__name__)
@@ -254,27 +241,16 @@ class InsightFaceArcFace(AlignedEmbedder):
 
     def locate(self, image: Any, record: FaceRecord) -> np.ndarray | None:
         """Fill ``record`` with detection results; return the aligned crop or None."""
-        detail = invalid_image_detail(image)
-        if detail is not None:
-            record.failure, record.detail = FAILURE_UNREADABLE, detail
-            return None
-        detail = too_small_detail(image, self.min_image_side)
-        if detail is not None:
-            record.failure, record.detail = FAILURE_TOO_SMALL, detail
+        if not self.screen(image, record):
             return None
         # An exception here is attributed by AlignedEmbedder.process: the image's where the
         # runtime provably works, else the machine's (the job fails).
         boxes, landmarks, scale = self._detect(image)
         if scale < 1.0:
             record.extra["detection_scale"] = round(scale, 6)
-        record.n_faces = int(boxes.shape[0])
-        chosen = choose_face(boxes[:, :4], image.shape, self.selection_rule)
+        chosen = self.choose(record, boxes, image.shape)
         if chosen is None:
-            record.failure = FAILURE_NO_FACE
             return None
-        record.chosen_face = chosen
-        record.det_score = float(boxes[chosen, 4])
-        record.bbox = tuple(float(v) for v in boxes[chosen, :4])  # type: ignore[assignment]
         record.landmarks = landmarks[chosen].copy()
         from insightface.utils import face_align
 
