@@ -128,7 +128,9 @@ class AlignedEmbedder(abc.ABC):
             return False
         return True
 
-    def choose(self, record: FaceRecord, boxes: np.ndarray, image_shape: Sequence[int]) -> int | None:
+    def choose(
+        self, record: FaceRecord, boxes: np.ndarray, image_shape: Sequence[int]
+    ) -> int | None:
         """The index of the face to align among ``boxes`` ((N, 5): x1, y1, x2, y2, score in
         the image's pixels), by :attr:`selection_rule`; fills ``record``'s detection fields,
         or its failure when there is no face."""
