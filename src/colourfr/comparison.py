@@ -380,19 +380,18 @@ def protocol_embedding_sets(
         probe_records, probe_matrix = ref_records, ref_matrix
     else:
         probe_records, probe_matrix = load_recognition_shards(probe_shards)
-    reference_set = embedding_set_for(
-        ref_records,
-        ref_matrix,
-        references["image_id"].astype(str).tolist(),
-        references["subject_id"].astype(str).tolist(),
-        f"{source}/references.csv",
-    )
-    probe_set = embedding_set_for(
-        probe_records,
-        probe_matrix,
-        probes["image_id"].astype(str).tolist(),
-        probes["subject_id"].astype(str).tolist(),
-        f"{source}/probes.csv",
+    reference_set, probe_set = (
+        embedding_set_for(
+            records,
+            matrix,
+            listing["image_id"].astype(str).tolist(),
+            listing["subject_id"].astype(str).tolist(),
+            f"{source}/{role}.csv",
+        )
+        for records, matrix, listing, role in (
+            (ref_records, ref_matrix, references, "references"),
+            (probe_records, probe_matrix, probes, "probes"),
+        )
     )
     return reference_set, probe_set
 

@@ -341,22 +341,17 @@ def check_same_genuine_pairs(
         f"{int(not_in_other.sum())} only in the first, {int(not_in_mine.sum())} only in the "
         "second)"
     )
-    if not_in_other.any():
-        i = int(np.flatnonzero(not_in_other)[0])
-        row = int(mine.index[i])
-        raise ScoreFileError(
-            f"{source}: {where(row)}: genuine pair reference={mine['reference'].iloc[i]!r}"
-            f" probe={mine['probe'].iloc[i]!r} is not in {other_source}: files do not match"
-            + counts
-        )
-    if not_in_mine.any():
-        i = int(np.flatnonzero(not_in_mine)[0])
-        row = int(theirs.index[i])
-        raise ScoreFileError(
-            f"{other_source}: {where_other(row)}: genuine pair reference="
-            f"{theirs['reference'].iloc[i]!r} probe={theirs['probe'].iloc[i]!r} is not in"
-            f" {source}: files do not match" + counts
-        )
+    for missing, pairs, file, locate, absent_from in (
+        (not_in_other, mine, source, where, other_source),
+        (not_in_mine, theirs, other_source, where_other, source),
+    ):
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise ScoreFileError(
+                f"{file}: {locate(int(pairs.index[i]))}: genuine pair reference="
+                f"{pairs['reference'].iloc[i]!r} probe={pairs['probe'].iloc[i]!r} is not in"
+                f" {absent_from}: files do not match" + counts
+            )
 
 
 def paired_genuine_scores(

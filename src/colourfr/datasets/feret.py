@@ -45,7 +45,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
-from colourfr.datasets.manifest import RAW_COLUMNS
+from colourfr.datasets.manifest import raw_listing_of
 from colourfr.errors import ConfigError, ManifestError
 
 log = logging.getLogger(__name__)
@@ -580,10 +580,7 @@ def read_feret(
                 "expression": EXPRESSION_BY_POSE.get(recording.pose, ""),
             }
         )
-    if not rows:
-        raise ManifestError(
-            f"{root}: no FERET image left (metadata={source}, poses={poses}, "
-            f"partitions={partitions})"
-        )
-    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
-    return frame.sort_values("image_id", kind="stable").reset_index(drop=True)
+    return raw_listing_of(
+        rows,
+        f"{root}: no FERET image left (metadata={source}, poses={poses}, partitions={partitions})",
+    )

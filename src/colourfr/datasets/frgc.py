@@ -54,7 +54,7 @@ from xml.sax.xmlreader import AttributesImpl, Locator
 
 import pandas as pd
 
-from colourfr.datasets.manifest import RAW_COLUMNS
+from colourfr.datasets.manifest import raw_listing_of
 from colourfr.errors import ConfigError, ManifestError
 
 log = logging.getLogger(__name__)
@@ -442,10 +442,8 @@ def read_frgc(
             )
         for row in rows:
             row["session"] = row["_collection"]
-    if not rows:
-        raise ManifestError(
-            f"{root}: no FRGC image left (sets: {', '.join(str(p) for p, _ in set_files)}; "
-            f"controlled_only={controlled_only})"
-        )
-    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
-    return frame.sort_values("image_id", kind="stable").reset_index(drop=True)
+    return raw_listing_of(
+        rows,
+        f"{root}: no FRGC image left (sets: {', '.join(str(p) for p, _ in set_files)}; "
+        f"controlled_only={controlled_only})",
+    )

@@ -45,6 +45,7 @@ __all__ = [
     "listed_path",
     "listing_row",
     "manifest_issues",
+    "raw_listing_of",
     "read_manifest",
     "read_subject_list",
     "write_manifest",
@@ -65,6 +66,15 @@ class ListingIssue:
     path: str
     status: str
     detail: str = ""
+
+
+def raw_listing_of(rows: Sequence[dict[str, str]], nothing_left: str) -> pd.DataFrame:
+    """A reader's rows as a raw listing in image-id order; ``nothing_left`` is the
+    error when no row is left (it names the root and the selection that removed all)."""
+    if not rows:
+        raise ManifestError(nothing_left)
+    frame = pd.DataFrame(list(rows), columns=list(RAW_COLUMNS))
+    return frame.sort_values("image_id", kind="stable").reset_index(drop=True)
 
 
 def listing_row(image_id: str, subject_id: str, path: Path) -> dict[str, str]:

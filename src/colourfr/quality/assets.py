@@ -17,23 +17,21 @@ from __future__ import annotations
 
 from colourfr.assets import Asset
 
-FACEQNET_V0 = Asset(
-    name="faceqnet-v0",
-    urls=("https://github.com/uam-biometrics/FaceQnet/releases/download/v0/FaceQnet.h5",),
-    sha256=None,  # not published by the authors
-    size=None,  # not published by the authors
-    filename="FaceQnet.h5",
-    licence="FaceQnet repository (uam-biometrics); no licence file, research use",
-)
 
-FACEQNET_V1 = Asset(
-    name="faceqnet-v1",
-    urls=("https://github.com/uam-biometrics/FaceQnet/releases/download/v1.0/FaceQnet_v1.h5",),
-    sha256=None,  # not published by the authors
-    size=None,  # not published by the authors
-    filename="FaceQnet_v1.h5",
-    licence="FaceQnet repository (uam-biometrics); no licence file, research use",
-)
+def _faceqnet_release(name: str, tag: str, filename: str) -> Asset:
+    """A FaceQnet .h5 of the authors' GitHub releases, which publish no checksum or size."""
+    return Asset(
+        name=name,
+        urls=(f"https://github.com/uam-biometrics/FaceQnet/releases/download/{tag}/{filename}",),
+        sha256=None,
+        size=None,
+        filename=filename,
+        licence="FaceQnet repository (uam-biometrics); no licence file, research use",
+    )
+
+
+FACEQNET_V0 = _faceqnet_release("faceqnet-v0", "v0", "FaceQnet.h5")
+FACEQNET_V1 = _faceqnet_release("faceqnet-v1", "v1.0", "FaceQnet_v1.h5")
 
 # Pinned to the commit that added the models; the branch URL is a fallback mirror.
 _LIGHTQNET_COMMIT = "d0798e5db4d07401d1868425e40805df06f53df2"

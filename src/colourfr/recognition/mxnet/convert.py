@@ -301,18 +301,10 @@ def _leaky_relu(b: _Builder, node: SymbolNode, a: _NodeAttrs) -> Tensor:
         minus_slope = b.constant(f"{gamma_name}_negated", -slope)
         scaled = b.emit("Mul", [neg.name, minus_slope.name], f"{node.name}_negscaled", x.rank)
         return b.emit("Add", [pos.name, scaled.name], node.name, x.rank, node_name=node.name)
-    if act == "leaky":
+    if act in ("leaky", "elu"):
+        # MXNet's slope is the alpha of both ONNX operators, with the same default.
         return b.emit(
-            "LeakyRelu",
-            [x.name],
-            node.name,
-            x.rank,
-            node_name=node.name,
-            alpha=a.get_float("slope", 0.25),
-        )
-    if act == "elu":
-        return b.emit(
-            "Elu",
+            "LeakyRelu" if act == "leaky" else "Elu",
             [x.name],
             node.name,
             x.rank,
