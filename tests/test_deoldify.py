@@ -230,18 +230,18 @@ def test_artistic_end_to_end_batched_matches_original(
     artistic_model: torch.nn.Module, rf: int
 ) -> None:
     images = [face(name) for name in FACES]  # 250x250 and 200x250 in one batch
-    batched = pipeline.colourise_jantic_batch(artistic_model, images, rf, batch_size=2)
+    batched = pipeline.colourise_batch(artistic_model, images, rf, batch_size=2)
     for name, image, mine in zip(FACES, images, batched):
         assert_final_close(mine, png(Path(f"{stem('artistic', name, rf)}final.png")))
         if rf == 7:
-            single = pipeline.colourise_jantic(artistic_model, image, rf)
+            single = pipeline.colourise_image(artistic_model, image, rf)
             assert_final_close(single, mine)
 
 
 @pytest.mark.parametrize("rf", RENDER_FACTORS)
 def test_dana_end_to_end_batched_matches_original(dana_model: torch.nn.Module, rf: int) -> None:
     images = [face(name) for name in FACES]
-    batched = pipeline.colourise_dana_batch(dana_model, images, rf, batch_size=2)
+    batched = pipeline.colourise_batch(dana_model, images, rf, batch_size=2, path="dana")
     for name, mine in zip(FACES, batched):
         assert_final_close(mine, png(Path(f"{stem('dana', name, rf)}final.png")))
 
@@ -311,9 +311,9 @@ class TestStable:
     ) -> None:
         # Observed: face1 identical, face2 max 2 on 10 (RF 8) / 14 (RF 7) of 150,000 values.
         images = [face(name) for name in FACES]  # 250x250 and 200x250 in one batch
-        batched = pipeline.colourise_jantic_batch(stable_model, images, rf, batch_size=2)
+        batched = pipeline.colourise_batch(stable_model, images, rf, batch_size=2)
         for name, image, mine in zip(FACES, images, batched):
             assert_final_close(mine, png(Path(f"{stem('stable', name, rf)}final.png")))
             if rf == 7:
-                single = pipeline.colourise_jantic(stable_model, image, rf)
+                single = pipeline.colourise_image(stable_model, image, rf)
                 assert_final_close(single, mine)

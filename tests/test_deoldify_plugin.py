@@ -385,7 +385,7 @@ def test_plugin_colourises_mixed_sizes_keeping_luma(tiny_variant: Path) -> None:
         unclipped = ((rgb > 0) & (rgb < 255)).all(axis=2)
         assert unclipped.mean() > 0.2
         assert np.abs(luma - grey)[unclipped].max() <= 2
-    one_by_one = [pipeline.colourise_jantic(colouriser.model, g, 4) for g in greys]
+    one_by_one = [pipeline.colourise_image(colouriser.model, g, 4) for g in greys]
     for a, b in zip(one_by_one, outputs):
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 3
 
@@ -394,7 +394,7 @@ def test_plugin_accepts_colour_input_as_deoldify_does(tiny_variant: Path) -> Non
     colouriser = deoldify_plugin.artistic(weights=str(tiny_variant), render_factor=2, device="cpu")
     rgb = np.stack([grey_face(40, 40), grey_face(40, 40, 2), grey_face(40, 40, 3)], axis=2)
     out = colouriser.colourise([rgb])[0]
-    expected = pipeline.colourise_jantic(colouriser.model, rgb, 2)
+    expected = pipeline.colourise_image(colouriser.model, rgb, 2)
     np.testing.assert_array_equal(out, expected)
     # the network sees luminance only: after undoing the normalisation, the three input
     # channels hold the same 8-bit grey value

@@ -108,9 +108,9 @@ def test_inference_uses_the_deoldify_path_and_keeps_input_luma(trained_run) -> N
         luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV)[:, :, 0].astype(int)
         # The YUV merge keeps Y up to uint8 round trips and RGB gamut clipping of strong chroma.
         assert np.percentile(np.abs(luma - grey), 90) <= 2
-    from colourfr.colourisers.deoldify.pipeline import colourise_jantic
+    from colourfr.colourisers.deoldify.pipeline import colourise_image
 
-    np.testing.assert_array_equal(outputs[1], colourise_jantic(colouriser.model, greys[1], 2))
+    np.testing.assert_array_equal(outputs[1], colourise_image(colouriser.model, greys[1], 2))
     assert colouriser.provenance()["training_data_sha256"]
 
 

@@ -97,15 +97,15 @@ def bench_case(
 ) -> dict[str, Any]:
     model = load(name, device)
     path = CASES[name][2]
-    one = pipeline.colourise_jantic if path == "jantic" else pipeline.colourise_dana
-    many = pipeline.colourise_jantic_batch if path == "jantic" else pipeline.colourise_dana_batch
+    one, many = pipeline.colourise_image, pipeline.colourise_batch
     # warm-up (allocator, oneDNN/cuDNN algorithm choice) on one image
-    one(model, images[0], render_factor, fp16=fp16)
+    one(model, images[0], render_factor, path=path, fp16=fp16)
     single_s, single = timed(
-        lambda: [one(model, im, render_factor, fp16=fp16) for im in images], repeats
+        lambda: [one(model, im, render_factor, path=path, fp16=fp16) for im in images], repeats
     )
     batched_s, batched = timed(
-        lambda: many(model, images, render_factor, batch_size=batch_size, fp16=fp16), repeats
+        lambda: many(model, images, render_factor, path=path, batch_size=batch_size, fp16=fp16),
+        repeats,
     )
     diff = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(single, batched))
     return {
@@ -130,8 +130,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         (
             "`bench/colourisers/deoldify_bench.py --write-docs`: images/s of the batched DeOldify path "
-            "(`colourise_jantic_batch`: the square network inputs of several faces in one forward) "
-            "against the original one-image-at-a-time control flow (`colourise_jantic`: batch 1), "
+            "(`colourise_batch`: the square network inputs of several faces in one forward) "
+            "against the original one-image-at-a-time control flow (`colourise_image`: batch 1), "
             "both with this project's plain-PyTorch generators, which reproduce the original outputs "
             "bit-exactly in float32 (tests/test_deoldify.py). Weights: the fixtures' fill rule "
             "(speed does not depend on the values). Images: LFW deep-funneled faces (250x250) in "

@@ -5,7 +5,7 @@ Inference is DeOldify's own code path in this project: the generator class
 section of ``training.json``), weights read by
 :func:`~colourfr.colourisers.deoldify.weights.load_weights` (``torch.load(...,
 weights_only=True)``, strict key/shape check), and the jantic image path
-:func:`~colourfr.colourisers.deoldify.pipeline.colourise_jantic_batch` (square resize to
+:func:`~colourfr.colourisers.deoldify.pipeline.colourise_batch` (the jantic path: square resize to
 ``16 * render_factor``, ImageNet normalisation, network, denormalisation, resize back,
 input luma + network chroma). ``render_factor`` defaults to the one used in training.
 
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from colourfr.assets import sha256_of
-from colourfr.colourisers.deoldify.pipeline import colourise_jantic_batch
+from colourfr.colourisers.deoldify.pipeline import colourise_batch
 from colourfr.colourisers.deoldify.plugin import as_image, pick_device
 from colourfr.colourisers.deoldify.unet import DeOldifyUnet, UnetConfig
 from colourfr.colourisers.deoldify.weights import load_weights
@@ -129,7 +129,7 @@ class TrainedUnetColouriser:
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
-        return colourise_jantic_batch(
+        return colourise_batch(
             self.model, images, self.render_factor, batch_size=self.net_batch_size, fp16=self.fp16
         )
 

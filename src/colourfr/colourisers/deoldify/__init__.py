@@ -5,17 +5,15 @@ Public API (importing this package imports torch):
 * :func:`build_jantic_generator` / :class:`DeOldifyUnet` / :class:`UnetConfig` - the
   parametric jantic U-Net (``STABLE``, ``VIDEO``, ``ARTISTIC`` are the published configs);
 * :func:`build_dana_generator` - the 2018 dana-kelley ``Unet34``;
-* :func:`colourise_jantic`, :func:`colourise_jantic_batch`, :func:`colourise_dana`,
-  :func:`colourise_dana_batch` - the original image paths (see ``pipeline``).
+* :func:`colourise_batch`, :func:`colourise_image` - the original image paths, "jantic"
+  or "dana" (see ``pipeline``).
 """
 
 from colourfr.colourisers.deoldify.dana import DanaUnet34, build_dana_generator
 from colourfr.colourisers.deoldify.pipeline import (
     DEFAULT_RENDER_FACTOR,
-    colourise_dana,
-    colourise_dana_batch,
-    colourise_jantic,
-    colourise_jantic_batch,
+    colourise_batch,
+    colourise_image,
 )
 from colourfr.colourisers.deoldify.unet import (
     ARTISTIC,
@@ -36,8 +34,6 @@ __all__ = [
     "UnetConfig",
     "build_dana_generator",
     "build_jantic_generator",
-    "colourise_dana",
-    "colourise_dana_batch",
-    "colourise_jantic",
-    "colourise_jantic_batch",
+    "colourise_batch",
+    "colourise_image",
 ]

@@ -201,51 +201,42 @@ def _colourise_batches(
     return results
 
 
-def colourise_jantic(
-    model: nn.Module,
-    image: np.ndarray,
-    render_factor: int = DEFAULT_RENDER_FACTOR,
-    *,
-    fp16: bool = False,
-) -> np.ndarray:
-    """One image, the original jantic path: (H,W) or (H,W,3) uint8 -> (H,W,3) RGB uint8."""
-    return colourise_jantic_batch(model, [image], render_factor, batch_size=1, fp16=fp16)[0]
+#: The two original image paths: network input and postprocessing, by name.
+PATHS: dict[
+    str,
+    tuple[Callable[[np.ndarray, int], np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]],
+] = {
+    "jantic": (jantic_net_input, jantic_postprocess),
+    "dana": (dana_net_input, dana_postprocess),
+}
 
 
-def colourise_jantic_batch(
-    model: nn.Module,
-    images: Sequence[np.ndarray],
-    render_factor: int = DEFAULT_RENDER_FACTOR,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    fp16: bool = False,
-) -> list[np.ndarray]:
-    """Many images through the jantic path, ``batch_size`` network inputs at a time."""
-    return _colourise_batches(
-        model, images, jantic_net_input, jantic_postprocess, render_factor, batch_size, fp16
-    )
-
-
-def colourise_dana(
-    model: nn.Module,
-    image: np.ndarray,
-    render_factor: int = DEFAULT_RENDER_FACTOR,
-    *,
-    fp16: bool = False,
-) -> np.ndarray:
-    """One image, the original dana-kelley path."""
-    return colourise_dana_batch(model, [image], render_factor, batch_size=1, fp16=fp16)[0]
-
-
-def colourise_dana_batch(
+def colourise_batch(
     model: nn.Module,
     images: Sequence[np.ndarray],
     render_factor: int = DEFAULT_RENDER_FACTOR,
     *,
+    path: str = "jantic",
     batch_size: int = DEFAULT_BATCH_SIZE,
     fp16: bool = False,
 ) -> list[np.ndarray]:
-    """Many images through the dana-kelley path, batched."""
+    """Many images through the ``path`` ("jantic" or "dana") of the original code,
+    ``batch_size`` network inputs at a time: (H,W) or (H,W,3) uint8 -> (H,W,3) RGB uint8."""
+    if path not in PATHS:
+        raise ValueError(f"unknown DeOldify image path {path!r}; expected one of {sorted(PATHS)}")
+    net_input, postprocess = PATHS[path]
     return _colourise_batches(
-        model, images, dana_net_input, dana_postprocess, render_factor, batch_size, fp16
+        model, images, net_input, postprocess, render_factor, batch_size, fp16
     )
+
+
+def colourise_image(
+    model: nn.Module,
+    image: np.ndarray,
+    render_factor: int = DEFAULT_RENDER_FACTOR,
+    *,
+    path: str = "jantic",
+    fp16: bool = False,
+) -> np.ndarray:
+    """One image, the original one-at-a-time control flow (a batch of one)."""
+    return colourise_batch(model, [image], render_factor, path=path, batch_size=1, fp16=fp16)[0]

@@ -35,8 +35,7 @@ from colourfr.colourisers.deoldify.dana import build_dana_generator
 from colourfr.colourisers.deoldify.pipeline import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_RENDER_FACTOR,
-    colourise_dana_batch,
-    colourise_jantic_batch,
+    colourise_batch,
 )
 from colourfr.colourisers.deoldify.unet import ARTISTIC, STABLE, VIDEO, DeOldifyUnet
 from colourfr.colourisers.deoldify.weights import load_weights
@@ -194,9 +193,13 @@ class DeOldifyColouriser:
 
     def colourise(self, grey_images: Sequence[np.ndarray]) -> list[np.ndarray]:
         images = [as_image(image, index) for index, image in enumerate(grey_images)]
-        run = colourise_jantic_batch if self.spec.path == "jantic" else colourise_dana_batch
-        return run(
-            self.model, images, self.render_factor, batch_size=self.net_batch_size, fp16=self.fp16
+        return colourise_batch(
+            self.model,
+            images,
+            self.render_factor,
+            path=self.spec.path,
+            batch_size=self.net_batch_size,
+            fp16=self.fp16,
         )
 
     def provenance(self) -> dict[str, Any]:
