@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -115,6 +115,30 @@ def default_plan(context: PlanContext, spec: PluginSpec | None = None) -> Workfl
     }
     params = {k: v for k, v in context.params.items() if k not in spec.plan_only_params}
     return WorkflowPlan(context.plugin, params, inputs, (), _allow_download(context.params))
+
+
+def model_file_plan_of(
+    context: PlanContext,
+    param: str,
+    subdir: str,
+    asset: Callable[[], Any],
+    fetch: Callable[[str, Any], Artifact],
+) -> WorkflowPlan:
+    """The plan of a plugin whose job reads one model file: ``params[param]`` where the
+    user set it, else the copy in ``cache_dir`` (default ``<resources_dir>/models/<subdir>``)
+    that the artifact ``fetch(path, asset())`` downloads before any job needs it."""
+    params = dict(context.params)
+    artifacts: tuple[Artifact, ...] = ()
+    if not params.get(param):
+        file = asset()
+        folder = params.get("cache_dir") or os.path.join(context.resources_dir, "models", subdir)
+        params[param] = os.path.join(folder, file.target_name)
+        artifacts = (fetch(params[param], file),)
+    allow = _allow_download(params)
+    # The job reads the file Snakemake tracked: nothing to cache or download there.
+    params["cache_dir"] = None
+    params["allow_download"] = False
+    return WorkflowPlan(context.plugin, params, {param: params[param]}, artifacts, allow)
 
 
 def _allow_download(params: Mapping[str, Any]) -> bool:

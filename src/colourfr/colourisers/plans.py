@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from colourfr.errors import ConfigError
-from colourfr.plugin_plan import BUILD, DOWNLOAD, Artifact, PlanContext, WorkflowPlan
+from colourfr.plugin_plan import (
+    BUILD,
+    DOWNLOAD,
+    Artifact,
+    PlanContext,
+    WorkflowPlan,
+    model_file_plan_of,
+)
 
 #: The LFW file naming the people the self-trained colouriser and the default exemplar
 #: are drawn from (View 1 training split); evaluation must exclude them.
@@ -52,30 +59,20 @@ def _deoldify_asset(plugin: str) -> Any:
 def deoldify_plan(context: PlanContext) -> WorkflowPlan:
     """The weights file is a job input: ``params.weights``, else the cached copy that the
     download artifact (one per weights file, shared by every instance) fetches."""
-    params = dict(context.params)
-    artifacts: tuple[Artifact, ...] = ()
-    if not params.get("weights"):
-        asset = _deoldify_asset(context.plugin)
-        folder = params.get("cache_dir") or os.path.join(
-            context.resources_dir, "models", "deoldify"
-        )
-        params["weights"] = os.path.join(folder, asset.target_name)
-        artifacts = (
-            Artifact(
-                name=f"fetch_{rule_slug(context.plugin)}",
-                kind=DOWNLOAD,
-                function="colourfr.colourisers.plans:fetch_deoldify_weights",
-                outputs={"weights": params["weights"]},
-                params={"plugin": context.plugin, "weights_sha256": params.get("weights_sha256")},
-                summary=f"{asset.target_name} ({asset.size or '?'} bytes, size-checked)",
-            ),
-        )
-    allow = bool(params.get("allow_download", True))
-    # The job reads the file Snakemake tracked: nothing to cache or download there.
-    params["cache_dir"] = None
-    params["allow_download"] = False
-    return WorkflowPlan(
-        context.plugin, params, {"weights": params["weights"]}, artifacts, allow_download=allow
+    params = context.params
+    return model_file_plan_of(
+        context,
+        "weights",
+        "deoldify",
+        lambda: _deoldify_asset(context.plugin),
+        lambda path, asset: Artifact(
+            name=f"fetch_{rule_slug(context.plugin)}",
+            kind=DOWNLOAD,
+            function="colourfr.colourisers.plans:fetch_deoldify_weights",
+            outputs={"weights": path},
+            params={"plugin": context.plugin, "weights_sha256": params.get("weights_sha256")},
+            summary=f"{asset.target_name} ({asset.size or '?'} bytes, size-checked)",
+        ),
     )
 
 

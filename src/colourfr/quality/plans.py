@@ -12,7 +12,14 @@ from typing import Any
 
 from colourfr.assets import Asset
 from colourfr.errors import ConfigError
-from colourfr.plugin_plan import BUILD, DOWNLOAD, Artifact, PlanContext, WorkflowPlan
+from colourfr.plugin_plan import (
+    BUILD,
+    DOWNLOAD,
+    Artifact,
+    PlanContext,
+    WorkflowPlan,
+    model_file_plan_of,
+)
 from colourfr.registry import registry_for
 
 
@@ -34,34 +41,25 @@ def _slug(text: str) -> str:
 
 
 def model_file_plan(context: PlanContext) -> WorkflowPlan:
-    params = dict(context.params)
-    artifacts: tuple[Artifact, ...] = ()
-    if not params.get("model_path"):
-        spec = registry_for(context.family).get(context.plugin)
-        asset = model_asset(context.plugin, params)
-        folder = params.get("cache_dir") or os.path.join(
-            context.resources_dir, "models", spec.cache_subdir or context.plugin
-        )
-        params["model_path"] = os.path.join(folder, asset.target_name)
-        artifacts = (
-            Artifact(
-                name=f"fetch_{_slug(asset.name)}",
-                kind=DOWNLOAD,
-                function="colourfr.quality.plans:fetch_model_file",
-                outputs={"model": params["model_path"]},
-                params={
-                    "plugin": context.plugin,
-                    "variant": params.get("variant"),
-                    "weights_sha256": params.get("weights_sha256"),
-                },
-                summary=f"{asset.target_name} ({asset.licence or 'see docs/models.md'})",
-            ),
-        )
-    allow = bool(params.get("allow_download", True))
-    params["cache_dir"] = None
-    params["allow_download"] = False
-    return WorkflowPlan(
-        context.plugin, params, {"model_path": params["model_path"]}, artifacts, allow
+    params = context.params
+    spec = registry_for(context.family).get(context.plugin)
+    return model_file_plan_of(
+        context,
+        "model_path",
+        spec.cache_subdir or context.plugin,
+        lambda: model_asset(context.plugin, params),
+        lambda path, asset: Artifact(
+            name=f"fetch_{_slug(asset.name)}",
+            kind=DOWNLOAD,
+            function="colourfr.quality.plans:fetch_model_file",
+            outputs={"model": path},
+            params={
+                "plugin": context.plugin,
+                "variant": params.get("variant"),
+                "weights_sha256": params.get("weights_sha256"),
+            },
+            summary=f"{asset.target_name} ({asset.licence or 'see docs/models.md'})",
+        ),
     )
 
 
