@@ -7,7 +7,6 @@ per recognition system the differential performance across groups (docs/metrics.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from colourfr.metrics.colour_shift import per_image_shift
-from colourfr.reporting.numbers import with_interval
+from colourfr.reporting.numbers import fixed, with_interval
 
 
 def _interval(row: Mapping[str, object], key: str, scale: float = 100.0, digits: int = 2) -> str:
@@ -62,12 +61,8 @@ def write_skin_tone_tables(
             "group": shift["group"],
             "images": shift["images"],
             "subjects": shift["subjects"],
-            "ITA original": shift["ita_original"].map(
-                lambda v: f"{v:.1f}" if math.isfinite(v) else "—"
-            ),
-            "ITA colourised": shift["ita_colourised"].map(
-                lambda v: f"{v:.1f}" if math.isfinite(v) else "—"
-            ),
+            "ITA original": shift["ita_original"].map(lambda v: fixed(v, 1)),
+            "ITA colourised": shift["ita_colourised"].map(lambda v: fixed(v, 1)),
             "ΔITA (°)": [_interval(r, "delta_ita", 1.0, 1) for r in shift.to_dict("records")],
             "Δhue (°)": [_interval(r, "delta_hue", 1.0, 1) for r in shift.to_dict("records")],
             "ΔL*": [_interval(r, "delta_L", 1.0, 1) for r in shift.to_dict("records")],
@@ -114,14 +109,10 @@ def write_differential_tables(
         {
             "scenario": summary["label"],
             "groups": summary["groups_compared"],
-            "FNMR max/min": summary["fnmr_max_min_ratio"].map(
-                lambda v: f"{v:.2f}" if math.isfinite(v) else "—"
-            ),
-            "FMR max/min": summary["fmr_max_min_ratio"].map(
-                lambda v: f"{v:.2f}" if math.isfinite(v) else "—"
-            ),
-            "FDR": summary["fdr"].map(lambda v: f"{v:.4f}" if math.isfinite(v) else "—"),
-            "GARBE": summary["garbe"].map(lambda v: f"{v:.4f}" if math.isfinite(v) else "—"),
+            "FNMR max/min": summary["fnmr_max_min_ratio"].map(lambda v: fixed(v, 2)),
+            "FMR max/min": summary["fmr_max_min_ratio"].map(lambda v: fixed(v, 2)),
+            "FDR": summary["fdr"].map(lambda v: fixed(v, 4)),
+            "GARBE": summary["garbe"].map(lambda v: fixed(v, 4)),
         }
     )
     t = "undefined" if threshold is None else f"{threshold:.6g}"
