@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from colourfr.images import read_rgb, rec709_luma, write_png
-
 
 def run(args: argparse.Namespace) -> int:
+    from colourfr.images import read_rgb, rec709_luma, write_png
+
     write_png(args.output, rec709_luma(read_rgb(args.input)))
     return 0
 

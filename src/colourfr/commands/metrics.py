@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from colourfr.errors import ColourfrError
-from colourfr.scores import check_same_genuine_pairs
 
 
 class MetricsArgumentError(ColourfrError):
@@ -152,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         _emit(table, args.format)
         return 0
     from colourfr.foreign_scores import read_any
+    from colourfr.scores import check_same_genuine_pairs
 
     labels = _labels(args.label, [*map(str, args.scores), baseline_path])
     _, baseline = read_any(baseline_path, args.score_kind)
