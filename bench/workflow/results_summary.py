@@ -115,6 +115,10 @@ def main() -> None:
             out += [table3(system_dir, fmr, labels), ""]
         out += [f"### Paired tests, {system_dir.name}, FMR 0.1 %", ""]
         out += [paired_tests(system_dir, 0.001, labels), ""]
+    effects = args.results / "effects" / "effects.md"
+    if effects.is_file():
+        out += ["### Effects of colourisation (paired, FMR 0.1 %)", ""]
+        out += [effects.read_text().split("\n", 2)[2], ""]
     out += ["### FTA changes", "", (tables / "fta_changes.md").read_text().split("\n", 2)[2]]
     out += [
         "### Colour fidelity",
